@@ -1,0 +1,351 @@
+//! The k-means kernel: k-means++ initialisation and Lloyd iterations over fixed row blocks.
+//!
+//! Determinism: rows are cut into blocks of [`BLOCK`] rows whatever the thread count; each block's
+//! centroid sums are computed on its own and the blocks are added in block order, so every result is
+//! bit-identical with 1 thread or many.
+
+use ndarray::{Array2, ArrayView2, Axis};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Rows per block: small enough to spread over threads and stay in cache, fixed for determinism.
+pub const BLOCK: usize = 4096;
+
+/// A fitted k-means model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fit {
+    pub centroids: Array2<f64>,
+    pub labels: Vec<u32>,
+    /// Sum of squared distances of every row to its centroid.
+    pub inertia: f64,
+    pub iterations: usize,
+}
+
+#[inline]
+fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (x, y) in a.iter().zip(b) {
+        let d = x - y;
+        s += d * d;
+    }
+    s
+}
+
+/// Nearest centroid of one row (lowest index on ties) and the squared distance to it.
+#[inline]
+fn nearest(row: &[f64], centroids: &[f64], d: usize) -> (u32, f64) {
+    let mut best = (0u32, f64::INFINITY);
+    for (j, c) in centroids.chunks_exact(d).enumerate() {
+        let dist = sq_dist(row, c);
+        if dist < best.1 {
+            best = (j as u32, dist);
+        }
+    }
+    best
+}
+
+fn rows_of<'a>(x: &'a ArrayView2<'_, f64>) -> std::borrow::Cow<'a, [f64]> {
+    match x.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(x.iter().copied().collect()),
+    }
+}
+
+/// Assigns every row to its nearest centroid: labels and squared distances.
+pub fn assign(x: ArrayView2<f64>, centroids: ArrayView2<f64>) -> (Vec<u32>, Vec<f64>) {
+    let d = x.ncols();
+    let data = rows_of(&x);
+    let c = centroids.as_standard_layout().to_owned();
+    let c = c.as_slice().expect("standard layout");
+    let mut labels = vec![0u32; x.nrows()];
+    let mut dists = vec![0f64; x.nrows()];
+    labels
+        .par_chunks_mut(BLOCK)
+        .zip(dists.par_chunks_mut(BLOCK))
+        .enumerate()
+        .for_each(|(b, (lab, dis))| {
+            let rows = &data[b * BLOCK * d..];
+            for (i, (l, s)) in lab.iter_mut().zip(dis.iter_mut()).enumerate() {
+                let (j, dist) = nearest(&rows[i * d..(i + 1) * d], c, d);
+                *l = j;
+                *s = dist;
+            }
+        });
+    (labels, dists)
+}
+
+struct Partial {
+    sums: Vec<f64>,
+    counts: Vec<u64>,
+    inertia: f64,
+}
+
+/// One assignment pass that also accumulates the centroid sums, block by block.
+fn assign_and_sum(data: &[f64], d: usize, centroids: &[f64], k: usize, labels: &mut [u32], dists: &mut [f64]) -> Partial {
+    let partials: Vec<Partial> = labels
+        .par_chunks_mut(BLOCK)
+        .zip(dists.par_chunks_mut(BLOCK))
+        .enumerate()
+        .map(|(b, (lab, dis))| {
+            let rows = &data[b * BLOCK * d..];
+            let mut p = Partial { sums: vec![0.0; k * d], counts: vec![0; k], inertia: 0.0 };
+            for (i, (l, s)) in lab.iter_mut().zip(dis.iter_mut()).enumerate() {
+                let row = &rows[i * d..(i + 1) * d];
+                let (j, dist) = nearest(row, centroids, d);
+                *l = j;
+                *s = dist;
+                p.inertia += dist;
+                p.counts[j as usize] += 1;
+                for (acc, v) in p.sums[j as usize * d..(j as usize + 1) * d].iter_mut().zip(row) {
+                    *acc += v;
+                }
+            }
+            p
+        })
+        .collect();
+    let mut total = Partial { sums: vec![0.0; k * d], counts: vec![0; k], inertia: 0.0 };
+    for p in partials {
+        for (a, b) in total.sums.iter_mut().zip(&p.sums) {
+            *a += b;
+        }
+        for (a, b) in total.counts.iter_mut().zip(&p.counts) {
+            *a += b;
+        }
+        total.inertia += p.inertia;
+    }
+    total
+}
+
+/// Mean of the per-column variances: the scale the convergence tolerance is relative to.
+pub fn mean_variance(x: ArrayView2<f64>) -> f64 {
+    if x.nrows() == 0 {
+        return 0.0;
+    }
+    x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0)
+}
+
+/// Lloyd iterations from the given centroids until no centroid moves more than `tol` (relative to the
+/// mean column variance) or `max_iter` is reached. An emptied segment takes the row farthest from its
+/// centroid (lowest index on ties).
+pub fn lloyd(x: ArrayView2<f64>, init: Array2<f64>, max_iter: usize, tol: f64) -> Fit {
+    let (n, d) = x.dim();
+    let k = init.nrows();
+    let data = rows_of(&x);
+    let tol_abs = tol * mean_variance(x);
+    let mut centroids = init.as_standard_layout().to_owned().into_raw_vec_and_offset().0;
+    let mut labels = vec![0u32; n];
+    let mut dists = vec![0f64; n];
+    let mut iterations = 0;
+    for _ in 0..max_iter {
+        iterations += 1;
+        let p = assign_and_sum(&data, d, &centroids, k, &mut labels, &mut dists);
+        let mut next = vec![0.0; k * d];
+        let mut taken: Vec<usize> = Vec::new();
+        for j in 0..k {
+            if p.counts[j] > 0 {
+                for t in 0..d {
+                    next[j * d + t] = p.sums[j * d + t] / p.counts[j] as f64;
+                }
+            } else {
+                // Re-seed an empty segment with the farthest row not already used for that.
+                let far = (0..n)
+                    .filter(|i| !taken.contains(i))
+                    .fold((usize::MAX, f64::NEG_INFINITY), |best, i| if dists[i] > best.1 { (i, dists[i]) } else { best })
+                    .0;
+                if far != usize::MAX {
+                    taken.push(far);
+                    next[j * d..(j + 1) * d].copy_from_slice(&data[far * d..(far + 1) * d]);
+                    dists[far] = 0.0;
+                }
+            }
+        }
+        let shift: f64 = centroids.iter().zip(&next).map(|(a, b)| (a - b) * (a - b)).sum();
+        centroids = next;
+        if shift <= tol_abs && taken.is_empty() {
+            break;
+        }
+    }
+    // Final labels agree with the returned centroids.
+    let p = assign_and_sum(&data, d, &centroids, k, &mut labels, &mut dists);
+    Fit { centroids: Array2::from_shape_vec((k, d), centroids).expect("k × d"), labels, inertia: p.inertia, iterations }
+}
+
+/// Greedy k-means++ (as scikit-learn does it): each new centre is the best of `2 + ln k` candidates
+/// drawn with probability proportional to the squared distance to the nearest centre so far.
+pub fn kmeans_plus_plus(x: ArrayView2<f64>, k: usize, rng: &mut Xoshiro256PlusPlus) -> Array2<f64> {
+    let (n, d) = x.dim();
+    let data = rows_of(&x);
+    let row = |i: usize| &data[i * d..(i + 1) * d];
+    let trials = 2 + (k as f64).ln().floor() as usize;
+    let mut centres: Vec<usize> = vec![rng.gen_range(0..n)];
+    let first = row(centres[0]).to_vec();
+    let mut closest: Vec<f64> = (0..n).into_par_iter().map(|i| sq_dist(row(i), &first)).collect();
+    while centres.len() < k {
+        let total = block_sum(&closest);
+        let mut best: Option<(f64, usize, Vec<f64>)> = None;
+        for _ in 0..trials {
+            let cand = if total > 0.0 { sample_weighted(&closest, rng.gen::<f64>() * total) } else { rng.gen_range(0..n) };
+            let c = row(cand).to_vec();
+            let updated: Vec<f64> = closest.par_iter().enumerate().map(|(i, &old)| old.min(sq_dist(row(i), &c))).collect();
+            let potential = block_sum(&updated);
+            if best.as_ref().map_or(true, |b| potential < b.0) {
+                best = Some((potential, cand, updated));
+            }
+        }
+        let (_, cand, updated) = best.expect("at least one trial");
+        centres.push(cand);
+        closest = updated;
+    }
+    let mut out = Array2::zeros((k, d));
+    for (j, &i) in centres.iter().enumerate() {
+        out.row_mut(j).assign(&x.row(i));
+    }
+    out
+}
+
+/// Sum in fixed blocks, so that it does not depend on the thread count.
+fn block_sum(v: &[f64]) -> f64 {
+    let parts: Vec<f64> = v.par_chunks(BLOCK).map(|c| c.iter().sum::<f64>()).collect();
+    parts.iter().sum()
+}
+
+/// The index at which the running sum of `weights` passes `target`.
+fn sample_weighted(weights: &[f64], target: f64) -> usize {
+    let mut acc = 0.0;
+    for (i, w) in weights.iter().enumerate() {
+        acc += w;
+        if acc > target && *w > 0.0 {
+            return i;
+        }
+    }
+    weights.iter().rposition(|w| *w > 0.0).unwrap_or(0)
+}
+
+/// Parameters of a full fit.
+#[derive(Debug, Clone, Copy)]
+pub struct Params {
+    pub k: usize,
+    pub restarts: usize,
+    pub max_iter: usize,
+    pub tol: f64,
+    pub seed: u64,
+}
+
+/// The random stream of restart `r` of a fit: seeded from the run seed and what is being fitted.
+pub fn rng_for(seed: u64, stream: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// Best of `restarts` k-means++ starts (lowest inertia; the first on ties).
+pub fn fit(x: ArrayView2<f64>, p: Params) -> Fit {
+    let mut best: Option<Fit> = None;
+    for r in 0..p.restarts {
+        let mut rng = rng_for(p.seed, (p.k * 1000 + r) as u64);
+        let init = kmeans_plus_plus(x, p.k, &mut rng);
+        let f = lloyd(x, init, p.max_iter, p.tol);
+        if best.as_ref().map_or(true, |b| f.inertia < b.inertia) {
+            best = Some(f);
+        }
+    }
+    best.expect("restarts >= 1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linfa::traits::{Fit as _, Predict as _};
+    use ndarray::Array2;
+
+    /// Gaussian blobs around `k` well-spread centres.
+    fn blobs(n: usize, d: usize, k: usize, seed: u64) -> Array2<f64> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let centres: Vec<Vec<f64>> = (0..k).map(|_| (0..d).map(|_| rng.gen_range(-6.0..6.0)).collect()).collect();
+        Array2::from_shape_fn((n, d), |(i, j)| {
+            let u1: f64 = rng.gen::<f64>().max(1e-12);
+            let u2: f64 = rng.gen();
+            centres[i % k][j] + (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+        })
+    }
+
+    #[test]
+    fn lloyd_agrees_with_linfa_from_the_same_start() {
+        for (seed, k) in [(1u64, 3usize), (2, 5), (3, 7)] {
+            let x = blobs(3000, 6, k, seed);
+            let init = kmeans_plus_plus(x.view(), k, &mut rng_for(seed, 9));
+            let ours = lloyd(x.view(), init.clone(), 1000, 0.0);
+            let data = linfa::DatasetBase::from(x.clone());
+            let theirs = linfa_clustering::KMeans::params_with_rng(k, rand_xoshiro::Xoshiro256Plus::seed_from_u64(0))
+                .init_method(linfa_clustering::KMeansInit::Precomputed(init))
+                .n_runs(1)
+                .tolerance(1e-12)
+                .max_n_iterations(1000)
+                .fit(&data)
+                .expect("linfa fit");
+            let their_inertia = theirs.inertia() * x.nrows() as f64;
+            assert!(
+                (ours.inertia - their_inertia).abs() <= 1e-9 * their_inertia,
+                "k={k}: inertia {} vs linfa {}",
+                ours.inertia,
+                their_inertia
+            );
+            let their_labels = theirs.predict(&x);
+            let same = ours.labels.iter().zip(their_labels.iter()).filter(|(a, b)| **a as usize == **b).count();
+            assert_eq!(same, x.nrows(), "k={k}: labels differ from linfa's");
+        }
+    }
+
+    #[test]
+    fn reaches_the_brute_force_optimum_on_a_small_case() {
+        // Every 2-partition of 10 points: the best inertia k-means can reach.
+        let x = blobs(10, 2, 2, 4);
+        let n = x.nrows();
+        let mut best = f64::INFINITY;
+        for mask in 1u32..(1 << n) - 1 {
+            let labels: Vec<u32> = (0..n).map(|i| (mask >> i) & 1).collect();
+            let (c, _) = crate::cluster::metrics::centroids_of(x.view(), &labels, 2);
+            let inertia: f64 = (0..n).map(|i| sq_dist(&x.row(i).to_vec(), &c.row(labels[i] as usize).to_vec())).sum();
+            best = best.min(inertia);
+        }
+        let f = fit(x.view(), Params { k: 2, restarts: 10, max_iter: 100, tol: 0.0, seed: 1 });
+        assert!((f.inertia - best).abs() < 1e-9, "k-means {} vs brute force {}", f.inertia, best);
+    }
+
+    #[test]
+    fn results_are_identical_with_one_and_two_threads() {
+        let x = blobs(3 * BLOCK + 123, 8, 5, 6);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| fit(x.view(), Params { k: 5, restarts: 2, max_iter: 100, tol: 1e-6, seed: 3 }))
+        };
+        let (a, b) = (run(1), run(2));
+        assert_eq!(a.labels, b.labels);
+        assert_eq!(a.inertia.to_bits(), b.inertia.to_bits());
+        assert!(a.centroids.iter().zip(b.centroids.iter()).all(|(p, q)| p.to_bits() == q.to_bits()));
+    }
+
+    #[test]
+    fn kmeans_plus_plus_picks_distinct_rows() {
+        let x = blobs(500, 3, 4, 8);
+        let c = kmeans_plus_plus(x.view(), 4, &mut rng_for(1, 1));
+        for i in 0..4 {
+            for j in 0..i {
+                assert!(c.row(i) != c.row(j));
+            }
+            assert!(x.outer_iter().any(|r| r == c.row(i)), "a centre is not a data row");
+        }
+    }
+
+    #[test]
+    fn an_emptied_segment_is_reseeded() {
+        // Two identical starting centroids: one segment starts empty.
+        let x = blobs(400, 2, 2, 10);
+        let mut init = Array2::zeros((2, 2));
+        init.row_mut(0).assign(&x.row(0));
+        init.row_mut(1).assign(&x.row(0));
+        let f = lloyd(x.view(), init, 100, 0.0);
+        let counts = (0..2).map(|j| f.labels.iter().filter(|&&l| l == j).count()).collect::<Vec<_>>();
+        assert!(counts.iter().all(|&c| c > 0), "{counts:?}");
+    }
+}

@@ -1,0 +1,238 @@
+//! Cluster-quality metrics: silhouette, Calinski–Harabasz, Davies–Bouldin, and the adjusted Rand index
+//! used for stability and for comparing with a known truth. Definitions follow scikit-learn.
+
+use std::collections::HashMap;
+
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+
+fn dist(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+}
+
+fn row(x: &ArrayView2<f64>, i: usize) -> Vec<f64> {
+    x.row(i).to_vec()
+}
+
+/// Mean silhouette coefficient over all rows (exact; quadratic in the number of rows). A row alone in
+/// its segment scores 0.
+pub fn silhouette(x: ArrayView2<f64>, labels: &[u32], k: usize) -> f64 {
+    let n = x.nrows();
+    if n < 2 || k < 2 {
+        return 0.0;
+    }
+    let rows: Vec<Vec<f64>> = (0..n).map(|i| row(&x, i)).collect();
+    let mut sizes = vec![0usize; k];
+    for &l in labels {
+        sizes[l as usize] += 1;
+    }
+    let scores: Vec<f64> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut sums = vec![0.0; k];
+            for j in 0..n {
+                if j != i {
+                    sums[labels[j] as usize] += dist(&rows[i], &rows[j]);
+                }
+            }
+            let own = labels[i] as usize;
+            if sizes[own] <= 1 {
+                return 0.0;
+            }
+            let a = sums[own] / (sizes[own] - 1) as f64;
+            let b = (0..k)
+                .filter(|&c| c != own && sizes[c] > 0)
+                .map(|c| sums[c] / sizes[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            if !b.is_finite() {
+                return 0.0;
+            }
+            let m = a.max(b);
+            if m > 0.0 {
+                (b - a) / m
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    scores.iter().sum::<f64>() / n as f64
+}
+
+/// Segment means (k × d) and sizes.
+pub fn centroids_of(x: ArrayView2<f64>, labels: &[u32], k: usize) -> (Array2<f64>, Vec<usize>) {
+    let d = x.ncols();
+    let mut c = Array2::<f64>::zeros((k, d));
+    let mut sizes = vec![0usize; k];
+    for (i, &l) in labels.iter().enumerate() {
+        sizes[l as usize] += 1;
+        let mut r = c.row_mut(l as usize);
+        r += &x.row(i);
+    }
+    for j in 0..k {
+        if sizes[j] > 0 {
+            let mut r = c.row_mut(j);
+            r /= sizes[j] as f64;
+        }
+    }
+    (c, sizes)
+}
+
+/// Calinski–Harabasz index: between-segment dispersion over within-segment dispersion, each divided by
+/// its degrees of freedom. Higher is better.
+pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[u32], k: usize) -> f64 {
+    let n = x.nrows();
+    let (c, sizes) = centroids_of(x, labels, k);
+    let mean = x.mean_axis(ndarray::Axis(0)).expect("rows");
+    let mut between = 0.0;
+    for j in 0..k {
+        let d2: f64 = c.row(j).iter().zip(mean.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+        between += sizes[j] as f64 * d2;
+    }
+    let mut within = 0.0;
+    for (i, &l) in labels.iter().enumerate() {
+        within += x.row(i).iter().zip(c.row(l as usize).iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
+    }
+    if within == 0.0 {
+        return 1.0;
+    }
+    between * (n - k) as f64 / (within * (k - 1) as f64)
+}
+
+/// Davies–Bouldin index: mean over segments of the worst ratio of summed spreads to centroid distance.
+/// Lower is better.
+pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[u32], k: usize) -> f64 {
+    let (c, sizes) = centroids_of(x, labels, k);
+    let mut spread = vec![0.0; k];
+    for (i, &l) in labels.iter().enumerate() {
+        spread[l as usize] += dist(&x.row(i).to_vec(), &c.row(l as usize).to_vec());
+    }
+    for j in 0..k {
+        if sizes[j] > 0 {
+            spread[j] /= sizes[j] as f64;
+        }
+    }
+    let mut total = 0.0;
+    for i in 0..k {
+        let mut worst: f64 = 0.0;
+        for j in 0..k {
+            if i == j {
+                continue;
+            }
+            let sep = dist(&c.row(i).to_vec(), &c.row(j).to_vec());
+            let r = if sep > 0.0 { (spread[i] + spread[j]) / sep } else { 0.0 };
+            worst = worst.max(r);
+        }
+        total += worst;
+    }
+    total / k as f64
+}
+
+fn comb2(n: u64) -> f64 {
+    (n as f64) * (n as f64 - 1.0) / 2.0
+}
+
+/// Adjusted Rand index between two labelings of the same rows (1 = identical partitions, about 0 =
+/// chance agreement). Labels may be any hashable values.
+pub fn adjusted_rand_index<A: std::hash::Hash + Eq + Copy, B: std::hash::Hash + Eq + Copy>(a: &[A], b: &[B]) -> f64 {
+    assert_eq!(a.len(), b.len(), "labelings of different lengths");
+    let n = a.len() as u64;
+    let mut table: HashMap<(A, B), u64> = HashMap::new();
+    let mut ra: HashMap<A, u64> = HashMap::new();
+    let mut rb: HashMap<B, u64> = HashMap::new();
+    for (&x, &y) in a.iter().zip(b) {
+        *table.entry((x, y)).or_default() += 1;
+        *ra.entry(x).or_default() += 1;
+        *rb.entry(y).or_default() += 1;
+    }
+    let index: f64 = table.values().map(|&v| comb2(v)).sum();
+    let sa: f64 = ra.values().map(|&v| comb2(v)).sum();
+    let sb: f64 = rb.values().map(|&v| comb2(v)).sum();
+    let expected = sa * sb / comb2(n);
+    let max = (sa + sb) / 2.0;
+    if max == expected {
+        return 1.0;
+    }
+    (index - expected) / (max - expected)
+}
+
+/// The lowest, over the segments of either labeling, of a segment's best Jaccard index
+/// (|A ∩ B| / |A ∪ B|) with a segment of the other labeling. 1 when both labelings agree up to renaming.
+pub fn worst_segment_jaccard(a: &[u32], b: &[u32], k: usize) -> f64 {
+    let mut table = vec![0usize; k * k];
+    let (mut sa, mut sb) = (vec![0usize; k], vec![0usize; k]);
+    for (&x, &y) in a.iter().zip(b) {
+        table[x as usize * k + y as usize] += 1;
+        sa[x as usize] += 1;
+        sb[y as usize] += 1;
+    }
+    let jaccard = |i: usize, j: usize| {
+        let both = table[i * k + j];
+        let union = sa[i] + sb[j] - both;
+        if union == 0 { 0.0 } else { both as f64 / union as f64 }
+    };
+    let worst_a = (0..k).filter(|&i| sa[i] > 0).map(|i| (0..k).map(|j| jaccard(i, j)).fold(0.0, f64::max)).fold(1.0, f64::min);
+    let worst_b = (0..k).filter(|&j| sb[j] > 0).map(|j| (0..k).map(|i| jaccard(i, j)).fold(0.0, f64::max)).fold(1.0, f64::min);
+    worst_a.min(worst_b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    // Four points in two tight pairs, far apart: every value can be worked out by hand.
+    // Pairs {(0,0),(0,1)} and {(4,0),(4,1)}.
+    fn case() -> (Array2<f64>, Vec<u32>) {
+        (array![[0.0, 0.0], [0.0, 1.0], [4.0, 0.0], [4.0, 1.0]], vec![0, 0, 1, 1])
+    }
+
+    #[test]
+    fn silhouette_matches_hand_computation() {
+        let (x, l) = case();
+        // For (0,0): a = 1; b = mean(4, sqrt(17)); s = (b - a) / b. All four points are symmetric.
+        let b = (4.0 + 17f64.sqrt()) / 2.0;
+        let expected = (b - 1.0) / b;
+        assert!((silhouette(x.view(), &l, 2) - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn calinski_harabasz_matches_hand_computation() {
+        let (x, l) = case();
+        // Centroids (0,.5) and (4,.5), overall mean (2,.5): between = 2*4 + 2*4 = 16.
+        // Within = 4 * 0.25 = 1. CH = 16 * (4-2) / (1 * (2-1)) = 32.
+        assert!((calinski_harabasz(x.view(), &l, 2) - 32.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn davies_bouldin_matches_hand_computation() {
+        let (x, l) = case();
+        // Spreads 0.5 each, centroid distance 4: DB = (0.5 + 0.5) / 4 = 0.25.
+        assert!((davies_bouldin(x.view(), &l, 2) - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ari_known_values() {
+        assert_eq!(adjusted_rand_index(&[0, 0, 1, 1], &[5, 5, 9, 9]), 1.0);
+        // sklearn: adjusted_rand_score([0,0,1,1],[0,0,1,2]) = 0.5714285714285715
+        let v = adjusted_rand_index(&[0, 0, 1, 1], &[0, 0, 1, 2]);
+        assert!((v - 0.5714285714285715).abs() < 1e-12, "{v}");
+        // By hand: index 0, row pairs 6, column pairs 3, expected 18/15, max 4.5 → -1.2 / 3.3.
+        let v = adjusted_rand_index(&[0, 0, 0, 1, 1, 1], &[0, 1, 2, 0, 1, 2]);
+        assert!((v + 1.2 / 3.3).abs() < 1e-12, "{v}");
+    }
+
+    #[test]
+    fn worst_segment_jaccard_by_hand() {
+        assert_eq!(worst_segment_jaccard(&[0, 0, 1, 1], &[1, 1, 0, 0], 2), 1.0);
+        // b splits a's segment {2,3} into {2} and {3}: each half matches it with Jaccard 1/2.
+        assert_eq!(worst_segment_jaccard(&[0, 0, 1, 1], &[0, 0, 1, 2], 3), 0.5);
+    }
+
+    #[test]
+    fn silhouette_of_singleton_is_zero() {
+        let x = array![[0.0], [1.0], [10.0]];
+        // Point 2 is alone (0); points 0 and 1: a = 1, b = 10 and 9.
+        let expected = ((10.0 - 1.0) / 10.0 + (9.0 - 1.0) / 9.0) / 3.0;
+        assert!((silhouette(x.view(), &[0, 0, 1], 2) - expected).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,378 @@
+//! `custseg run`: the end-to-end segmentation, ingest → features → cluster → report.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::cli::RunArgs;
+use crate::cluster::{self, Fit};
+use crate::error::{Error, Result};
+use crate::features::{self, Exports, FeatureMatrix, ScaledFeature};
+use crate::ingest::{self, Export, ExportPaths, Window};
+use crate::output::{self, Assignment, RunDir};
+use crate::profile::{FeatureSpec, Profile, Source, DEFAULT_PROFILE_NAME};
+use crate::report::{self, Attributes, ReportInput, RunSummary};
+
+/// Everything needed to score customers later without refitting (`model.json`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Model {
+    pub tool: String,
+    pub version: String,
+    pub profile_path: String,
+    pub profile: Profile,
+    pub seed: u64,
+    pub window: Window,
+    pub features: Vec<FeatureSpec>,
+    pub scaler: Vec<ScaledFeature>,
+    /// k rows of scaled coordinates, segment 1 first.
+    pub centroids: Vec<Vec<f64>>,
+    pub segment_names: Vec<String>,
+}
+
+/// Progress lines on stderr unless `--quiet`.
+struct Log {
+    quiet: bool,
+    start: Instant,
+}
+
+impl Log {
+    fn say(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("[{:>6.2}s] {}", self.start.elapsed().as_secs_f64(), msg.as_ref());
+        }
+    }
+}
+
+fn configure_threads(threads: Option<usize>) -> Result<()> {
+    if let Some(t) = threads {
+        if t == 0 {
+            return Err(Error::Usage("--threads must be at least 1".into()));
+        }
+        // polars reads its pool size from the environment on first use.
+        std::env::set_var("POLARS_MAX_THREADS", t.to_string());
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+            .map_err(|e| Error::Usage(format!("--threads: {e}")))?;
+    }
+    Ok(())
+}
+
+fn load_profile(args: &RunArgs) -> Result<(Profile, String)> {
+    let (mut profile, path) = match &args.profile {
+        Some(p) => (Profile::load(p)?, p.display().to_string()),
+        None => (Profile::default_profile(), DEFAULT_PROFILE_NAME.to_string()),
+    };
+    if let Some(seed) = args.seed {
+        profile.run.seed = seed;
+    }
+    if let Some(k) = args.k {
+        if !(2..=crate::profile::MAX_SEGMENTS).contains(&k) {
+            return Err(Error::Usage(format!(
+                "--k {k}: the number of segments must be between 2 and {}",
+                crate::profile::MAX_SEGMENTS
+            )));
+        }
+        profile.clustering.k = Some(k);
+    }
+    Ok((profile, path))
+}
+
+fn export_paths(args: &RunArgs) -> Result<ExportPaths> {
+    let explicit = ExportPaths {
+        billing: args.billing.clone(),
+        outages: args.outages.clone(),
+        tickets: args.tickets.clone(),
+        customers: args.customers.clone(),
+    };
+    let named = args.billing.is_some() || args.outages.is_some() || args.tickets.is_some() || args.customers.is_some();
+    let data: Option<PathBuf> = match &args.data {
+        Some(d) if !d.is_dir() => return Err(Error::Usage(format!("--data {}: no such folder", d.display()))),
+        Some(d) => Some(d.clone()),
+        None if !named => {
+            let d = PathBuf::from("data-samples");
+            if !d.is_dir() {
+                return Err(Error::Usage(
+                    "no --data folder given, and ./data-samples does not exist here (run from the project folder, or pass --data DIR)"
+                        .into(),
+                ));
+            }
+            Some(d)
+        }
+        None => None,
+    };
+    ExportPaths::locate(data.as_deref(), explicit)
+}
+
+/// Stops the run when an export rejects more rows than the profile allows.
+fn reject_gate(exports: &Exports, max_share: f64) -> Result<()> {
+    for e in exports.values() {
+        let s = &e.stats;
+        if s.rows_read == 0 {
+            continue;
+        }
+        let share = s.rows_rejected as f64 / s.rows_read as f64;
+        if share > max_share {
+            let examples: Vec<String> = e
+                .rejects
+                .iter()
+                .take(3)
+                .map(|r| format!("line {}, column {}, value \"{}\": {}", r.line, r.column, r.value, r.reason))
+                .collect();
+            return Err(Error::DataQuality(format!(
+                "{}: {} of {} rows rejected ({:.1}%, more than quality.max_reject_share = {:.1}%); for example {}. \
+                 All rejected rows are in rejects/{}.csv",
+                e.path.display(),
+                s.rows_rejected,
+                s.rows_read,
+                share * 100.0,
+                max_share * 100.0,
+                examples.join("; "),
+                e.source
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Amount billed per customer in the window, aligned with the feature matrix.
+fn revenue(billing: &Export, fm: &FeatureMatrix) -> Result<Vec<f64>> {
+    let df = billing
+        .frame
+        .clone()
+        .lazy()
+        .group_by([col("customer_id")])
+        .agg([col("amount_due").sum()])
+        .collect()
+        .map_err(|e| Error::polars("summing revenue", e))?;
+    let pos: HashMap<&str, usize> = fm.customer_ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let mut out = vec![0.0; fm.customer_ids.len()];
+    let ids = df.column("customer_id").and_then(|c| c.str()).map_err(|e| Error::polars("revenue", e))?;
+    let amounts = df.column("amount_due").and_then(|c| c.f64()).map_err(|e| Error::polars("revenue", e))?;
+    for (id, a) in ids.iter().zip(amounts.iter()) {
+        if let (Some(i), Some(a)) = (id.and_then(|id| pos.get(id)), a) {
+            out[*i] = a;
+        }
+    }
+    Ok(out)
+}
+
+/// Text attributes of the customers export to profile per segment, aligned with the feature matrix.
+fn attributes(exports: &Exports, profile: &Profile, fm: &FeatureMatrix) -> Result<Attributes> {
+    let Some(customers) = exports.get(&Source::Customers) else { return Ok(Vec::new()) };
+    let df = &customers.frame;
+    let names: Vec<String> = if profile.attributes.profile.is_empty() {
+        df.get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|n| n != "customer_id" && n != "service_start" && df.column(n).map(|c| c.dtype() == &DataType::String).unwrap_or(false))
+            .collect()
+    } else {
+        profile.attributes.profile.iter().filter(|n| df.schema().contains(n.as_str())).cloned().collect()
+    };
+    let ids = df.column("customer_id").and_then(|c| c.str()).map_err(|e| Error::polars("customer attributes", e))?;
+    let row_of: HashMap<&str, usize> = ids.iter().enumerate().filter_map(|(i, id)| id.map(|id| (id, i))).collect();
+    let mut out = Vec::new();
+    for name in names {
+        let col_ = df
+            .column(&name)
+            .and_then(|c| c.cast(&DataType::String))
+            .map_err(|e| Error::polars(format!("customer attribute {name}"), e))?;
+        let values = col_.str().map_err(|e| Error::polars(format!("customer attribute {name}"), e))?;
+        let aligned = fm
+            .customer_ids
+            .iter()
+            .map(|id| row_of.get(id.as_str()).and_then(|&r| values.get(r)).map(str::to_string))
+            .collect();
+        out.push((name, aligned));
+    }
+    Ok(out)
+}
+
+/// Customers present in another export but without a bill in the window.
+fn customers_without_bills(exports: &Exports, fm: &FeatureMatrix) -> Result<BTreeMap<String, usize>> {
+    let billed: HashSet<&str> = fm.customer_ids.iter().map(String::as_str).collect();
+    let mut out = BTreeMap::new();
+    for (source, e) in exports {
+        if *source == Source::Billing {
+            continue;
+        }
+        let ids = e
+            .frame
+            .column("customer_id")
+            .and_then(|c| c.unique())
+            .map_err(|err| Error::polars("matching customers", err))?;
+        let ids = ids.str().map_err(|err| Error::polars("matching customers", err))?;
+        let missing = ids.iter().flatten().filter(|id| !billed.contains(id)).count();
+        out.insert(source.as_str().to_string(), missing);
+    }
+    Ok(out)
+}
+
+pub fn run(args: RunArgs) -> Result<()> {
+    configure_threads(args.threads)?;
+    let log = Log { quiet: args.quiet, start: Instant::now() };
+    let (profile, profile_path) = load_profile(&args)?;
+    let as_of = match &args.as_of {
+        Some(s) => Some(
+            ingest_date(s).ok_or_else(|| Error::Usage(format!("--as-of {s}: expected a date as YYYY-MM-DD")))?,
+        ),
+        None => None,
+    };
+    let paths = export_paths(&args)?;
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+
+    // Stage 1: ingest.
+    let mut exports: Exports = BTreeMap::new();
+    for source in Source::ALL {
+        if let Some(p) = paths.get(source) {
+            let e = ingest::load(source, p)?;
+            log.say(format!(
+                "read {source}: {} rows from {} ({} rejected)",
+                crate::report::format::count(e.stats.rows_read),
+                p.display(),
+                crate::report::format::count(e.stats.rows_rejected)
+            ));
+            exports.insert(source, e);
+        }
+    }
+    let dir = RunDir::create(&args.out)?;
+    for e in exports.values() {
+        if !e.rejects.is_empty() {
+            output::write_rejects(&dir.path(&format!("rejects/{}.csv", e.source)), &e.rejects)?;
+        }
+    }
+    if let Err(err) = reject_gate(&exports, profile.quality.max_reject_share) {
+        dir.commit()?;
+        return Err(err);
+    }
+    let window = ingest::window_for(&exports[&Source::Billing], as_of, profile.run.window_months)?;
+    for e in exports.values_mut() {
+        ingest::apply_window(e, window)?;
+    }
+    log.say(format!("window: {} to {}", window.start, window.as_of));
+
+    // Stage 2: features.
+    let fm = features::build(&profile, &exports, window)?;
+    log.say(format!(
+        "features: {} customers x {} features ({} skipped)",
+        crate::report::format::count(fm.customer_ids.len()),
+        fm.specs.len(),
+        fm.skipped.len()
+    ));
+    if fm.customer_ids.len() < 2 * profile.clustering.k_range().start() {
+        return Err(Error::DataQuality(format!(
+            "only {} customers have bills in the window: too few to segment",
+            fm.customer_ids.len()
+        )));
+    }
+
+    // Stage 3: cluster.
+    let (selection, sample_fit) = cluster::select(fm.scaled.view(), &profile.clustering, profile.run.seed);
+    let mut fit: Option<Fit> = None;
+    let mut failure: Option<String> = None;
+    match (selection.chosen_k, sample_fit) {
+        (Some(k), Some(sf)) => {
+            let f = cluster::final_fit(fm.scaled.view(), sf.centroids, &profile.clustering);
+            let shares = cluster::fit_shares(&f);
+            if cluster::is_balanced(&shares, &profile.clustering) {
+                log.say(format!("chose k = {k}: {}", selection.rule));
+                fit = Some(f);
+            } else {
+                failure = Some(format!(
+                    "k = {k} was balanced on the selection sample but not on all customers (segment shares {})",
+                    shares.iter().map(|s| crate::report::format::percent(*s)).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        _ => {
+            let tried: Vec<String> = selection
+                .candidates
+                .iter()
+                .map(|c| {
+                    format!(
+                        "k={}: {}{}",
+                        c.k,
+                        if c.balanced { "balanced" } else { "unbalanced" },
+                        if c.stable { ", stable" } else { ", unstable" }
+                    )
+                })
+                .collect();
+            failure = Some(format!("no number of segments passed the checks ({})", tried.join("; ")));
+        }
+    }
+
+    // Stage 4: report.
+    let inputs = exports.iter().map(|(s, e)| (s.as_str().to_string(), e.stats.clone())).collect();
+    let revenue = revenue(&exports[&Source::Billing], &fm)?;
+    let attributes = attributes(&exports, &profile, &fm)?;
+    let summary = report::summarize(ReportInput {
+        profile: &profile,
+        profile_path: &profile_path,
+        window,
+        features: &fm,
+        selection: &selection,
+        fit: fit.as_ref(),
+        revenue: &revenue,
+        attributes: &attributes,
+        inputs,
+        customers_without_bills: customers_without_bills(&exports, &fm)?,
+    });
+    dir.write_json("summary.json", &summary)?;
+    dir.write_text("report.md", &report::markdown::render(&summary, &command))?;
+    if let Some(f) = &fit {
+        write_fit_outputs(&dir, &summary, &fm, f, &profile, &profile_path, window)?;
+    }
+    let out = dir.commit()?;
+    if let Some(why) = failure {
+        return Err(Error::Clustering(format!("{why}; diagnostics are in {}", out.join("report.md").display())));
+    }
+    log.say(format!("wrote {} (report: {})", out.display(), out.join("report.md").display()));
+    if !args.quiet {
+        println!("{}", out.join("report.md").display());
+    }
+    Ok(())
+}
+
+fn ingest_date(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+fn write_fit_outputs(
+    dir: &RunDir,
+    summary: &RunSummary,
+    fm: &FeatureMatrix,
+    fit: &Fit,
+    profile: &Profile,
+    profile_path: &str,
+    window: Window,
+) -> Result<()> {
+    let (_, d2) = cluster::kmeans::assign(fm.scaled.view(), fit.centroids.view());
+    let names: Vec<&str> = summary.segments.iter().map(|s| s.name.as_str()).collect();
+    let rows: Vec<Assignment<'_>> = fm
+        .customer_ids
+        .iter()
+        .zip(&fit.labels)
+        .zip(&d2)
+        .map(|((id, &l), &d)| Assignment { customer_id: id, segment: l + 1, segment_name: names[l as usize], distance: d.sqrt() })
+        .collect();
+    output::write_assignments_csv(&dir.path("assignments.csv"), &rows)?;
+    output::write_assignments_parquet(&dir.path("assignments.parquet"), &rows)?;
+    let model = Model {
+        tool: "custseg".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        profile_path: profile_path.to_string(),
+        profile: profile.clone(),
+        seed: profile.run.seed,
+        window,
+        features: fm.specs.clone(),
+        scaler: fm.scaler.clone(),
+        centroids: fit.centroids.outer_iter().map(|r| r.to_vec()).collect(),
+        segment_names: names.iter().map(|s| s.to_string()).collect(),
+    };
+    dir.write_json("model.json", &model)
+}
+

@@ -1,0 +1,374 @@
+//! Stage 2, features: aggregates each export per customer as the profile's feature definitions say,
+//! applies the missing-value rule, then transforms (log1p), winsorizes, z-scores and weights the
+//! features into the matrix the clustering stage reads.
+//!
+//! Missing values: `count`, `sum` and `share` features are 0 for a customer without rows; the other
+//! aggregations take the population median. Weighting: within a group, feature *f* gets scale
+//! `sqrt(group weight) * w_f / sqrt(sum of w² in the group)`, so that every group adds its weight to the
+//! total variance however many features it has.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ndarray::Array2;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::ingest::{Export, Window};
+use crate::profile::{Agg, FeatureSpec, FilterValue, Profile, Source, Transform};
+
+/// A feature the run could not use, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkippedFeature {
+    pub name: String,
+    pub group: String,
+    pub reason: String,
+}
+
+/// How one used feature was scaled; enough to score new customers the same way.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ScaledFeature {
+    pub name: String,
+    pub group: String,
+    pub transform: Transform,
+    /// Value given to a customer without rows to aggregate.
+    pub fill: f64,
+    pub clip_low: f64,
+    pub clip_high: f64,
+    pub mean: f64,
+    pub std: f64,
+    /// Multiplier applied to the z-score (the group weighting).
+    pub scale: f64,
+}
+
+impl ScaledFeature {
+    /// Raw aggregated value → the coordinate clustering sees.
+    pub fn apply(&self, raw: f64) -> f64 {
+        let t = match self.transform {
+            Transform::None => raw,
+            Transform::Log1p => raw.max(0.0).ln_1p(),
+        };
+        (t.clamp(self.clip_low, self.clip_high) - self.mean) / self.std * self.scale
+    }
+}
+
+/// Per-customer features, ready for clustering.
+pub struct FeatureMatrix {
+    /// Customers, sorted by id; row i of every matrix is customer i.
+    pub customer_ids: Vec<String>,
+    /// The used features' definitions, in profile order.
+    pub specs: Vec<FeatureSpec>,
+    /// Aggregated values after the missing-value rule, before transform (what reports show).
+    pub raw: Array2<f64>,
+    /// Transformed, winsorized, z-scored and weighted values (what k-means sees).
+    pub scaled: Array2<f64>,
+    pub scaler: Vec<ScaledFeature>,
+    pub skipped: Vec<SkippedFeature>,
+    /// Groups with no usable feature, and why.
+    pub skipped_groups: Vec<SkippedFeature>,
+}
+
+/// The exports of a run, by source.
+pub type Exports = BTreeMap<Source, Export>;
+
+fn filter_expr(spec: &FeatureSpec, frame: &DataFrame) -> Option<Expr> {
+    let f = spec.filter.as_ref()?;
+    let dtype = frame.schema().get(f.column.as_str()).cloned().unwrap_or(DataType::String);
+    let mut pred: Option<Expr> = None;
+    for v in f.values() {
+        let one = match (&dtype, &v) {
+            (DataType::Boolean, v) => col(f.column.as_str()).eq(lit(matches!(v, FilterValue::Text(t) if t == "true"))),
+            (dt, FilterValue::Int(i)) if dt.is_primitive_numeric() => col(f.column.as_str()).cast(DataType::Int64).eq(lit(*i)),
+            (_, v) => col(f.column.as_str()).cast(DataType::String).eq(lit(v.to_string())),
+        };
+        pred = Some(match pred {
+            None => one,
+            Some(p) => p.or(one),
+        });
+    }
+    pred.map(|p| p.fill_null(lit(false)))
+}
+
+fn agg_expr(spec: &FeatureSpec, frame: &DataFrame, window: Window) -> Expr {
+    let pred = filter_expr(spec, frame);
+    let value = || col(spec.column.as_deref().unwrap_or("")).cast(DataType::Float64);
+    let filtered = || match &pred {
+        Some(p) => value().filter(p.clone()),
+        None => value(),
+    };
+    let e = match spec.agg {
+        Agg::Count => match &pred {
+            Some(p) => p.clone().cast(DataType::Float64).sum(),
+            None => len().cast(DataType::Float64),
+        },
+        Agg::Sum => filtered().sum(),
+        Agg::Mean => filtered().mean(),
+        Agg::Cv => filtered().std(1) / filtered().mean(),
+        Agg::Share => match &pred {
+            Some(p) => p.clone().cast(DataType::Float64).mean(),
+            None => value().mean(),
+        },
+        Agg::Ratio => {
+            let p = pred.clone().expect("validated: ratio has a filter");
+            value().filter(p.clone()).mean() / value().filter(p.not()).mean()
+        }
+        Agg::Value => value().first(),
+        Agg::TenureYears => {
+            let c = spec.column.as_deref().unwrap_or("");
+            let date = match frame.schema().get(c) {
+                Some(DataType::String) => col(c).str().to_date(StrptimeOptions {
+                    format: Some("%Y-%m-%d".into()),
+                    strict: false,
+                    exact: true,
+                    cache: true,
+                }),
+                _ => col(c).cast(DataType::Date),
+            };
+            let as_of = lit(crate::ingest::epoch_days(window.as_of)).cast(DataType::Date);
+            ((as_of - date).dt().total_days(false).cast(DataType::Float64) / lit(365.25)).first()
+        }
+    };
+    e.alias(spec.name.as_str())
+}
+
+/// Why a feature cannot be computed from what the exports hold, if it cannot.
+fn unusable(spec: &FeatureSpec, exports: &Exports) -> Option<String> {
+    let Some(export) = exports.get(&spec.source) else {
+        return Some(format!("no {} export was given", spec.source));
+    };
+    let needed = spec.column.iter().chain(spec.filter.iter().map(|f| &f.column));
+    for c in needed {
+        if !export.has_column(c) {
+            return Some(format!(
+                "the {} export has no column \"{c}\"{}",
+                spec.source,
+                derived_from(spec.source, c).map(|d| format!(" (it is derived from {d})")).unwrap_or_default()
+            ));
+        }
+    }
+    None
+}
+
+fn derived_from(source: Source, column: &str) -> Option<&'static str> {
+    match (source, column) {
+        (Source::Billing, "days_late" | "late" | "arrears_60") => Some("due_date and paid_date"),
+        (Source::Billing, "unpaid") => Some("paid_date"),
+        (Source::Tickets, "hours_to_close") => Some("closed_at"),
+        _ => None,
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// The value at quantile q (linear interpolation between order statistics), of sorted values.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Builds the feature matrix for the customers of the billing export.
+pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<FeatureMatrix> {
+    let billing = exports.get(&Source::Billing).expect("billing is required");
+    let ids = billing
+        .frame
+        .column("customer_id")
+        .and_then(|c| c.unique())
+        .and_then(|c| c.sort(Default::default()))
+        .map_err(|e| Error::polars("listing customers", e))?;
+    let customer_ids: Vec<String> = ids
+        .str()
+        .map_err(|e| Error::polars("listing customers", e))?
+        .iter()
+        .map(|s| s.unwrap_or("").to_string())
+        .collect();
+    let n = customer_ids.len();
+    let index: HashMap<&str, usize> = customer_ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+
+    let mut used: Vec<FeatureSpec> = Vec::new();
+    let mut skipped: Vec<SkippedFeature> = Vec::new();
+    for spec in &profile.features {
+        match unusable(spec, exports) {
+            Some(reason) => skipped.push(SkippedFeature { name: spec.name.clone(), group: spec.group.clone(), reason }),
+            None => used.push(spec.clone()),
+        }
+    }
+
+    // One group-by per export, every feature of that export in it.
+    let mut columns: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+    for (source, export) in exports {
+        let specs: Vec<&FeatureSpec> = used.iter().filter(|s| s.source == *source).collect();
+        if specs.is_empty() {
+            continue;
+        }
+        let aggs: Vec<Expr> = specs.iter().map(|s| agg_expr(s, &export.frame, window)).collect();
+        let df = export
+            .frame
+            .clone()
+            .lazy()
+            .group_by([col("customer_id")])
+            .agg(aggs)
+            .collect()
+            .map_err(|e| Error::polars(format!("aggregating the {source} export per customer"), e))?;
+        let ids = df.column("customer_id").and_then(|c| c.str()).map_err(|e| Error::polars("customer ids", e))?;
+        let rows: Vec<Option<usize>> = ids.iter().map(|id| id.and_then(|id| index.get(id).copied())).collect();
+        for spec in specs {
+            let values = df
+                .column(spec.name.as_str())
+                .and_then(|c| c.cast(&DataType::Float64))
+                .map_err(|e| Error::polars(format!("feature {}", spec.name), e))?;
+            let values = values.f64().map_err(|e| Error::polars(format!("feature {}", spec.name), e))?;
+            let mut out = vec![None; n];
+            for (row, v) in rows.iter().zip(values.iter()) {
+                if let (Some(r), Some(v)) = (row, v) {
+                    if v.is_finite() {
+                        out[*r] = Some(v);
+                    }
+                }
+            }
+            columns.insert(spec.name.clone(), out);
+        }
+    }
+
+    // Missing-value rule, then transform / winsorize / z-score.
+    let [q_lo, q_hi] = profile.transform.winsorize;
+    let mut kept: Vec<(FeatureSpec, Vec<f64>, ScaledFeature)> = Vec::new();
+    for spec in used {
+        let values = columns.remove(&spec.name).unwrap_or_else(|| vec![None; n]);
+        let mut present: Vec<f64> = values.iter().flatten().copied().collect();
+        let fill = if spec.agg.missing_is_zero() {
+            0.0
+        } else if present.is_empty() {
+            skipped.push(SkippedFeature {
+                name: spec.name.clone(),
+                group: spec.group.clone(),
+                reason: "no customer has a value for it".into(),
+            });
+            continue;
+        } else {
+            median(&mut present)
+        };
+        let raw: Vec<f64> = values.iter().map(|v| v.unwrap_or(fill)).collect();
+        let mut sf = ScaledFeature {
+            name: spec.name.clone(),
+            group: spec.group.clone(),
+            transform: spec.transform,
+            fill,
+            clip_low: f64::NEG_INFINITY,
+            clip_high: f64::INFINITY,
+            mean: 0.0,
+            std: 1.0,
+            scale: 1.0,
+        };
+        let mut t: Vec<f64> = raw.iter().map(|&v| sf.apply(v)).collect();
+        let mut sorted = t.clone();
+        sorted.sort_by(f64::total_cmp);
+        sf.clip_low = quantile_sorted(&sorted, q_lo);
+        sf.clip_high = quantile_sorted(&sorted, q_hi);
+        for v in t.iter_mut() {
+            *v = v.clamp(sf.clip_low, sf.clip_high);
+        }
+        let mean = t.iter().sum::<f64>() / n as f64;
+        let var = t.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
+        if !(var.sqrt() > 1e-9 * mean.abs().max(1.0)) {
+            skipped.push(SkippedFeature {
+                name: spec.name.clone(),
+                group: spec.group.clone(),
+                reason: "every customer has the same value (after clipping extremes)".into(),
+            });
+            continue;
+        }
+        sf.mean = mean;
+        sf.std = var.sqrt();
+        kept.push((spec, raw, sf));
+    }
+
+    // Group weighting.
+    let mut group_w2: BTreeMap<String, f64> = BTreeMap::new();
+    for (spec, _, _) in &kept {
+        *group_w2.entry(spec.group.clone()).or_default() += spec.weight * spec.weight;
+    }
+    for (spec, _, sf) in kept.iter_mut() {
+        let g = &profile.groups[&spec.group];
+        sf.scale = g.weight.sqrt() * spec.weight / group_w2[&spec.group].sqrt();
+    }
+    let skipped_groups = profile
+        .groups
+        .keys()
+        .filter(|g| !group_w2.contains_key(*g))
+        .map(|g| {
+            let reasons: Vec<String> = skipped.iter().filter(|s| &s.group == g).map(|s| s.reason.clone()).collect();
+            let mut reasons_u = reasons.clone();
+            reasons_u.dedup();
+            SkippedFeature {
+                name: g.clone(),
+                group: g.clone(),
+                reason: if reasons_u.is_empty() { "no feature defined".into() } else { reasons_u.join("; ") },
+            }
+        })
+        .collect();
+
+    if kept.is_empty() {
+        return Err(Error::DataQuality("no feature could be computed: see the skipped features".into()));
+    }
+    let d = kept.len();
+    let mut raw = Array2::<f64>::zeros((n, d));
+    let mut scaled = Array2::<f64>::zeros((n, d));
+    for (j, (_, values, sf)) in kept.iter().enumerate() {
+        for i in 0..n {
+            raw[[i, j]] = values[i];
+            scaled[[i, j]] = sf.apply(values[i]);
+        }
+    }
+    let (specs, scaler): (Vec<FeatureSpec>, Vec<ScaledFeature>) = kept.into_iter().map(|(s, _, f)| (s, f)).unzip();
+    Ok(FeatureMatrix { customer_ids, specs, raw, scaled, scaler, skipped, skipped_groups })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_between_order_statistics() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile_sorted(&v, 0.0), 1.0);
+        assert_eq!(quantile_sorted(&v, 1.0), 5.0);
+        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        assert!((quantile_sorted(&v, 0.1) - 1.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn scaling_transforms_clips_standardizes_and_weights() {
+        let f = ScaledFeature {
+            name: "x".into(),
+            group: "g".into(),
+            transform: Transform::Log1p,
+            fill: 0.0,
+            clip_low: 0.0,
+            clip_high: 2.0,
+            mean: 1.0,
+            std: 0.5,
+            scale: 0.5,
+        };
+        // ln(1 + (e - 1)) = 1 → (1 - 1) / 0.5 * 0.5 = 0.
+        assert!(f.apply(std::f64::consts::E - 1.0).abs() < 1e-12);
+        // Huge values clip at 2 → (2 - 1) / 0.5 * 0.5 = 1; negatives count as 0 → -1.
+        assert!((f.apply(1e9) - 1.0).abs() < 1e-12);
+        assert!((f.apply(-5.0) + 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn median_of_even_and_odd_counts() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+}

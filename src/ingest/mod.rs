@@ -1,0 +1,334 @@
+//! Stage 1, ingest: finds the exports, reads them into polars frames, checks them against the canonical
+//! export contract, parses every value, rejects the rows that cannot be used (with line, column, value
+//! and reason), keeps the analysis window, and derives the per-row columns features aggregate.
+//!
+//! Row accounting: for every export `rows_read = rows_accepted + rows_rejected + rows_duplicate +
+//! rows_outside_window`.
+
+mod contract;
+mod read;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Months, NaiveDate};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use contract::{contract, ColumnSpec, Kind};
+
+use crate::error::{Error, Result};
+use crate::profile::Source;
+
+/// Where each export is read from. Only billing is required.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ExportPaths {
+    pub billing: Option<PathBuf>,
+    pub outages: Option<PathBuf>,
+    pub tickets: Option<PathBuf>,
+    pub customers: Option<PathBuf>,
+}
+
+impl ExportPaths {
+    pub fn get(&self, source: Source) -> Option<&PathBuf> {
+        match source {
+            Source::Billing => self.billing.as_ref(),
+            Source::Outages => self.outages.as_ref(),
+            Source::Tickets => self.tickets.as_ref(),
+            Source::Customers => self.customers.as_ref(),
+        }
+    }
+
+    fn slot(&mut self, source: Source) -> &mut Option<PathBuf> {
+        match source {
+            Source::Billing => &mut self.billing,
+            Source::Outages => &mut self.outages,
+            Source::Tickets => &mut self.tickets,
+            Source::Customers => &mut self.customers,
+        }
+    }
+
+    /// Fills every export not named explicitly from `DIR/<export>.csv` or `DIR/<export>.parquet`.
+    pub fn locate(data_dir: Option<&Path>, explicit: ExportPaths) -> Result<ExportPaths> {
+        let mut paths = explicit;
+        for source in Source::ALL {
+            if let Some(p) = paths.get(source) {
+                if !p.is_file() {
+                    return Err(Error::Usage(format!(
+                        "the {source} export {} does not exist or is not a file",
+                        p.display()
+                    )));
+                }
+                continue;
+            }
+            let Some(dir) = data_dir else { continue };
+            let found: Vec<PathBuf> = ["csv", "parquet"]
+                .iter()
+                .map(|ext| dir.join(format!("{}.{ext}", source.as_str())))
+                .filter(|p| p.is_file())
+                .collect();
+            match found.len() {
+                0 => {}
+                1 => *paths.slot(source) = found.into_iter().next(),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "{} holds both {source}.csv and {source}.parquet: keep one, or name it with --{source}",
+                        dir.display()
+                    )))
+                }
+            }
+        }
+        if paths.billing.is_none() {
+            let where_ = match data_dir {
+                Some(d) => format!("{}/billing.csv or {}/billing.parquet not found", d.display(), d.display()),
+                None => "no --data folder and no --billing file given".to_string(),
+            };
+            return Err(Error::Usage(format!("the billing export is required: {where_}")));
+        }
+        Ok(paths)
+    }
+}
+
+/// Row accounting and facts about one export, as reported in `summary.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct InputStats {
+    pub path: String,
+    pub format: String,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    pub rows_duplicate: usize,
+    pub rows_outside_window: usize,
+    /// Distinct customers among accepted rows.
+    pub customers: usize,
+    /// Rejected rows by reason.
+    pub reject_reasons: BTreeMap<String, usize>,
+    /// Optional contract columns the export does not have.
+    pub missing_optional_columns: Vec<String>,
+}
+
+/// One rejected row, as written to `rejects/<export>.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reject {
+    /// 1-based line in the file (the header is line 1); for Parquet, the 1-based row number.
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+/// An export after parsing: accepted rows with typed canonical columns.
+pub struct Export {
+    pub source: Source,
+    pub path: PathBuf,
+    pub frame: DataFrame,
+    pub stats: InputStats,
+    pub rejects: Vec<Reject>,
+}
+
+impl Export {
+    pub fn has_column(&self, name: &str) -> bool {
+        self.frame.schema().contains(name)
+    }
+}
+
+/// The analysis window: records dated after `start` and on or before `as_of` are used.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Window {
+    pub start: NaiveDate,
+    pub as_of: NaiveDate,
+}
+
+impl Window {
+    /// The `months` months up to `as_of`.
+    pub fn ending(as_of: NaiveDate, months: u32) -> Window {
+        let start = as_of.checked_sub_months(Months::new(months)).unwrap_or(NaiveDate::MIN);
+        Window { start, as_of }
+    }
+}
+
+/// Days since 1970-01-01, as polars stores dates.
+pub fn epoch_days(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32
+}
+
+fn date_lit(d: NaiveDate) -> Expr {
+    lit(epoch_days(d)).cast(DataType::Date)
+}
+
+fn datetime_lit(d: NaiveDate) -> Expr {
+    lit(epoch_days(d) as i64 * 86_400_000).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+}
+
+/// Reads and parses one export (no window applied yet).
+pub fn load(source: Source, path: &Path) -> Result<Export> {
+    let raw = read::read_frame(path)?;
+    let format = read::format_of(path).to_string();
+    let rows_read = raw.height();
+    let specs = contract(source);
+    let found: Vec<String> = raw.get_column_names().iter().map(|s| s.to_string()).collect();
+    let mut missing_optional = Vec::new();
+    for spec in specs {
+        if !found.iter().any(|c| c == spec.name) {
+            if spec.required {
+                return Err(Error::Export {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "the {source} export has no column \"{}\" (required); columns found: {}",
+                        spec.name,
+                        if found.is_empty() { "none".to_string() } else { found.join(", ") }
+                    ),
+                });
+            }
+            missing_optional.push(spec.name.to_string());
+        }
+    }
+    let first_line: u64 = if format == "csv" { 2 } else { 1 };
+    let parsed = read::parse(source, path, raw, specs, first_line)?;
+    let mut stats = InputStats {
+        path: path.display().to_string(),
+        format,
+        rows_read,
+        rows_rejected: parsed.rejects.len(),
+        missing_optional_columns: missing_optional,
+        ..Default::default()
+    };
+    for r in &parsed.rejects {
+        *stats.reject_reasons.entry(r.reason.clone()).or_default() += 1;
+    }
+    let mut frame = parsed.accepted;
+    if source == Source::Customers {
+        // One row per customer: later rows for the same id are duplicates.
+        let before = frame.height();
+        frame = frame
+            .lazy()
+            .unique_stable(Some(cols(["customer_id"])), UniqueKeepStrategy::First)
+            .collect()
+            .map_err(|e| Error::polars("dropping duplicate customers", e))?;
+        stats.rows_duplicate = before - frame.height();
+    }
+    stats.rows_accepted = frame.height();
+    Ok(Export { source, path: path.to_path_buf(), frame, stats, rejects: parsed.rejects })
+}
+
+/// The newest bill date among accepted billing rows.
+pub fn newest_bill(billing: &Export) -> Result<Option<NaiveDate>> {
+    let max = billing
+        .frame
+        .column("bill_date")
+        .and_then(|c| c.cast(&DataType::Int32))
+        .and_then(|c| c.as_materialized_series().max::<i32>())
+        .map_err(|e| Error::polars("finding the newest bill", e))?;
+    Ok(max.map(|d| NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(d as i64)))
+}
+
+/// The column that dates each row of an export, if any.
+fn date_column(source: Source) -> Option<&'static str> {
+    match source {
+        Source::Billing => Some("bill_date"),
+        Source::Outages => Some("outage_start"),
+        Source::Tickets => Some("opened_at"),
+        Source::Customers => None,
+    }
+}
+
+/// Keeps the rows inside the window, counts the others, and adds the derived columns features use.
+pub fn apply_window(export: &mut Export, window: Window) -> Result<()> {
+    let lf = export.frame.clone().lazy();
+    let lf = match date_column(export.source) {
+        Some(c) if export.source == Source::Billing => {
+            lf.filter(col(c).gt(date_lit(window.start)).and(col(c).lt_eq(date_lit(window.as_of))))
+        }
+        Some(c) => lf.filter(
+            col(c)
+                .gt_eq(datetime_lit(window.start + chrono::Duration::days(1)))
+                .and(col(c).lt(datetime_lit(window.as_of + chrono::Duration::days(1)))),
+        ),
+        None => lf,
+    };
+    let lf = derive(export, lf, window);
+    let frame = lf
+        .collect()
+        .map_err(|e| Error::polars(format!("windowing the {} export", export.source), e))?;
+    export.stats.rows_outside_window = export.stats.rows_accepted - frame.height();
+    export.stats.rows_accepted = frame.height();
+    export.stats.customers = frame
+        .column("customer_id")
+        .and_then(|c| c.n_unique())
+        .map_err(|e| Error::polars("counting customers", e))?;
+    export.frame = frame;
+    Ok(())
+}
+
+/// Derived per-row columns (documented in profiles/README.md).
+fn derive(export: &Export, lf: LazyFrame, window: Window) -> LazyFrame {
+    let has = |c: &str| export.has_column(c);
+    let mut exprs: Vec<Expr> = Vec::new();
+    match export.source {
+        Source::Billing => {
+            exprs.push(col("bill_date").dt().month().cast(DataType::Int64).alias("month"));
+            if has("due_date") && has("paid_date") {
+                let settled = coalesce(&[col("paid_date"), date_lit(window.as_of)]);
+                let days = (settled - col("due_date")).dt().total_days(false).cast(DataType::Float64);
+                let days = when(days.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(days);
+                exprs.push(days.clone().alias("days_late"));
+                exprs.push(days.gt(lit(0.0)).alias("late"));
+                let overdue = (date_lit(window.as_of) - col("due_date")).dt().total_days(false);
+                let owed = if has("amount_paid") {
+                    col("amount_due") - col("amount_paid").fill_null(lit(0.0))
+                } else {
+                    col("amount_due")
+                };
+                let owed = when(owed.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(owed);
+                exprs.push(
+                    when(col("paid_date").is_null().and(overdue.gt(lit(60))))
+                        .then(owed)
+                        .otherwise(lit(0.0))
+                        .alias("arrears_60"),
+                );
+            }
+            if has("paid_date") {
+                exprs.push(col("paid_date").is_null().alias("unpaid"));
+            }
+        }
+        Source::Outages => {
+            exprs.push(col("outage_start").dt().month().cast(DataType::Int64).alias("month"));
+            let minutes = (col("outage_end") - col("outage_start")).dt().total_seconds(false).cast(DataType::Float64)
+                / lit(60.0);
+            exprs.push(minutes.clone().alias("minutes"));
+            exprs.push(minutes.clone().gt_eq(lit(240.0)).alias("long"));
+            exprs.push(minutes.lt(lit(5.0)).alias("momentary"));
+        }
+        Source::Tickets => {
+            exprs.push(col("opened_at").dt().month().cast(DataType::Int64).alias("month"));
+            if has("closed_at") {
+                exprs.push(
+                    ((col("closed_at") - col("opened_at")).dt().total_seconds(false).cast(DataType::Float64)
+                        / lit(3600.0))
+                    .alias("hours_to_close"),
+                );
+            }
+        }
+        Source::Customers => {}
+    }
+    if exprs.is_empty() {
+        lf
+    } else {
+        lf.with_columns(exprs)
+    }
+}
+
+/// Default end of the window when neither `--as-of` nor data give one.
+pub fn window_for(billing: &Export, as_of: Option<NaiveDate>, months: u32) -> Result<Window> {
+    let as_of = match as_of {
+        Some(d) => d,
+        None => newest_bill(billing)?.ok_or_else(|| {
+            Error::DataQuality(format!(
+                "{}: no usable bill (every row was rejected or the file has no rows)",
+                billing.path.display()
+            ))
+        })?,
+    };
+    debug_assert!(as_of.year() > 0);
+    Ok(Window::ending(as_of, months))
+}

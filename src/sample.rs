@@ -1,0 +1,380 @@
+//! Realistic sample exports with planted personas drawn from utility practice, plus the truth file
+//! (`truth.csv`: customer_id, persona) that tests and benchmarks score segmentations against.
+//!
+//! Generation is seeded and parallel over fixed blocks of customers, so the same seed writes the same
+//! bytes whatever the thread count.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// A planted kind of customer.
+pub struct Persona {
+    pub key: &'static str,
+    /// Relative frequency.
+    weight: f64,
+    consumption: f64,
+    /// Winter and summer multipliers of consumption.
+    winter: f64,
+    summer: f64,
+    /// Payment methods and their probabilities.
+    methods: &'static [(&'static str, f64)],
+    late: f64,
+    unpaid: f64,
+    outages: f64,
+    long_share: f64,
+    momentary_share: f64,
+    tickets: f64,
+    categories: &'static [(&'static str, f64)],
+    channels: &'static [(&'static str, f64)],
+    tenure_years: f64,
+    homeowner: f64,
+    dwelling_house: f64,
+    heating: &'static [(&'static str, f64)],
+    ev: f64,
+    regions: &'static [(&'static str, f64)],
+}
+
+const REGIONS_ANY: &[(&str, f64)] = &[("north", 0.25), ("south", 0.25), ("east", 0.25), ("west", 0.25)];
+
+/// The six planted personas.
+pub const PERSONAS: &[Persona] = &[
+    Persona {
+        key: "basic_service_renters",
+        weight: 1.0,
+        consumption: 220.0,
+        winter: 1.1,
+        summer: 1.0,
+        methods: &[("online", 0.8), ("bank_debit", 0.2)],
+        late: 0.06,
+        unpaid: 0.0,
+        outages: 0.8,
+        long_share: 0.1,
+        momentary_share: 0.3,
+        tickets: 0.6,
+        categories: &[("start_stop", 0.5), ("billing_inquiry", 0.5)],
+        channels: &[("web", 0.5), ("app", 0.4), ("call_center", 0.1)],
+        tenure_years: 1.5,
+        homeowner: 0.05,
+        dwelling_house: 0.1,
+        heating: &[("electric", 0.6), ("gas", 0.4)],
+        ev: 0.02,
+        regions: &[("city", 0.7), ("north", 0.1), ("south", 0.1), ("east", 0.1)],
+    },
+    Persona {
+        key: "affluent_homeowners",
+        weight: 1.0,
+        consumption: 950.0,
+        winter: 1.0,
+        summer: 1.35,
+        methods: &[("bank_debit", 0.9), ("online", 0.1)],
+        late: 0.01,
+        unpaid: 0.0,
+        outages: 1.0,
+        long_share: 0.1,
+        momentary_share: 0.3,
+        tickets: 0.5,
+        categories: &[("billing_inquiry", 0.6), ("start_stop", 0.1), ("outage_report", 0.3)],
+        channels: &[("app", 0.6), ("web", 0.4)],
+        tenure_years: 9.0,
+        homeowner: 0.95,
+        dwelling_house: 0.9,
+        heating: &[("heat_pump", 0.6), ("gas", 0.3), ("electric", 0.1)],
+        ev: 0.6,
+        regions: REGIONS_ANY,
+    },
+    Persona {
+        key: "long_tenure_seniors",
+        weight: 1.0,
+        consumption: 420.0,
+        winter: 1.3,
+        summer: 1.0,
+        methods: &[("check", 0.75), ("bank_debit", 0.25)],
+        late: 0.02,
+        unpaid: 0.0,
+        outages: 1.0,
+        long_share: 0.1,
+        momentary_share: 0.3,
+        tickets: 1.2,
+        categories: &[("billing_inquiry", 0.7), ("outage_report", 0.3)],
+        channels: &[("call_center", 0.85), ("walk_in", 0.15)],
+        tenure_years: 28.0,
+        homeowner: 0.85,
+        dwelling_house: 0.8,
+        heating: &[("gas", 0.6), ("electric", 0.4)],
+        ev: 0.01,
+        regions: REGIONS_ANY,
+    },
+    Persona {
+        key: "outage_hit_families",
+        weight: 1.0,
+        consumption: 700.0,
+        winter: 1.2,
+        summer: 1.1,
+        methods: &[("online", 0.5), ("bank_debit", 0.5)],
+        late: 0.05,
+        unpaid: 0.0,
+        outages: 9.0,
+        long_share: 0.35,
+        momentary_share: 0.35,
+        tickets: 4.0,
+        categories: &[("outage_report", 0.8), ("complaint", 0.1), ("billing_inquiry", 0.1)],
+        channels: &[("app", 0.6), ("call_center", 0.4)],
+        tenure_years: 7.0,
+        homeowner: 0.75,
+        dwelling_house: 0.9,
+        heating: &[("electric", 0.5), ("gas", 0.5)],
+        ev: 0.1,
+        regions: &[("rural", 0.8), ("north", 0.2)],
+    },
+    Persona {
+        key: "gas_heated_dissatisfied_renters",
+        weight: 1.0,
+        consumption: 330.0,
+        winter: 2.2,
+        summer: 0.8,
+        methods: &[("online", 0.6), ("cash", 0.2), ("bank_debit", 0.2)],
+        late: 0.15,
+        unpaid: 0.02,
+        outages: 2.0,
+        long_share: 0.1,
+        momentary_share: 0.3,
+        tickets: 5.0,
+        categories: &[("complaint", 0.6), ("billing_inquiry", 0.4)],
+        channels: &[("call_center", 0.9), ("web", 0.1)],
+        tenure_years: 3.0,
+        homeowner: 0.1,
+        dwelling_house: 0.2,
+        heating: &[("gas", 0.9), ("electric", 0.1)],
+        ev: 0.01,
+        regions: &[("city", 0.6), ("east", 0.2), ("west", 0.2)],
+    },
+    Persona {
+        key: "financially_stressed_late_payers",
+        weight: 1.0,
+        consumption: 450.0,
+        winter: 1.25,
+        summer: 1.05,
+        methods: &[("cash", 0.7), ("third_party", 0.2), ("online", 0.1)],
+        late: 0.6,
+        unpaid: 0.2,
+        outages: 1.5,
+        long_share: 0.1,
+        momentary_share: 0.3,
+        tickets: 3.0,
+        categories: &[("payment_arrangement", 0.7), ("billing_inquiry", 0.3)],
+        channels: &[("call_center", 0.7), ("walk_in", 0.3)],
+        tenure_years: 5.0,
+        homeowner: 0.2,
+        dwelling_house: 0.4,
+        heating: &[("electric", 0.5), ("gas", 0.5)],
+        ev: 0.01,
+        regions: &[("south", 0.5), ("city", 0.3), ("west", 0.2)],
+    },
+];
+
+/// The last day of the sample's billing year: bills run from November 2025 to October 2026.
+pub fn sample_as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 10, 5).unwrap()
+}
+
+const BLOCK: usize = 2_000;
+
+fn pick<'a>(rng: &mut Xoshiro256PlusPlus, items: &'a [(&'a str, f64)]) -> &'a str {
+    let total: f64 = items.iter().map(|i| i.1).sum();
+    let mut r = rng.gen::<f64>() * total;
+    for (v, w) in items {
+        if r < *w {
+            return v;
+        }
+        r -= w;
+    }
+    items.last().map(|i| i.0).unwrap_or("")
+}
+
+fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    // Box–Muller.
+    let u1: f64 = rng.gen::<f64>().max(1e-300);
+    let u2: f64 = rng.gen();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+fn poisson(rng: &mut Xoshiro256PlusPlus, lambda: f64) -> usize {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    if lambda > 30.0 {
+        return (lambda + lambda.sqrt() * normal(rng)).round().max(0.0) as usize;
+    }
+    let l = (-lambda).exp();
+    let (mut k, mut p) = (0usize, 1.0);
+    loop {
+        p *= rng.gen::<f64>();
+        if p <= l {
+            return k;
+        }
+        k += 1;
+    }
+}
+
+#[derive(Default)]
+struct Block {
+    customers: Vec<u8>,
+    billing: Vec<u8>,
+    outages: Vec<u8>,
+    tickets: Vec<u8>,
+    truth: Vec<u8>,
+}
+
+fn month_start(year: i32, month: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, 5).unwrap()
+}
+
+fn generate_block(b: usize, n: usize, seed: u64) -> Block {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut out = Block::default();
+    let as_of = sample_as_of();
+    let window_start = NaiveDate::from_ymd_opt(2025, 10, 6).unwrap();
+    let window_days = (as_of - window_start).num_days();
+    let total_w: f64 = PERSONAS.iter().map(|p| p.weight).sum();
+    let start = b * BLOCK;
+    for c in start..(start + BLOCK).min(n) {
+        let id = format!("C{:07}", c + 1);
+        let mut r = rng.gen::<f64>() * total_w;
+        let mut persona = &PERSONAS[0];
+        for p in PERSONAS {
+            if r < p.weight {
+                persona = p;
+                break;
+            }
+            r -= p.weight;
+        }
+        // Noise: each customer's own level around the persona's.
+        let level = persona.consumption * (0.25 * normal(&mut rng)).exp();
+        let late_p = (persona.late * (0.5 * normal(&mut rng)).exp()).min(0.95);
+        let unpaid_p = (persona.unpaid * (0.5 * normal(&mut rng)).exp()).min(0.9);
+        let tenure = (persona.tenure_years * (0.4 * normal(&mut rng)).exp()).min(60.0);
+        let service_start = as_of - Duration::days((tenure * 365.25) as i64);
+        let homeowner = rng.gen::<f64>() < persona.homeowner;
+        let house = rng.gen::<f64>() < persona.dwelling_house;
+        let ev = rng.gen::<f64>() < persona.ev;
+        let _ = writeln!(
+            out.customers,
+            "{id},{},residential,{},{},{},{},{}",
+            pick(&mut rng, persona.regions),
+            if house { "house" } else { "apartment" },
+            if homeowner { "yes" } else { "no" },
+            pick(&mut rng, persona.heating),
+            if ev { "yes" } else { "no" },
+            service_start
+        );
+        let _ = writeln!(out.truth, "{id},{}", persona.key);
+        // 12 monthly bills in the window, and for some customers one older bill outside it.
+        let first = if rng.gen::<f64>() < 0.3 { 0 } else { 1 };
+        for m in first..=12u32 {
+            let (y, mo) = if m + 10 > 12 { (2026, m - 2) } else { (2025, m + 10) };
+            let bill_date = month_start(y, mo);
+            let season = match mo {
+                12 | 1 | 2 => persona.winter,
+                6..=8 => persona.summer,
+                _ => 1.0,
+            };
+            let consumption = (level * season * (0.12 * normal(&mut rng)).exp()).round();
+            let amount = ((consumption * 0.16 + 12.0) * 100.0).round() / 100.0;
+            let due = bill_date + Duration::days(20);
+            let method = pick(&mut rng, persona.methods);
+            let u: f64 = rng.gen();
+            let recent = (as_of - due).num_days() < 30;
+            let (paid, amount_paid) = if u < unpaid_p && !recent {
+                (String::new(), String::new())
+            } else if u < unpaid_p + late_p {
+                let d = due + Duration::days(rng.gen_range(3..75));
+                if d > as_of {
+                    (String::new(), String::new())
+                } else {
+                    (d.to_string(), format!("{amount:.2}"))
+                }
+            } else {
+                ((due - Duration::days(rng.gen_range(0..15))).to_string(), format!("{amount:.2}"))
+            };
+            let _ = writeln!(
+                out.billing,
+                "{id},{bill_date},{consumption},{amount:.2},{due},{paid},{amount_paid},{method}"
+            );
+        }
+        for _ in 0..poisson(&mut rng, persona.outages) {
+            let start = window_start.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(rng.gen_range(0..window_days * 1440));
+            let u: f64 = rng.gen();
+            let minutes = if u < persona.momentary_share {
+                rng.gen_range(1..5)
+            } else if u < persona.momentary_share + persona.long_share {
+                rng.gen_range(240..900)
+            } else {
+                rng.gen_range(20..200)
+            };
+            let end = start + Duration::minutes(minutes);
+            let cause = if rng.gen::<f64>() < 0.2 { "planned" } else { "unplanned" };
+            let _ = writeln!(
+                out.outages,
+                "{id},{},{},{cause}",
+                start.format("%Y-%m-%d %H:%M:%S"),
+                end.format("%Y-%m-%d %H:%M:%S")
+            );
+        }
+        for t in 0..poisson(&mut rng, persona.tickets) {
+            let opened = window_start.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(rng.gen_range(0..window_days * 1440));
+            let closed = opened + Duration::minutes(rng.gen_range(10..4000));
+            let _ = writeln!(
+                out.tickets,
+                "T{}-{t},{id},{},{},{},{}",
+                c + 1,
+                opened.format("%Y-%m-%d %H:%M:%S"),
+                closed.format("%Y-%m-%d %H:%M:%S"),
+                pick(&mut rng, persona.categories),
+                pick(&mut rng, persona.channels)
+            );
+        }
+    }
+    let _ = as_of.year();
+    out
+}
+
+/// Writes `customers.csv`, `billing.csv`, `outages.csv`, `tickets.csv` and `truth.csv` into `dir`.
+pub fn write(dir: &Path, customers: usize, seed: u64) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let files = [
+        ("customers.csv", "customer_id,region,customer_class,dwelling,homeowner,heating,ev_owner,service_start\n"),
+        ("billing.csv", "customer_id,bill_date,consumption,amount_due,due_date,paid_date,amount_paid,payment_method\n"),
+        ("outages.csv", "customer_id,outage_start,outage_end,cause\n"),
+        ("tickets.csv", "ticket_id,customer_id,opened_at,closed_at,category,channel\n"),
+        ("truth.csv", "customer_id,persona\n"),
+    ];
+    let mut writers = Vec::new();
+    for (name, header) in files {
+        let path = dir.join(name);
+        let f = std::fs::File::create(&path).map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        w.write_all(header.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        writers.push((path, w));
+    }
+    let blocks = customers.div_ceil(BLOCK);
+    // Generate a bounded number of blocks at a time so memory stays flat for millions of customers.
+    for wave in (0..blocks).collect::<Vec<_>>().chunks(64) {
+        let done: Vec<Block> = wave.par_iter().map(|&b| generate_block(b, customers, seed)).collect();
+        for block in done {
+            for ((path, w), bytes) in writers.iter_mut().zip([&block.customers, &block.billing, &block.outages, &block.tickets, &block.truth]) {
+                w.write_all(bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+            }
+        }
+    }
+    for (path, mut w) in writers {
+        w.flush().map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    }
+    Ok(())
+}

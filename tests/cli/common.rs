@@ -1,0 +1,53 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub fn custseg() -> Command {
+    let mut cmd = Command::cargo_bin("custseg").expect("binary built");
+    cmd.current_dir(repo());
+    cmd
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// Generates sample exports of `customers` customers into a fresh folder.
+pub fn generate(dir: &Path, customers: usize, seed: u64) {
+    custseg()
+        .args(["sample-data", "--customers", &customers.to_string(), "--seed", &seed.to_string(), "--out"])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+/// Reads a two-column CSV (with header) into (first, second) pairs.
+pub fn read_pairs(path: &Path, a: &str, b: &str) -> Vec<(String, String)> {
+    let mut r = csv::Reader::from_path(path).expect("csv");
+    let headers = r.headers().expect("header").clone();
+    let ia = headers.iter().position(|h| h == a).expect("column a");
+    let ib = headers.iter().position(|h| h == b).expect("column b");
+    r.records().map(|rec| {
+        let rec = rec.expect("record");
+        (rec[ia].to_string(), rec[ib].to_string())
+    }).collect()
+}
+
+/// Folders left in `dir` whose names mark an unfinished run.
+pub fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.contains(".tmp-") || n.ends_with(".old"))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,6 @@
+//! Integration tests: they run the `custseg` binary. One test binary, one module per subcommand.
+
+mod common;
+mod errors;
+mod run;
+mod sample_data;

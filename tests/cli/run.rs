@@ -1,0 +1,176 @@
+//! `custseg run` on the committed sample and on generated data.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::common::*;
+use custseg::cluster::metrics::adjusted_rand_index;
+
+fn run_into(out: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    custseg().args(["run", "--quiet", "--out"]).arg(out).args(extra).assert().success();
+    read_json(&out.join("summary.json"))
+}
+
+#[test]
+fn default_run_on_committed_sample_is_balanced_and_accounts_for_every_row() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("run");
+    let s = run_into(&out, &[]);
+    let k = s["k"].as_u64().expect("k chosen") as usize;
+    assert!((2..=7).contains(&k), "k = {k}");
+    let segments = s["segments"].as_array().unwrap();
+    assert_eq!(segments.len(), k);
+    let sizes: Vec<f64> = segments.iter().map(|g| g["size"].as_f64().unwrap()).collect();
+    let total: f64 = sizes.iter().sum();
+    assert_eq!(total as u64, s["customers"].as_u64().unwrap());
+    let (min, max) = (sizes.iter().cloned().fold(f64::MAX, f64::min), sizes.iter().cloned().fold(0.0, f64::max));
+    assert!(min / total >= 0.05, "smallest segment {min} of {total}");
+    assert!(max / min <= 5.0, "largest/smallest = {}", max / min);
+    // Every k tried is reported with its metrics, and exactly one is chosen.
+    let sel = s["selection"].as_array().unwrap();
+    assert_eq!(sel.len(), 6);
+    assert_eq!(sel.iter().filter(|c| c["chosen"] == true).count(), 1);
+    for c in sel {
+        for m in ["inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"] {
+            assert!(c[m].as_f64().is_some(), "{m} missing for k={}", c["k"]);
+        }
+    }
+    // Row accounting for every export.
+    for (name, i) in s["inputs"].as_object().unwrap() {
+        let g = |f: &str| i[f].as_u64().unwrap();
+        assert_eq!(
+            g("rows_read"),
+            g("rows_accepted") + g("rows_rejected") + g("rows_duplicate") + g("rows_outside_window"),
+            "{name}"
+        );
+    }
+    // The committed sample has one bill before the 12-month window for some customers.
+    assert!(s["inputs"]["billing"]["rows_outside_window"].as_u64().unwrap() > 0);
+    // Outputs.
+    let assignments = read_pairs(&out.join("assignments.csv"), "customer_id", "segment");
+    assert_eq!(assignments.len() as u64, s["customers"].as_u64().unwrap());
+    for f in ["assignments.parquet", "model.json", "report.md"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for seg in segments {
+        assert!(report.contains(seg["name"].as_str().unwrap()), "report lacks segment {}", seg["name"]);
+        assert!(!seg["description"].as_str().unwrap().is_empty());
+    }
+    // Group weighting: each group's scales, squared, add up to the group weight (1 by default).
+    let mut per_group: BTreeMap<String, f64> = BTreeMap::new();
+    for f in s["features"].as_array().unwrap() {
+        *per_group.entry(f["group"].as_str().unwrap().to_string()).or_default() += f["scale"].as_f64().unwrap().powi(2);
+    }
+    assert_eq!(per_group.len(), 4);
+    for (g, v) in per_group {
+        assert!((v - 1.0).abs() < 1e-9, "group {g} carries {v}");
+    }
+    let model = read_json(&out.join("model.json"));
+    assert_eq!(model["centroids"].as_array().unwrap().len(), k);
+    assert!(leftovers(t.path()).is_empty());
+}
+
+#[test]
+fn same_seed_gives_byte_identical_assignments_with_one_or_two_threads() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    run_into(&a, &["--threads", "1"]);
+    run_into(&b, &["--threads", "2"]);
+    for f in ["assignments.csv", "summary.json", "model.json"] {
+        assert!(
+            std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+}
+
+fn labels_vs_truth(data: &std::path::Path, out: &std::path::Path) -> (Vec<String>, Vec<String>) {
+    let truth: HashMap<String, String> = read_pairs(&data.join("truth.csv"), "customer_id", "persona").into_iter().collect();
+    let got = read_pairs(&out.join("assignments.csv"), "customer_id", "segment");
+    let personas = got.iter().map(|(id, _)| truth[id].clone()).collect();
+    let segments = got.into_iter().map(|(_, s)| s).collect();
+    (personas, segments)
+}
+
+#[test]
+fn with_k_fixed_at_the_planted_number_segments_recover_the_personas() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    generate(&data, 20_000, 11);
+    let out = t.path().join("run");
+    custseg().args(["run", "--quiet", "--k", "6", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    let (personas, segments) = labels_vs_truth(&data, &out);
+    let pid: Vec<&str> = personas.iter().map(String::as_str).collect();
+    let sid: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let ari = adjusted_rand_index(&pid, &sid);
+    assert!(ari >= 0.8, "adjusted Rand index {ari:.3} < 0.8");
+}
+
+#[test]
+fn default_selection_finds_at_least_five_of_six_personas() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    generate(&data, 20_000, 12);
+    let out = t.path().join("run");
+    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    let (personas, segments) = labels_vs_truth(&data, &out);
+    // A persona is found when some segment is mostly (>= 60%) that persona and holds most (>= 50%) of it.
+    let mut table: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut seg_size: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut persona_size: BTreeMap<&str, usize> = BTreeMap::new();
+    for (p, s) in personas.iter().zip(&segments) {
+        *table.entry((p, s)).or_default() += 1;
+        *seg_size.entry(s).or_default() += 1;
+        *persona_size.entry(p).or_default() += 1;
+    }
+    let found: Vec<&str> = persona_size
+        .iter()
+        .filter(|(p, &np)| {
+            seg_size.iter().any(|(s, &ns)| {
+                let both = *table.get(&(**p, *s)).unwrap_or(&0) as f64;
+                both / ns as f64 >= 0.6 && both / np as f64 >= 0.5
+            })
+        })
+        .map(|(p, _)| *p)
+        .collect();
+    assert!(found.len() >= 5, "found only {found:?}; table {table:?}");
+}
+
+#[test]
+fn runs_without_outages_or_tickets_and_says_which_groups_were_skipped() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("run");
+    let d = repo().join("data-samples");
+    let s = run_into(&out, &["--billing", d.join("billing.csv").to_str().unwrap(), "--customers", d.join("customers.csv").to_str().unwrap()]);
+    let skipped: Vec<&str> = s["skipped_groups"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
+    assert_eq!(skipped, ["reliability"], "only reliability has no feature left");
+    let reasons = serde_json::to_string(&s["skipped_features"]).unwrap();
+    assert!(reasons.contains("no outages export was given"), "{reasons}");
+    assert!(reasons.contains("no tickets export was given"), "{reasons}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Feature group **reliability** was skipped: no outages export was given"), "{report}");
+}
+
+#[test]
+fn reads_parquet_exports_like_csv() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    custseg().args(["sample-data", "--customers", "600", "--seed", "5", "--parquet", "--out"]).arg(&data).assert().success();
+    let pq = t.path().join("pq");
+    std::fs::create_dir(&pq).unwrap();
+    for f in ["billing", "outages", "tickets", "customers"] {
+        std::fs::copy(data.join(format!("{f}.parquet")), pq.join(format!("{f}.parquet"))).unwrap();
+    }
+    let csv_dir = t.path().join("csv");
+    std::fs::create_dir(&csv_dir).unwrap();
+    for f in ["billing", "outages", "tickets", "customers"] {
+        std::fs::copy(data.join(format!("{f}.csv")), csv_dir.join(format!("{f}.csv"))).unwrap();
+    }
+    let a = run_into(&t.path().join("a"), &["--data", csv_dir.to_str().unwrap()]);
+    let b = run_into(&t.path().join("b"), &["--data", pq.to_str().unwrap()]);
+    assert_eq!(a["k"], b["k"]);
+    assert_eq!(a["segments"], b["segments"], "Parquet and CSV inputs give different segments");
+    let ra = std::fs::read(t.path().join("a/assignments.csv")).unwrap();
+    let rb = std::fs::read(t.path().join("b/assignments.csv")).unwrap();
+    assert!(ra == rb);
+}
