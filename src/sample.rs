@@ -255,11 +255,22 @@ fn generate_block(b: usize, n: usize, seed: u64) -> Block {
             }
             r -= p.weight;
         }
-        // Noise: each customer's own level around the persona's.
-        let level = persona.consumption * (0.25 * normal(&mut rng)).exp();
-        let late_p = (persona.late * (0.5 * normal(&mut rng)).exp()).min(0.95);
-        let unpaid_p = (persona.unpaid * (0.5 * normal(&mut rng)).exp()).min(0.9);
-        let tenure = (persona.tenure_years * (0.4 * normal(&mut rng)).exp()).min(60.0);
+        // Overlap: some customers borrow one behaviour (payment, reliability or contact) from another
+        // persona, and every customer's levels scatter around their persona's.
+        let mut borrow = || {
+            if rng.gen::<f64>() < 0.12 {
+                &PERSONAS[rng.gen_range(0..PERSONAS.len())]
+            } else {
+                persona
+            }
+        };
+        let (pay, grid, contact) = (borrow(), borrow(), borrow());
+        let level = persona.consumption * (0.3 * normal(&mut rng)).exp();
+        let late_p = (pay.late * (0.6 * normal(&mut rng)).exp()).min(0.95);
+        let unpaid_p = (pay.unpaid * (0.6 * normal(&mut rng)).exp()).min(0.9);
+        let outage_rate = grid.outages * (0.4 * normal(&mut rng)).exp();
+        let ticket_rate = contact.tickets * (0.4 * normal(&mut rng)).exp();
+        let tenure = (persona.tenure_years * (0.5 * normal(&mut rng)).exp()).min(60.0);
         let service_start = as_of - Duration::days((tenure * 365.25) as i64);
         let homeowner = rng.gen::<f64>() < persona.homeowner;
         let house = rng.gen::<f64>() < persona.dwelling_house;
@@ -288,7 +299,7 @@ fn generate_block(b: usize, n: usize, seed: u64) -> Block {
             let consumption = (level * season * (0.12 * normal(&mut rng)).exp()).round();
             let amount = ((consumption * 0.16 + 12.0) * 100.0).round() / 100.0;
             let due = bill_date + Duration::days(20);
-            let method = pick(&mut rng, persona.methods);
+            let method = pick(&mut rng, pay.methods);
             let u: f64 = rng.gen();
             let recent = (as_of - due).num_days() < 30;
             let (paid, amount_paid) = if u < unpaid_p && !recent {
@@ -308,12 +319,12 @@ fn generate_block(b: usize, n: usize, seed: u64) -> Block {
                 "{id},{bill_date},{consumption},{amount:.2},{due},{paid},{amount_paid},{method}"
             );
         }
-        for _ in 0..poisson(&mut rng, persona.outages) {
+        for _ in 0..poisson(&mut rng, outage_rate) {
             let start = window_start.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(rng.gen_range(0..window_days * 1440));
             let u: f64 = rng.gen();
-            let minutes = if u < persona.momentary_share {
+            let minutes = if u < grid.momentary_share {
                 rng.gen_range(1..5)
-            } else if u < persona.momentary_share + persona.long_share {
+            } else if u < grid.momentary_share + grid.long_share {
                 rng.gen_range(240..900)
             } else {
                 rng.gen_range(20..200)
@@ -327,7 +338,7 @@ fn generate_block(b: usize, n: usize, seed: u64) -> Block {
                 end.format("%Y-%m-%d %H:%M:%S")
             );
         }
-        for t in 0..poisson(&mut rng, persona.tickets) {
+        for t in 0..poisson(&mut rng, ticket_rate) {
             let opened = window_start.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(rng.gen_range(0..window_days * 1440));
             let closed = opened + Duration::minutes(rng.gen_range(10..4000));
             let _ = writeln!(
@@ -336,8 +347,8 @@ fn generate_block(b: usize, n: usize, seed: u64) -> Block {
                 c + 1,
                 opened.format("%Y-%m-%d %H:%M:%S"),
                 closed.format("%Y-%m-%d %H:%M:%S"),
-                pick(&mut rng, persona.categories),
-                pick(&mut rng, persona.channels)
+                pick(&mut rng, contact.categories),
+                pick(&mut rng, contact.channels)
             );
         }
     }
