@@ -11,7 +11,7 @@ use crate::cli::RunArgs;
 use crate::cluster::{self, Fit};
 use crate::error::{Error, Result};
 use crate::features::{self, Exports, FeatureMatrix, ScaledFeature};
-use crate::ingest::{self, Export, ExportPaths, Window};
+use crate::ingest::{self, ExportPaths, Window};
 use crate::output::{self, Assignment, RunDir};
 use crate::profile::{FeatureSpec, Profile, Source, DEFAULT_PROFILE_NAME};
 use crate::report::{self, Attributes, ReportInput, RunSummary};
@@ -138,28 +138,6 @@ fn reject_gate(exports: &Exports, max_share: f64) -> Result<()> {
     Ok(())
 }
 
-/// Amount billed per customer in the window, aligned with the feature matrix.
-fn revenue(billing: &Export, fm: &FeatureMatrix) -> Result<Vec<f64>> {
-    let df = billing
-        .frame
-        .clone()
-        .lazy()
-        .group_by([col("customer_id")])
-        .agg([col("amount_due").sum()])
-        .collect()
-        .map_err(|e| Error::polars("summing revenue", e))?;
-    let pos: HashMap<&str, usize> = fm.customer_ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
-    let mut out = vec![0.0; fm.customer_ids.len()];
-    let ids = df.column("customer_id").and_then(|c| c.str()).map_err(|e| Error::polars("revenue", e))?;
-    let amounts = df.column("amount_due").and_then(|c| c.f64()).map_err(|e| Error::polars("revenue", e))?;
-    for (id, a) in ids.iter().zip(amounts.iter()) {
-        if let (Some(i), Some(a)) = (id.and_then(|id| pos.get(id)), a) {
-            out[*i] = a;
-        }
-    }
-    Ok(out)
-}
-
 /// Text attributes of the customers export to profile per segment, aligned with the feature matrix.
 fn attributes(exports: &Exports, profile: &Profile, fm: &FeatureMatrix) -> Result<Attributes> {
     let Some(customers) = exports.get(&Source::Customers) else { return Ok(Vec::new()) };
@@ -175,6 +153,7 @@ fn attributes(exports: &Exports, profile: &Profile, fm: &FeatureMatrix) -> Resul
     };
     let ids = df.column("customer_id").and_then(|c| c.str()).map_err(|e| Error::polars("customer attributes", e))?;
     let row_of: HashMap<&str, usize> = ids.iter().enumerate().filter_map(|(i, id)| id.map(|id| (id, i))).collect();
+    let rows: Vec<Option<usize>> = fm.customer_ids.iter().map(|id| row_of.get(id.as_str()).copied()).collect();
     let mut out = Vec::new();
     for name in names {
         let col_ = df
@@ -182,12 +161,19 @@ fn attributes(exports: &Exports, profile: &Profile, fm: &FeatureMatrix) -> Resul
             .and_then(|c| c.cast(&DataType::String))
             .map_err(|e| Error::polars(format!("customer attribute {name}"), e))?;
         let values = col_.str().map_err(|e| Error::polars(format!("customer attribute {name}"), e))?;
-        let aligned = fm
-            .customer_ids
+        let mut levels: Vec<String> = Vec::new();
+        let mut code_of: HashMap<Option<&str>, u32> = HashMap::new();
+        let codes = rows
             .iter()
-            .map(|id| row_of.get(id.as_str()).and_then(|&r| values.get(r)).map(str::to_string))
+            .map(|r| {
+                let v = r.and_then(|r| values.get(r));
+                *code_of.entry(v).or_insert_with(|| {
+                    levels.push(v.unwrap_or("(unknown)").to_string());
+                    levels.len() as u32 - 1
+                })
+            })
             .collect();
-        out.push((name, aligned));
+        out.push(report::Attribute { name, levels, codes });
     }
     Ok(out)
 }
@@ -257,6 +243,7 @@ pub fn run(args: RunArgs) -> Result<()> {
 
     // Stage 2: features.
     let fm = features::build(&profile, &exports, window)?;
+    exports.get_mut(&Source::Billing).expect("billing").stats.customers = fm.customer_ids.len();
     log.say(format!(
         "features: {} customers x {} features ({} skipped)",
         crate::report::format::count(fm.customer_ids.len()),
@@ -305,9 +292,9 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     }
 
+    log.say("fitted every customer");
     // Stage 4: report.
     let inputs = exports.iter().map(|(s, e)| (s.as_str().to_string(), e.stats.clone())).collect();
-    let revenue = revenue(&exports[&Source::Billing], &fm)?;
     let attributes = attributes(&exports, &profile, &fm)?;
     let summary = report::summarize(ReportInput {
         profile: &profile,
@@ -316,11 +303,12 @@ pub fn run(args: RunArgs) -> Result<()> {
         features: &fm,
         selection: &selection,
         fit: fit.as_ref(),
-        revenue: &revenue,
+        revenue: &fm.revenue,
         attributes: &attributes,
         inputs,
         customers_without_bills: customers_without_bills(&exports, &fm)?,
     });
+    log.say("summarized");
     dir.write_json("summary.json", &summary)?;
     dir.write_text("report.md", &report::markdown::render(&summary, &command))?;
     if let Some(f) = &fit {

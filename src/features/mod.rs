@@ -63,6 +63,8 @@ pub struct FeatureMatrix {
     /// Transformed, winsorized, z-scored and weighted values (what k-means sees).
     pub scaled: Array2<f64>,
     pub scaler: Vec<ScaledFeature>,
+    /// Amount billed in the window, per customer.
+    pub revenue: Vec<f64>,
     pub skipped: Vec<SkippedFeature>,
     /// Groups with no usable feature, and why.
     pub skipped_groups: Vec<SkippedFeature>,
@@ -92,8 +94,11 @@ fn filter_expr(spec: &FeatureSpec, frame: &DataFrame) -> Option<Expr> {
 fn agg_expr(spec: &FeatureSpec, frame: &DataFrame, window: Window) -> Expr {
     let pred = filter_expr(spec, frame);
     let value = || col(spec.column.as_deref().unwrap_or("")).cast(DataType::Float64);
+    // Masking (null outside the filter) keeps every aggregation on polars' fast group-by path, which
+    // `filter` inside `agg` leaves.
+    let masked = |p: Expr| when(p).then(value()).otherwise(lit(NULL).cast(DataType::Float64));
     let filtered = || match &pred {
-        Some(p) => value().filter(p.clone()),
+        Some(p) => masked(p.clone()),
         None => value(),
     };
     let e = match spec.agg {
@@ -110,7 +115,7 @@ fn agg_expr(spec: &FeatureSpec, frame: &DataFrame, window: Window) -> Expr {
         },
         Agg::Ratio => {
             let p = pred.clone().expect("validated: ratio has a filter");
-            value().filter(p.clone()).mean() / value().filter(p.not()).mean()
+            masked(p.clone()).mean() / masked(p.not()).mean()
         }
         Agg::Value => value().first(),
         Agg::TenureYears => {
@@ -168,6 +173,20 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// The value at quantile q (linear interpolation between order statistics), in linear time; reorders
+/// `values`.
+pub fn quantile(values: &mut [f64], q: f64) -> f64 {
+    let pos = q * (values.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let (_, &mut a, rest) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let frac = pos - lo as f64;
+    if frac == 0.0 {
+        return a;
+    }
+    let b = rest.iter().copied().fold(f64::INFINITY, f64::min);
+    a + (b - a) * frac
+}
+
 /// The value at quantile q (linear interpolation between order statistics), of sorted values.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
@@ -176,24 +195,10 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
+const REVENUE: &str = "__amount_billed";
+
 /// Builds the feature matrix for the customers of the billing export.
 pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<FeatureMatrix> {
-    let billing = exports.get(&Source::Billing).expect("billing is required");
-    let ids = billing
-        .frame
-        .column("customer_id")
-        .and_then(|c| c.unique())
-        .and_then(|c| c.sort(Default::default()))
-        .map_err(|e| Error::polars("listing customers", e))?;
-    let customer_ids: Vec<String> = ids
-        .str()
-        .map_err(|e| Error::polars("listing customers", e))?
-        .iter()
-        .map(|s| s.unwrap_or("").to_string())
-        .collect();
-    let n = customer_ids.len();
-    let index: HashMap<&str, usize> = customer_ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
-
     let mut used: Vec<FeatureSpec> = Vec::new();
     let mut skipped: Vec<SkippedFeature> = Vec::new();
     for spec in &profile.features {
@@ -203,25 +208,62 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
         }
     }
 
-    // One group-by per export, every feature of that export in it.
-    let mut columns: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
-    for (source, export) in exports {
-        let specs: Vec<&FeatureSpec> = used.iter().filter(|s| s.source == *source).collect();
-        if specs.is_empty() {
-            continue;
+    // One group-by per export, every feature of that export in it. Billing goes first: its customers
+    // (sorted by id) are the population, and its group-by also sums the amount billed.
+    let aggregate = |source: Source, extra: Vec<Expr>, sorted: bool| -> Result<Option<DataFrame>> {
+        let Some(export) = exports.get(&source) else { return Ok(None) };
+        let mut aggs: Vec<Expr> =
+            used.iter().filter(|s| s.source == source).map(|s| agg_expr(s, &export.frame, window)).collect();
+        if aggs.is_empty() && extra.is_empty() {
+            return Ok(None);
         }
-        let aggs: Vec<Expr> = specs.iter().map(|s| agg_expr(s, &export.frame, window)).collect();
-        let df = export
-            .frame
-            .clone()
-            .lazy()
-            .group_by([col("customer_id")])
-            .agg(aggs)
-            .collect()
-            .map_err(|e| Error::polars(format!("aggregating the {source} export per customer"), e))?;
+        aggs.extend(extra);
+        let mut lf = export.frame.clone().lazy().group_by([col("customer_id")]).agg(aggs);
+        if sorted {
+            lf = lf.sort(["customer_id"], Default::default());
+        }
+        lf.collect()
+            .map(Some)
+            .map_err(|e| Error::polars(format!("aggregating the {source} export per customer"), e))
+    };
+    let billing = aggregate(Source::Billing, vec![col("amount_due").sum().alias(REVENUE)], true)?
+        .expect("billing is required");
+    let customer_ids: Vec<String> = billing
+        .column("customer_id")
+        .and_then(|c| c.str())
+        .map_err(|e| Error::polars("listing customers", e))?
+        .iter()
+        .map(|s| s.unwrap_or("").to_string())
+        .collect();
+    let n = customer_ids.len();
+    let index: HashMap<&str, usize> = customer_ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let revenue: Vec<f64> = billing
+        .column(REVENUE)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .map_err(|e| Error::polars("summing the amount billed", e))?
+        .f64()
+        .map_err(|e| Error::polars("summing the amount billed", e))?
+        .iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
+
+    let mut columns: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+    for source in Source::ALL {
+        let df = if source == Source::Billing {
+            billing.clone()
+        } else {
+            match aggregate(source, Vec::new(), false)? {
+                Some(df) => df,
+                None => continue,
+            }
+        };
         let ids = df.column("customer_id").and_then(|c| c.str()).map_err(|e| Error::polars("customer ids", e))?;
-        let rows: Vec<Option<usize>> = ids.iter().map(|id| id.and_then(|id| index.get(id).copied())).collect();
-        for spec in specs {
+        let rows: Vec<Option<usize>> = if source == Source::Billing {
+            (0..n).map(Some).collect()
+        } else {
+            ids.iter().map(|id| id.and_then(|id| index.get(id).copied())).collect()
+        };
+        for spec in used.iter().filter(|s| s.source == source) {
             let values = df
                 .column(spec.name.as_str())
                 .and_then(|c| c.cast(&DataType::Float64))
@@ -270,10 +312,9 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
             scale: 1.0,
         };
         let mut t: Vec<f64> = raw.iter().map(|&v| sf.apply(v)).collect();
-        let mut sorted = t.clone();
-        sorted.sort_by(f64::total_cmp);
-        sf.clip_low = quantile_sorted(&sorted, q_lo);
-        sf.clip_high = quantile_sorted(&sorted, q_hi);
+        let mut scratch = t.clone();
+        sf.clip_low = quantile(&mut scratch, q_lo);
+        sf.clip_high = quantile(&mut scratch, q_hi);
         for v in t.iter_mut() {
             *v = v.clamp(sf.clip_low, sf.clip_high);
         }
@@ -321,16 +362,10 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
         return Err(Error::DataQuality("no feature could be computed: see the skipped features".into()));
     }
     let d = kept.len();
-    let mut raw = Array2::<f64>::zeros((n, d));
-    let mut scaled = Array2::<f64>::zeros((n, d));
-    for (j, (_, values, sf)) in kept.iter().enumerate() {
-        for i in 0..n {
-            raw[[i, j]] = values[i];
-            scaled[[i, j]] = sf.apply(values[i]);
-        }
-    }
+    let raw = Array2::from_shape_fn((n, d), |(i, j)| kept[j].1[i]);
+    let scaled = Array2::from_shape_fn((n, d), |(i, j)| kept[j].2.apply(kept[j].1[i]));
     let (specs, scaler): (Vec<FeatureSpec>, Vec<ScaledFeature>) = kept.into_iter().map(|(s, _, f)| (s, f)).unzip();
-    Ok(FeatureMatrix { customer_ids, specs, raw, scaled, scaler, skipped, skipped_groups })
+    Ok(FeatureMatrix { customer_ids, specs, raw, scaled, scaler, revenue, skipped, skipped_groups })
 }
 
 #[cfg(test)]
@@ -344,6 +379,10 @@ mod tests {
         assert_eq!(quantile_sorted(&v, 1.0), 5.0);
         assert_eq!(quantile_sorted(&v, 0.5), 3.0);
         assert!((quantile_sorted(&v, 0.1) - 1.4).abs() < 1e-12);
+        for q in [0.0, 0.01, 0.1, 0.5, 0.77, 0.99, 1.0] {
+            let mut shuffled = [4.0, 1.0, 5.0, 3.0, 2.0];
+            assert_eq!(quantile(&mut shuffled, q), quantile_sorted(&v, q), "q = {q}");
+        }
     }
 
     #[test]

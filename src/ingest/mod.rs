@@ -162,10 +162,10 @@ fn datetime_lit(d: NaiveDate) -> Expr {
 
 /// Reads and parses one export (no window applied yet).
 pub fn load(source: Source, path: &Path) -> Result<Export> {
-    let raw = read::read_frame(path)?;
+    let specs = contract(source);
+    let raw = read::read_frame(path, specs)?;
     let format = read::format_of(path).to_string();
     let rows_read = raw.height();
-    let specs = contract(source);
     let found: Vec<String> = raw.get_column_names().iter().map(|s| s.to_string()).collect();
     let mut missing_optional = Vec::new();
     for spec in specs {
@@ -252,10 +252,13 @@ pub fn apply_window(export: &mut Export, window: Window) -> Result<()> {
         .map_err(|e| Error::polars(format!("windowing the {} export", export.source), e))?;
     export.stats.rows_outside_window = export.stats.rows_accepted - frame.height();
     export.stats.rows_accepted = frame.height();
-    export.stats.customers = frame
-        .column("customer_id")
-        .and_then(|c| c.n_unique())
-        .map_err(|e| Error::polars("counting customers", e))?;
+    // Billing's customers are counted by the features stage, which groups billing by customer anyway.
+    if export.source != Source::Billing {
+        export.stats.customers = frame
+            .column("customer_id")
+            .and_then(|c| c.n_unique())
+            .map_err(|e| Error::polars("counting customers", e))?;
+    }
     export.frame = frame;
     Ok(())
 }

@@ -21,9 +21,24 @@ fn export_error(path: &Path, message: impl Into<String>) -> Error {
     Error::Export { path: path.to_path_buf(), message: message.into() }
 }
 
-/// Reads a whole export. CSV columns are read as text (values are parsed later, so that a bad value
-/// rejects its row instead of failing the file); Parquet columns keep their types.
-pub fn read_frame(path: &Path) -> Result<DataFrame> {
+/// The type a contract column is read as on the fast path. Date-times stay text: polars' CSV reader
+/// parses them several times slower than a `strptime` with a known format does afterwards.
+fn typed(kind: Kind) -> DataType {
+    match kind {
+        Kind::Number => DataType::Float64,
+        Kind::Date => DataType::Date,
+        Kind::Id | Kind::Text | Kind::DateTime => DataType::String,
+    }
+}
+
+fn csv_options() -> CsvReadOptions {
+    CsvReadOptions::default().with_has_header(true).with_infer_schema_length(Some(0))
+}
+
+/// Reads a whole export. A CSV file is first read with the contract's types (the fast path for a clean
+/// export); if any value does not parse, it is read again as text, so that each bad value rejects its
+/// own row with line, column and value instead of failing the file. Parquet columns keep their types.
+pub fn read_frame(path: &Path, specs: &[ColumnSpec]) -> Result<DataFrame> {
     let meta = std::fs::metadata(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
     if meta.len() == 0 {
         return Err(export_error(path, "the file is empty (expected a header line naming the columns)"));
@@ -34,19 +49,35 @@ pub fn read_frame(path: &Path) -> Result<DataFrame> {
             .finish()
             .map_err(|e| export_error(path, format!("cannot read as Parquet: {e}")))?
     } else {
-        CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
+        let header: Vec<String> = csv::Reader::from_path(path)
+            .and_then(|mut r| r.headers().map(|h| h.iter().map(String::from).collect()))
+            .unwrap_or_default();
+        let overwrite: Schema = header
+            .iter()
+            .filter_map(|raw| {
+                let clean = raw.trim_start_matches('\u{feff}').trim();
+                let spec = specs.iter().find(|s| s.name == clean)?;
+                Some(Field::new(raw.as_str().into(), typed(spec.kind)))
+            })
+            .collect();
+        let fast = csv_options()
+            .with_schema_overwrite(Some(Arc::new(overwrite)))
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish())
-            .map_err(|e| {
-                let msg = e.to_string();
-                if msg.to_ascii_lowercase().contains("utf") {
-                    export_error(path, format!("the file is not valid UTF-8 text ({msg}); save it as UTF-8"))
-                } else {
-                    export_error(path, format!("cannot read as CSV: {msg}"))
-                }
-            })?
+            .and_then(|r| r.finish());
+        match fast {
+            Ok(df) => df,
+            Err(e) => { if std::env::var_os("CUSTSEG_DEBUG").is_some() { eprintln!("slow path for {}: {e}", path.display()); } csv_options()
+                .try_into_reader_with_file_path(Some(path.to_path_buf()))
+                .and_then(|r| r.finish())
+                .map_err(|e| {
+                    let msg = e.to_string();
+                    if msg.to_ascii_lowercase().contains("utf") {
+                        export_error(path, format!("the file is not valid UTF-8 text ({msg}); save it as UTF-8"))
+                    } else {
+                        export_error(path, format!("cannot read as CSV: {msg}"))
+                    }
+                })?},
+        }
     };
     // Spreadsheet exports prefix a byte-order mark and pad headers with spaces.
     let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();

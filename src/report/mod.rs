@@ -114,9 +114,15 @@ pub struct SegmentProfile {
     pub description: String,
 }
 
-/// Customer attributes (text columns of the customers export), one vector per attribute, aligned with
-/// the feature matrix's customers.
-pub type Attributes = Vec<(String, Vec<Option<String>>)>;
+/// A customer attribute (a text column of the customers export), coded per customer in the feature
+/// matrix's order: `levels[codes[i]]` is customer i's value.
+pub struct Attribute {
+    pub name: String,
+    pub levels: Vec<String>,
+    pub codes: Vec<u32>,
+}
+
+pub type Attributes = Vec<Attribute>;
 
 /// Everything the report stage needs.
 pub struct ReportInput<'a> {
@@ -147,9 +153,18 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
     let mut segments = Vec::new();
     if let Some(fit) = input.fit {
         let k = fit.centroids.nrows();
+        let mut by_segment: Vec<Vec<AttributeProfile>> = vec![Vec::new(); k];
+        for a in input.attributes {
+            for (s, p) in attribute_profiles(a, &fit.labels, k).into_iter().enumerate() {
+                by_segment[s].push(p);
+            }
+        }
         let total_revenue: f64 = input.revenue.iter().sum();
-        for s in 0..k {
-            let members: Vec<usize> = (0..n).filter(|&i| fit.labels[i] as usize == s).collect();
+        let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); k];
+        for (i, &l) in fit.labels.iter().enumerate() {
+            members_of[l as usize].push(i);
+        }
+        for (s, members) in members_of.iter().enumerate() {
             let size = members.len();
             let revenue: f64 = members.iter().map(|&i| input.revenue[i]).sum();
             let mut stats = Vec::new();
@@ -172,11 +187,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
                     index: stats[j].index,
                 })
                 .collect();
-            let attributes = input
-                .attributes
-                .iter()
-                .map(|(name, values)| attribute_profile(name, values, &members))
-                .collect();
+            let attributes = std::mem::take(&mut by_segment[s]);
             segments.push(SegmentProfile {
                 id: s + 1,
                 name: String::new(),
@@ -234,36 +245,40 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
     }
 }
 
-fn attribute_profile(name: &str, values: &[Option<String>], members: &[usize]) -> AttributeProfile {
-    let label = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unknown)".into());
-    let mut pop: BTreeMap<String, usize> = BTreeMap::new();
-    for v in values {
-        *pop.entry(label(v)).or_default() += 1;
+/// The distribution of one attribute in each segment against the population.
+fn attribute_profiles(a: &Attribute, labels: &[u32], k: usize) -> Vec<AttributeProfile> {
+    let m = a.levels.len();
+    let mut counts = vec![0usize; k * m];
+    let mut pop = vec![0usize; m];
+    for (&l, &c) in labels.iter().zip(&a.codes) {
+        counts[l as usize * m + c as usize] += 1;
+        pop[c as usize] += 1;
     }
-    let mut seg: BTreeMap<String, usize> = BTreeMap::new();
-    for &i in members {
-        *seg.entry(label(&values[i])).or_default() += 1;
-    }
-    let (np, ns) = (values.len().max(1) as f64, members.len().max(1) as f64);
-    let mut shares: Vec<AttributeShare> = pop
-        .iter()
-        .map(|(v, &c)| AttributeShare {
-            value: v.clone(),
-            segment_share: *seg.get(v).unwrap_or(&0) as f64 / ns,
-            population_share: c as f64 / np,
+    let np = labels.len().max(1) as f64;
+    (0..k)
+        .map(|s| {
+            let row = &counts[s * m..(s + 1) * m];
+            let ns = row.iter().sum::<usize>().max(1) as f64;
+            let mut shares: Vec<AttributeShare> = (0..m)
+                .map(|v| AttributeShare {
+                    value: a.levels[v].clone(),
+                    segment_share: row[v] as f64 / ns,
+                    population_share: pop[v] as f64 / np,
+                })
+                .collect();
+            // Most common in the segment first; at most 8 values, the rest summed as "(other)".
+            shares.sort_by(|x, y| y.segment_share.total_cmp(&x.segment_share).then_with(|| x.value.cmp(&y.value)));
+            if shares.len() > 8 {
+                let rest = shares.split_off(7);
+                shares.push(AttributeShare {
+                    value: "(other)".into(),
+                    segment_share: rest.iter().map(|s| s.segment_share).sum(),
+                    population_share: rest.iter().map(|s| s.population_share).sum(),
+                });
+            }
+            AttributeProfile { name: a.name.clone(), values: shares }
         })
-        .collect();
-    // Most common in the segment first; at most 8 values, the rest are summed as "(other)".
-    shares.sort_by(|a, b| b.segment_share.total_cmp(&a.segment_share).then_with(|| a.value.cmp(&b.value)));
-    if shares.len() > 8 {
-        let rest = shares.split_off(7);
-        shares.push(AttributeShare {
-            value: "(other)".into(),
-            segment_share: rest.iter().map(|s| s.segment_share).sum(),
-            population_share: rest.iter().map(|s| s.population_share).sum(),
-        });
-    }
-    AttributeProfile { name: name.to_string(), values: shares }
+        .collect()
 }
 
 /// Names each segment after its strongest trait and its strongest trait from another feature group,
