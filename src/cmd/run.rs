@@ -1,6 +1,7 @@
 //! `custseg run`: the end-to-end segmentation, ingest → features → cluster → report.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -178,24 +179,33 @@ fn attributes(exports: &Exports, profile: &Profile, fm: &FeatureMatrix) -> Resul
     Ok(out)
 }
 
-/// Customers present in another export but without a bill in the window.
-fn customers_without_bills(exports: &Exports, fm: &FeatureMatrix) -> Result<BTreeMap<String, usize>> {
+/// Distinct customers per export in the window, and those without a bill (left out): from the
+/// features stage where it grouped the export, else counted here.
+fn count_customers(exports: &mut Exports, fm: &FeatureMatrix) -> Result<BTreeMap<String, usize>> {
     let billed: HashSet<&str> = fm.customer_ids.iter().map(String::as_str).collect();
-    let mut out = BTreeMap::new();
-    for (source, e) in exports {
-        if *source == Source::Billing {
-            continue;
+    let mut without_bills = BTreeMap::new();
+    for (source, e) in exports.iter_mut() {
+        let seen = match fm.customers_seen.get(source) {
+            Some(seen) => *seen,
+            None => {
+                let ids = e
+                    .lazy()
+                    .select([col("customer_id").unique()])
+                    .collect()
+                    .map_err(|err| Error::polars("matching customers", err))?;
+                let ids = ids.column("customer_id").and_then(|c| c.str().cloned()).map_err(|err| Error::polars("matching customers", err))?;
+                features::CustomersSeen {
+                    distinct: ids.len(),
+                    without_bills: ids.iter().flatten().filter(|id| !billed.contains(id)).count(),
+                }
+            }
+        };
+        e.stats.customers = seen.distinct;
+        if *source != Source::Billing {
+            without_bills.insert(source.as_str().to_string(), seen.without_bills);
         }
-        let ids = e
-            .frame
-            .column("customer_id")
-            .and_then(|c| c.unique())
-            .map_err(|err| Error::polars("matching customers", err))?;
-        let ids = ids.str().map_err(|err| Error::polars("matching customers", err))?;
-        let missing = ids.iter().flatten().filter(|id| !billed.contains(id)).count();
-        out.insert(source.as_str().to_string(), missing);
     }
-    Ok(out)
+    Ok(without_bills)
 }
 
 pub fn run(args: RunArgs) -> Result<()> {
@@ -243,7 +253,7 @@ pub fn run(args: RunArgs) -> Result<()> {
 
     // Stage 2: features.
     let fm = features::build(&profile, &exports, window)?;
-    exports.get_mut(&Source::Billing).expect("billing").stats.customers = fm.customer_ids.len();
+    let customers_without_bills = count_customers(&mut exports, &fm)?;
     log.say(format!(
         "features: {} customers x {} features ({} skipped)",
         crate::report::format::count(fm.customer_ids.len()),
@@ -292,7 +302,6 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     }
 
-    log.say("fitted every customer");
     // Stage 4: report.
     let inputs = exports.iter().map(|(s, e)| (s.as_str().to_string(), e.stats.clone())).collect();
     let attributes = attributes(&exports, &profile, &fm)?;
@@ -306,9 +315,8 @@ pub fn run(args: RunArgs) -> Result<()> {
         revenue: &fm.revenue,
         attributes: &attributes,
         inputs,
-        customers_without_bills: customers_without_bills(&exports, &fm)?,
+        customers_without_bills,
     });
-    log.say("summarized");
     dir.write_json("summary.json", &summary)?;
     dir.write_text("report.md", &report::markdown::render(&summary, &command))?;
     if let Some(f) = &fit {
@@ -320,7 +328,8 @@ pub fn run(args: RunArgs) -> Result<()> {
     }
     log.say(format!("wrote {} (report: {})", out.display(), out.join("report.md").display()));
     if !args.quiet {
-        println!("{}", out.join("report.md").display());
+        // A closed stdout (`custseg run | head -0`) is not an error.
+        let _ = writeln!(std::io::stdout(), "{}", out.join("report.md").display());
     }
     Ok(())
 }

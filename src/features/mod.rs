@@ -17,6 +17,12 @@ use crate::error::{Error, Result};
 use crate::ingest::{Export, Window};
 use crate::profile::{Agg, FeatureSpec, FilterValue, Profile, Source, Transform};
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomersSeen {
+    pub distinct: usize,
+    pub without_bills: usize,
+}
+
 /// A feature the run could not use, and why.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SkippedFeature {
@@ -65,6 +71,9 @@ pub struct FeatureMatrix {
     pub scaler: Vec<ScaledFeature>,
     /// Amount billed in the window, per customer.
     pub revenue: Vec<f64>,
+    /// Per export that features were aggregated from: its distinct customers in the window, and how
+    /// many of them have no bill (they are left out).
+    pub customers_seen: BTreeMap<Source, CustomersSeen>,
     pub skipped: Vec<SkippedFeature>,
     /// Groups with no usable feature, and why.
     pub skipped_groups: Vec<SkippedFeature>,
@@ -73,9 +82,9 @@ pub struct FeatureMatrix {
 /// The exports of a run, by source.
 pub type Exports = BTreeMap<Source, Export>;
 
-fn filter_expr(spec: &FeatureSpec, frame: &DataFrame) -> Option<Expr> {
+fn filter_expr(spec: &FeatureSpec, schema: &Schema) -> Option<Expr> {
     let f = spec.filter.as_ref()?;
-    let dtype = frame.schema().get(f.column.as_str()).cloned().unwrap_or(DataType::String);
+    let dtype = schema.get(f.column.as_str()).cloned().unwrap_or(DataType::String);
     let mut pred: Option<Expr> = None;
     for v in f.values() {
         let one = match (&dtype, &v) {
@@ -91,8 +100,8 @@ fn filter_expr(spec: &FeatureSpec, frame: &DataFrame) -> Option<Expr> {
     pred.map(|p| p.fill_null(lit(false)))
 }
 
-fn agg_expr(spec: &FeatureSpec, frame: &DataFrame, window: Window) -> Expr {
-    let pred = filter_expr(spec, frame);
+fn agg_expr(spec: &FeatureSpec, schema: &Schema, window: Window) -> Expr {
+    let pred = filter_expr(spec, schema);
     let value = || col(spec.column.as_deref().unwrap_or("")).cast(DataType::Float64);
     // Masking (null outside the filter) keeps every aggregation on polars' fast group-by path, which
     // `filter` inside `agg` leaves.
@@ -120,7 +129,7 @@ fn agg_expr(spec: &FeatureSpec, frame: &DataFrame, window: Window) -> Expr {
         Agg::Value => value().first(),
         Agg::TenureYears => {
             let c = spec.column.as_deref().unwrap_or("");
-            let date = match frame.schema().get(c) {
+            let date = match schema.get(c) {
                 Some(DataType::String) => col(c).str().to_date(StrptimeOptions {
                     format: Some("%Y-%m-%d".into()),
                     strict: false,
@@ -213,12 +222,12 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
     let aggregate = |source: Source, extra: Vec<Expr>, sorted: bool| -> Result<Option<DataFrame>> {
         let Some(export) = exports.get(&source) else { return Ok(None) };
         let mut aggs: Vec<Expr> =
-            used.iter().filter(|s| s.source == source).map(|s| agg_expr(s, &export.frame, window)).collect();
+            used.iter().filter(|s| s.source == source).map(|s| agg_expr(s, export.schema(), window)).collect();
         if aggs.is_empty() && extra.is_empty() {
             return Ok(None);
         }
         aggs.extend(extra);
-        let mut lf = export.frame.clone().lazy().group_by([col("customer_id")]).agg(aggs);
+        let mut lf = export.lazy().group_by([col("customer_id")]).agg(aggs);
         if sorted {
             lf = lf.sort(["customer_id"], Default::default());
         }
@@ -236,6 +245,12 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
         .map(|s| s.unwrap_or("").to_string())
         .collect();
     let n = customer_ids.len();
+    if n == 0 {
+        return Err(Error::DataQuality(format!(
+            "no customer has a bill between {} and {}: check --as-of and run.window_months",
+            window.start, window.as_of
+        )));
+    }
     let index: HashMap<&str, usize> = customer_ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
     let revenue: Vec<f64> = billing
         .column(REVENUE)
@@ -248,6 +263,7 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
         .collect();
 
     let mut columns: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+    let mut customers_seen = BTreeMap::new();
     for source in Source::ALL {
         let df = if source == Source::Billing {
             billing.clone()
@@ -263,6 +279,8 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
         } else {
             ids.iter().map(|id| id.and_then(|id| index.get(id).copied())).collect()
         };
+        let unmatched = rows.iter().filter(|r| r.is_none()).count();
+        customers_seen.insert(source, CustomersSeen { distinct: df.height(), without_bills: unmatched });
         for spec in used.iter().filter(|s| s.source == source) {
             let values = df
                 .column(spec.name.as_str())
@@ -365,7 +383,7 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
     let raw = Array2::from_shape_fn((n, d), |(i, j)| kept[j].1[i]);
     let scaled = Array2::from_shape_fn((n, d), |(i, j)| kept[j].2.apply(kept[j].1[i]));
     let (specs, scaler): (Vec<FeatureSpec>, Vec<ScaledFeature>) = kept.into_iter().map(|(s, _, f)| (s, f)).unzip();
-    Ok(FeatureMatrix { customer_ids, specs, raw, scaled, scaler, revenue, skipped, skipped_groups })
+    Ok(FeatureMatrix { customer_ids, specs, raw, scaled, scaler, revenue, customers_seen, skipped, skipped_groups })
 }
 
 #[cfg(test)]

@@ -117,18 +117,29 @@ pub struct Reject {
     pub reason: String,
 }
 
-/// An export after parsing: accepted rows with typed canonical columns.
+/// An export after parsing: accepted rows with typed canonical columns; once the window is applied,
+/// only the rows inside it, with the derived columns.
 pub struct Export {
     pub source: Source,
     pub path: PathBuf,
     pub frame: DataFrame,
     pub stats: InputStats,
     pub rejects: Vec<Reject>,
+    schema: SchemaRef,
 }
 
 impl Export {
+    /// The columns: canonical, attributes and (once windowed) derived.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
     pub fn has_column(&self, name: &str) -> bool {
-        self.frame.schema().contains(name)
+        self.schema.contains(name)
+    }
+
+    pub fn lazy(&self) -> LazyFrame {
+        self.frame.clone().lazy()
     }
 }
 
@@ -208,7 +219,8 @@ pub fn load(source: Source, path: &Path) -> Result<Export> {
         stats.rows_duplicate = before - frame.height();
     }
     stats.rows_accepted = frame.height();
-    Ok(Export { source, path: path.to_path_buf(), frame, stats, rejects: parsed.rejects })
+    let schema = frame.schema().clone();
+    Ok(Export { source, path: path.to_path_buf(), frame, stats, rejects: parsed.rejects, schema })
 }
 
 /// The newest bill date among accepted billing rows.
@@ -232,42 +244,38 @@ fn date_column(source: Source) -> Option<&'static str> {
     }
 }
 
-/// Keeps the rows inside the window, counts the others, and adds the derived columns features use.
-pub fn apply_window(export: &mut Export, window: Window) -> Result<()> {
-    let lf = export.frame.clone().lazy();
-    let lf = match date_column(export.source) {
-        Some(c) if export.source == Source::Billing => {
-            lf.filter(col(c).gt(date_lit(window.start)).and(col(c).lt_eq(date_lit(window.as_of))))
+/// The predicate of rows inside the window.
+fn in_window(source: Source, window: Window) -> Expr {
+    match date_column(source) {
+        Some(c) if source == Source::Billing => {
+            col(c).gt(date_lit(window.start)).and(col(c).lt_eq(date_lit(window.as_of)))
         }
-        Some(c) => lf.filter(
-            col(c)
-                .gt_eq(datetime_lit(window.start + chrono::Duration::days(1)))
-                .and(col(c).lt(datetime_lit(window.as_of + chrono::Duration::days(1)))),
-        ),
-        None => lf,
-    };
-    let lf = derive(export, lf, window);
-    let frame = lf
+        Some(c) => col(c)
+            .gt_eq(datetime_lit(window.start + chrono::Duration::days(1)))
+            .and(col(c).lt(datetime_lit(window.as_of + chrono::Duration::days(1)))),
+        None => lit(true),
+    }
+}
+
+/// Keeps the rows inside the window, counts the others, and adds the derived columns features use.
+/// (Materialized once here: polars aggregates a materialized frame faster than the fused plan.)
+pub fn apply_window(export: &mut Export, window: Window) -> Result<()> {
+    let lf = export.frame.clone().lazy().filter(in_window(export.source, window));
+    let frame = derive(export.source, &export.frame.schema(), lf, window)
         .collect()
         .map_err(|e| Error::polars(format!("windowing the {} export", export.source), e))?;
     export.stats.rows_outside_window = export.stats.rows_accepted - frame.height();
     export.stats.rows_accepted = frame.height();
-    // Billing's customers are counted by the features stage, which groups billing by customer anyway.
-    if export.source != Source::Billing {
-        export.stats.customers = frame
-            .column("customer_id")
-            .and_then(|c| c.n_unique())
-            .map_err(|e| Error::polars("counting customers", e))?;
-    }
+    export.schema = frame.schema().clone();
     export.frame = frame;
     Ok(())
 }
 
 /// Derived per-row columns (documented in profiles/README.md).
-fn derive(export: &Export, lf: LazyFrame, window: Window) -> LazyFrame {
-    let has = |c: &str| export.has_column(c);
+fn derive(source: Source, schema: &Schema, lf: LazyFrame, window: Window) -> LazyFrame {
+    let has = |c: &str| schema.contains(c);
     let mut exprs: Vec<Expr> = Vec::new();
-    match export.source {
+    match source {
         Source::Billing => {
             exprs.push(col("bill_date").dt().month().cast(DataType::Int64).alias("month"));
             if has("due_date") && has("paid_date") {

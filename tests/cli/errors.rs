@@ -157,3 +157,25 @@ fn unbalanced_data_exits_4_and_still_writes_diagnostics() {
     assert!(std::fs::read_to_string(out.join("report.md")).unwrap().contains("No segmentation passed the checks"));
     assert!(!out.join("assignments.csv").exists());
 }
+
+#[test]
+fn a_window_without_bills_is_a_data_error_not_a_panic() {
+    let t = tempfile::tempdir().unwrap();
+    let err = fails(&["--as-of", "2001-01-31"], &repo().join("data-samples"), &t.path().join("o"), 3);
+    assert!(err.contains("no customer has a bill between 2000-01-31 and 2001-01-31"), "{err}");
+    let err = fails(&["--as-of", "31/01/2026"], &repo().join("data-samples"), &t.path().join("o"), 2);
+    assert!(err.contains("--as-of 31/01/2026"), "{err}");
+    assert!(!t.path().join("o").exists());
+}
+
+#[test]
+fn a_second_run_replaces_the_first_whole() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    custseg().args(["run", "--quiet", "--out"]).arg(&out).assert().success();
+    std::fs::write(out.join("stale.txt"), "from an earlier run").unwrap();
+    custseg().args(["run", "--quiet", "--k", "3", "--out"]).arg(&out).assert().success();
+    assert!(!out.join("stale.txt").exists(), "the old folder was not replaced");
+    assert_eq!(read_json(&out.join("summary.json"))["k"], 3);
+    assert!(leftovers(t.path()).is_empty());
+}
