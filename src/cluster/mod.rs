@@ -16,6 +16,7 @@ pub mod metrics;
 
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::profile::ClusteringSettings;
@@ -100,32 +101,34 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
     let sil_idx = sample_rows(m, s.silhouette_sample, seed, 2);
     let sil_rows = take_rows(sample.view(), &sil_idx);
 
-    let mut candidates = Vec::new();
-    let mut fits = Vec::new();
-    for k in s.k_range() {
-        if k > m {
-            break;
-        }
-        let fit = kmeans::fit(sample.view(), params(k, s.restarts, s, seed));
-        let sil_labels: Vec<u32> = sil_idx.iter().map(|&i| fit.labels[i]).collect();
-        let (stability, segment_stability) = stability(sample.view(), k, s, seed);
-        let sh = shares(&fit.labels, k);
-        let balanced = is_balanced(&sh, s);
-        candidates.push(Candidate {
-            k,
-            inertia: fit.inertia,
-            silhouette: metrics::silhouette(sil_rows.view(), &sil_labels, k),
-            calinski_harabasz: metrics::calinski_harabasz(sample.view(), &fit.labels, k),
-            davies_bouldin: metrics::davies_bouldin(sample.view(), &fit.labels, k),
-            stability,
-            segment_stability,
-            shares: sh,
-            balanced,
-            stable: segment_stability >= s.min_stability,
-            chosen: false,
-        });
-        fits.push(fit);
-    }
+    // Candidates are independent: score them in parallel (each is deterministic on its own, and the
+    // results are collected in k order).
+    let ks: Vec<usize> = s.k_range().filter(|&k| k <= m).collect();
+    let scored: Vec<(Candidate, Fit)> = ks
+        .par_iter()
+        .map(|&k| {
+            let fit = kmeans::fit(sample.view(), params(k, s.restarts, s, seed));
+            let sil_labels: Vec<u32> = sil_idx.iter().map(|&i| fit.labels[i]).collect();
+            let (stability, segment_stability) = stability(sample.view(), k, s, seed);
+            let sh = shares(&fit.labels, k);
+            let balanced = is_balanced(&sh, s);
+            let candidate = Candidate {
+                k,
+                inertia: fit.inertia,
+                silhouette: metrics::silhouette(sil_rows.view(), &sil_labels, k),
+                calinski_harabasz: metrics::calinski_harabasz(sample.view(), &fit.labels, k),
+                davies_bouldin: metrics::davies_bouldin(sample.view(), &fit.labels, k),
+                stability,
+                segment_stability,
+                shares: sh,
+                balanced,
+                stable: segment_stability >= s.min_stability,
+                chosen: false,
+            };
+            (candidate, fit)
+        })
+        .collect();
+    let (mut candidates, mut fits): (Vec<Candidate>, Vec<Fit>) = scored.into_iter().unzip();
     let chosen = candidates
         .iter()
         .rposition(|c| c.balanced && (s.k.is_some() || c.stable));
