@@ -192,6 +192,13 @@ pub fn parse(source: Source, path: &Path, mut raw: DataFrame, specs: &[ColumnSpe
     let mut parsed_cols = Vec::new();
     // (condition, reason, column), in the order they are tried.
     let mut checks: Vec<(Expr, String, &str)> = Vec::new();
+    // A stray empty line reads as a row of nulls: say so, rather than "missing customer_id".
+    let blank = schema
+        .iter_names()
+        .map(|n| col(n.as_str()).is_null())
+        .reduce(|a, b| a.and(b))
+        .unwrap_or_else(|| lit(false));
+    checks.push((blank, "blank line".into(), ""));
     for spec in &present {
         let dtype = schema.get(spec.name).expect("present");
         let parsed = parse_expr(path, spec, dtype)?;

@@ -179,3 +179,19 @@ fn a_second_run_replaces_the_first_whole() {
     assert_eq!(read_json(&out.join("summary.json"))["k"], 3);
     assert!(leftovers(t.path()).is_empty());
 }
+
+#[test]
+fn blank_lines_and_short_rows_are_reported_on_their_own_lines() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    small_data(&data);
+    let text = std::fs::read_to_string(data.join("billing.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines.insert(5, String::new());
+    lines.insert(10, "\"C0000009\",\"2026-01-05\",\"12x\",\"1.0\"".into());
+    std::fs::write(data.join("billing.csv"), lines.join("\n") + "\n").unwrap();
+    let out = t.path().join("out");
+    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    let rejects = read_pairs(&out.join("rejects/billing.csv"), "line", "reason");
+    assert_eq!(rejects, vec![("6".into(), "blank line".into()), ("11".into(), "not a number".into())]);
+}
