@@ -15,12 +15,16 @@ pub struct Cli {
 pub enum Command {
     /// Segment customers: read exports, build features, cluster, write assignments and reports.
     Run(RunArgs),
+    /// Check exports as a run reads them, without clustering: row accounting, rejects, date ranges,
+    /// customers, empty values and references between exports. Exit 3 when a quality gate fails.
+    Validate(ValidateArgs),
     /// Write realistic sample exports with planted personas (and their truth file).
     SampleData(SampleDataArgs),
 }
 
+/// Where the exports are and how to read them; shared by `run` and `validate`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct InputArgs {
     /// Folder holding billing, outages, tickets and customers exports (.csv or .parquet).
     /// Default: data-samples, when no export is named one by one.
     #[arg(long, value_name = "DIR")]
@@ -40,6 +44,21 @@ pub struct RunArgs {
     /// Profile (TOML). Default: the bundled profiles/residential.toml.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
+    /// End of the analysis window, YYYY-MM-DD (default: the newest bill).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output folder for this run; replaced as a whole when the run succeeds.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
@@ -49,9 +68,6 @@ pub struct RunArgs {
     /// Fix the number of segments (2..=7; overrides the profile).
     #[arg(long)]
     pub k: Option<usize>,
-    /// End of the analysis window, YYYY-MM-DD (default: the newest bill).
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,

@@ -36,6 +36,78 @@ pub struct Profile {
     pub attributes: AttributeSettings,
     #[serde(default)]
     pub quality: QualitySettings,
+    /// How each export file is laid out, when it is not in the canonical form.
+    #[serde(default)]
+    pub exports: ExportsSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportsSettings {
+    pub billing: ExportSettings,
+    pub outages: ExportSettings,
+    pub tickets: ExportSettings,
+    pub customers: ExportSettings,
+}
+
+impl ExportsSettings {
+    pub fn get(&self, source: Source) -> &ExportSettings {
+        match source {
+            Source::Billing => &self.billing,
+            Source::Outages => &self.outages,
+            Source::Tickets => &self.tickets,
+            Source::Customers => &self.customers,
+        }
+    }
+}
+
+/// Text encodings an export may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark.
+    #[default]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "gbk")]
+    Gbk,
+    #[serde(rename = "gb18030")]
+    Gb18030,
+}
+
+/// The layout of one export file.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportSettings {
+    /// File name inside `--data` (or a path), instead of `<export>.csv` / `<export>.parquet`.
+    pub file: Option<String>,
+    pub encoding: Encoding,
+    /// Field separator (one character; default `,`).
+    pub delimiter: Option<String>,
+    /// chrono formats tried in order for dates (default `%Y-%m-%d`).
+    pub date_formats: Vec<String>,
+    /// chrono formats tried in order for date-times (default: ISO with space or `T`, with or
+    /// without seconds, or a bare date).
+    pub datetime_formats: Vec<String>,
+    /// Decimal separator of numbers (`.` or `,`).
+    pub decimal: Option<String>,
+    /// Thousands separator of numbers, removed before parsing (`,`, `.`, ` ` or `'`).
+    pub thousands: Option<String>,
+    /// Canonical column → the header it has in this file, e.g. `customer_id = "户号"`.
+    pub columns: BTreeMap<String, String>,
+}
+
+impl ExportSettings {
+    /// True when numbers and dates follow the canonical form, so polars can parse them directly.
+    pub fn canonical_values(&self) -> bool {
+        self.date_formats.is_empty()
+            && self.datetime_formats.is_empty()
+            && self.decimal.as_deref().unwrap_or(".") == "."
+            && self.thousands.is_none()
+    }
+
+    pub fn delimiter_byte(&self) -> u8 {
+        self.delimiter.as_deref().and_then(|d| d.bytes().next()).unwrap_or(b',')
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -401,6 +473,40 @@ impl Profile {
         if !(0.0..=1.0).contains(&self.quality.max_reject_share) {
             return fail(format!("quality.max_reject_share = {}: must be between 0 and 1", self.quality.max_reject_share));
         }
+        for source in Source::ALL {
+            let e = self.exports.get(source);
+            let at = format!("exports.{source}");
+            if let Some(d) = &e.delimiter {
+                if d.len() != 1 {
+                    return fail(format!("{at}.delimiter = \"{d}\": must be one ASCII character"));
+                }
+            }
+            for (key, v) in [("decimal", &e.decimal), ("thousands", &e.thousands)] {
+                if let Some(v) = v {
+                    if !matches!(v.as_str(), "." | "," | " " | "'") {
+                        return fail(format!("{at}.{key} = \"{v}\": must be one of . , ' or a space"));
+                    }
+                }
+            }
+            if e.decimal.is_some() && e.decimal == e.thousands {
+                return fail(format!("{at}: decimal and thousands separators must differ"));
+            }
+            let known: Vec<&str> = crate::ingest::contract(source).iter().map(|c| c.name).collect();
+            for canonical in e.columns.keys() {
+                // The customers export keeps any column, as an attribute.
+                if source != Source::Customers && !known.contains(&canonical.as_str()) {
+                    return fail(format!(
+                        "{at}.columns: \"{canonical}\" is not a column of the {source} export (known: {})",
+                        known.join(", ")
+                    ));
+                }
+            }
+            for f in e.date_formats.iter().chain(&e.datetime_formats) {
+                if !f.contains('%') {
+                    return fail(format!("{at}: \"{f}\" is not a date format (use chrono codes such as %Y/%m/%d)"));
+                }
+            }
+        }
         if self.run.window_months == 0 {
             return fail("run.window_months must be at least 1".into());
         }
@@ -498,21 +604,24 @@ mod tests {
     fn every_profile_in_the_profiles_folder_is_valid() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
         let mut seen = 0;
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let p = entry.unwrap().path();
-            if p.extension().is_some_and(|e| e == "toml") {
-                Profile::load(&p).unwrap_or_else(|e| panic!("{e}"));
-                seen += 1;
+        for folder in [dir.clone(), dir.join("examples")] {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let p = entry.unwrap().path();
+                if p.extension().is_some_and(|e| e == "toml") {
+                    Profile::load(&p).unwrap_or_else(|e| panic!("{e}"));
+                    seen += 1;
+                }
             }
         }
-        assert!(seen >= 1);
+        assert!(seen >= 2);
         assert_eq!(Profile::default_profile().features.len(), 21);
     }
 
     #[test]
     fn every_profile_key_is_documented() {
         let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/README.md")).unwrap();
-        let p = Profile::default_profile();
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/examples/gbk-chinese-headers.toml");
+        let p = Profile::load(&example).unwrap();
         let value = toml::Value::try_from(&p).unwrap();
         let mut keys = Vec::new();
         fn walk(v: &toml::Value, keys: &mut Vec<String>) {
@@ -529,8 +638,9 @@ mod tests {
         }
         walk(&value, &mut keys);
         for k in keys {
-            // Group keys are the profile's own names, not profile keys.
-            if p.groups.contains_key(&k) {
+            // Group keys and column mappings are the profile's own names, not profile keys.
+            let mapped = Source::ALL.iter().any(|s| p.exports.get(*s).columns.contains_key(&k));
+            if p.groups.contains_key(&k) || mapped {
                 continue;
             }
             let documented = [format!("`{k}`"), format!("`[{k}]`"), format!("`[[{k}]]`"), format!("{k} = ")]

@@ -2,6 +2,7 @@
 
 pub mod run;
 pub mod sample_data;
+pub mod validate;
 
 use crate::cli::{Cli, Command};
 use crate::error::Result;
@@ -9,6 +10,7 @@ use crate::error::Result;
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Validate(args) => validate::run(args),
         Command::SampleData(args) => sample_data::run(args),
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::RunArgs;
+use crate::cli::{InputArgs, RunArgs};
 use crate::cluster::{self, Fit};
 use crate::error::{Error, Result};
 use crate::features::{self, Exports, FeatureMatrix, ScaledFeature};
@@ -62,11 +62,16 @@ fn configure_threads(threads: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-fn load_profile(args: &RunArgs) -> Result<(Profile, String)> {
-    let (mut profile, path) = match &args.profile {
+/// The profile named by `--profile`, or the bundled default, with its display path.
+pub(crate) fn read_profile(input: &InputArgs) -> Result<(Profile, String)> {
+    Ok(match &input.profile {
         Some(p) => (Profile::load(p)?, p.display().to_string()),
         None => (Profile::default_profile(), DEFAULT_PROFILE_NAME.to_string()),
-    };
+    })
+}
+
+fn load_profile(args: &RunArgs) -> Result<(Profile, String)> {
+    let (mut profile, path) = read_profile(&args.input)?;
     if let Some(seed) = args.seed {
         profile.run.seed = seed;
     }
@@ -82,7 +87,7 @@ fn load_profile(args: &RunArgs) -> Result<(Profile, String)> {
     Ok((profile, path))
 }
 
-fn export_paths(args: &RunArgs) -> Result<ExportPaths> {
+pub(crate) fn export_paths(args: &InputArgs, profile: &Profile) -> Result<ExportPaths> {
     let explicit = ExportPaths {
         billing: args.billing.clone(),
         outages: args.outages.clone(),
@@ -105,11 +110,11 @@ fn export_paths(args: &RunArgs) -> Result<ExportPaths> {
         }
         None => None,
     };
-    ExportPaths::locate(data.as_deref(), explicit)
+    ExportPaths::locate(data.as_deref(), explicit, &profile.exports)
 }
 
 /// Stops the run when an export rejects more rows than the profile allows.
-fn reject_gate(exports: &Exports, max_share: f64) -> Result<()> {
+pub(crate) fn reject_gate(exports: &Exports, max_share: f64) -> Result<()> {
     for e in exports.values() {
         let s = &e.stats;
         if s.rows_read == 0 {
@@ -212,29 +217,12 @@ pub fn run(args: RunArgs) -> Result<()> {
     configure_threads(args.threads)?;
     let log = Log { quiet: args.quiet, start: Instant::now() };
     let (profile, profile_path) = load_profile(&args)?;
-    let as_of = match &args.as_of {
-        Some(s) => Some(
-            ingest_date(s).ok_or_else(|| Error::Usage(format!("--as-of {s}: expected a date as YYYY-MM-DD")))?,
-        ),
-        None => None,
-    };
-    let paths = export_paths(&args)?;
+    let as_of = as_of_arg(&args.input)?;
+    let paths = export_paths(&args.input, &profile)?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");
 
     // Stage 1: ingest.
-    let mut exports: Exports = BTreeMap::new();
-    for source in Source::ALL {
-        if let Some(p) = paths.get(source) {
-            let e = ingest::load(source, p)?;
-            log.say(format!(
-                "read {source}: {} rows from {} ({} rejected)",
-                crate::report::format::count(e.stats.rows_read),
-                p.display(),
-                crate::report::format::count(e.stats.rows_rejected)
-            ));
-            exports.insert(source, e);
-        }
-    }
+    let mut exports = load_exports(&paths, &profile, |m| log.say(m))?;
     let dir = RunDir::create(&args.out)?;
     for e in exports.values() {
         if !e.rejects.is_empty() {
@@ -334,8 +322,31 @@ pub fn run(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
-fn ingest_date(s: &str) -> Option<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+pub(crate) fn as_of_arg(input: &InputArgs) -> Result<Option<chrono::NaiveDate>> {
+    match &input.as_of {
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| Error::Usage(format!("--as-of {s}: expected a date as YYYY-MM-DD"))),
+        None => Ok(None),
+    }
+}
+
+/// Reads every export the paths name, in contract order.
+pub(crate) fn load_exports(paths: &ExportPaths, profile: &Profile, log: impl Fn(String)) -> Result<Exports> {
+    let mut exports: Exports = BTreeMap::new();
+    for source in Source::ALL {
+        if let Some(p) = paths.get(source) {
+            let e = ingest::load(source, p, profile.exports.get(source))?;
+            log(format!(
+                "read {source}: {} rows from {} ({} rejected)",
+                crate::report::format::count(e.stats.rows_read),
+                p.display(),
+                crate::report::format::count(e.stats.rows_rejected)
+            ));
+            exports.insert(source, e);
+        }
+    }
+    Ok(exports)
 }
 
 fn write_fit_outputs(

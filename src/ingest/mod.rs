@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use contract::{contract, ColumnSpec, Kind};
 
 use crate::error::{Error, Result};
-use crate::profile::Source;
+use crate::profile::{ExportSettings, ExportsSettings, Source};
 
 /// Where each export is read from. Only billing is required.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -48,10 +48,26 @@ impl ExportPaths {
         }
     }
 
-    /// Fills every export not named explicitly from `DIR/<export>.csv` or `DIR/<export>.parquet`.
-    pub fn locate(data_dir: Option<&Path>, explicit: ExportPaths) -> Result<ExportPaths> {
+    /// Fills every export not named explicitly from the profile's `exports.<export>.file` (inside
+    /// `DIR`), or else `DIR/<export>.csv` or `DIR/<export>.parquet`.
+    pub fn locate(data_dir: Option<&Path>, explicit: ExportPaths, settings: &ExportsSettings) -> Result<ExportPaths> {
         let mut paths = explicit;
         for source in Source::ALL {
+            if paths.get(source).is_none() {
+                if let Some(file) = &settings.get(source).file {
+                    let p = match data_dir {
+                        Some(d) => d.join(file),
+                        None => PathBuf::from(file),
+                    };
+                    if !p.is_file() {
+                        return Err(Error::Usage(format!(
+                            "the {source} export {} (exports.{source}.file in the profile) does not exist",
+                            p.display()
+                        )));
+                    }
+                    *paths.slot(source) = Some(p);
+                }
+            }
             if let Some(p) = paths.get(source) {
                 if !p.is_file() {
                     return Err(Error::Usage(format!(
@@ -172,9 +188,9 @@ fn datetime_lit(d: NaiveDate) -> Expr {
 }
 
 /// Reads and parses one export (no window applied yet).
-pub fn load(source: Source, path: &Path) -> Result<Export> {
+pub fn load(source: Source, path: &Path, settings: &ExportSettings) -> Result<Export> {
     let specs = contract(source);
-    let raw = read::read_frame(path, specs)?;
+    let raw = read::read_frame(path, source, specs, settings)?;
     let format = read::format_of(path).to_string();
     let rows_read = raw.height();
     let found: Vec<String> = raw.get_column_names().iter().map(|s| s.to_string()).collect();
@@ -195,7 +211,7 @@ pub fn load(source: Source, path: &Path) -> Result<Export> {
         }
     }
     let first_line: u64 = if format == "csv" { 2 } else { 1 };
-    let parsed = read::parse(source, path, raw, specs, first_line)?;
+    let parsed = read::parse(source, path, raw, specs, settings, first_line)?;
     let mut stats = InputStats {
         path: path.display().to_string(),
         format,

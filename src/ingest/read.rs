@@ -1,13 +1,16 @@
 //! Reading an export file into a polars frame and parsing its columns against the contract.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use chrono::{NaiveDate, NaiveDateTime};
 
 use polars::prelude::*;
 
 use super::contract::{ColumnSpec, Kind};
 use super::Reject;
 use crate::error::{Error, Result};
-use crate::profile::Source;
+use crate::profile::{Encoding, ExportSettings, Source};
 
 pub fn format_of(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
@@ -30,60 +33,120 @@ fn typed(kind: Kind) -> DataType {
     }
 }
 
-fn csv_options() -> CsvReadOptions {
-    CsvReadOptions::default().with_has_header(true).with_infer_schema_length(Some(0))
+fn clean_header(name: &str) -> &str {
+    name.trim_start_matches('\u{feff}').trim()
 }
 
-/// Reads a whole export. A CSV file is first read with the contract's types (the fast path for a clean
-/// export); if any value does not parse, it is read again as text, so that each bad value rejects its
-/// own row with line, column and value instead of failing the file. Parquet columns keep their types.
-pub fn read_frame(path: &Path, specs: &[ColumnSpec]) -> Result<DataFrame> {
+/// The file's bytes as UTF-8: transcoded from GBK/GB18030 when the profile says so, or checked.
+fn utf8_bytes(path: &Path, source: Source, settings: &ExportSettings) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
+    match settings.encoding {
+        Encoding::Utf8 => match std::str::from_utf8(&bytes) {
+            Ok(_) => Ok(bytes),
+            Err(e) => {
+                let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+                Err(export_error(
+                    path,
+                    format!(
+                        "the file is not UTF-8 text (first bad byte on line {line}); if it was exported as GBK or \
+                         GB18030, set encoding = \"gbk\" under [exports.{source}] in the profile"
+                    ),
+                ))
+            }
+        },
+        Encoding::Gbk | Encoding::Gb18030 => {
+            // WHATWG's GBK decoder is GB18030's, which reads every GBK file.
+            match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
+                Some(text) => Ok(text.into_owned().into_bytes()),
+                None => Err(export_error(
+                    path,
+                    format!(
+                        "the file is not valid {} text: check encoding under [exports.{source}] in the profile",
+                        if settings.encoding == Encoding::Gbk { "GBK" } else { "GB18030" }
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// Reads a whole export and renames its columns to the canonical names. A canonical CSV file is first
+/// read with the contract's types (the fast path for a clean export); if any value does not parse, or
+/// the profile describes non-canonical numbers or dates, columns are read as text and parsed
+/// afterwards, so that each bad value rejects its own row with line, column and value instead of
+/// failing the file. Parquet columns keep their types.
+pub fn read_frame(path: &Path, source: Source, specs: &[ColumnSpec], settings: &ExportSettings) -> Result<DataFrame> {
     let meta = std::fs::metadata(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
     if meta.len() == 0 {
         return Err(export_error(path, "the file is empty (expected a header line naming the columns)"));
     }
+    // Source header → canonical name, from the profile's column mapping.
+    let canonical_of: BTreeMap<&str, &str> = settings.columns.iter().map(|(c, h)| (h.as_str(), c.as_str())).collect();
     let mut df = if format_of(path) == "parquet" {
         let file = std::fs::File::open(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
         ParquetReader::new(file)
             .finish()
             .map_err(|e| export_error(path, format!("cannot read as Parquet: {e}")))?
     } else {
-        let header: Vec<String> = csv::Reader::from_path(path)
-            .and_then(|mut r| r.headers().map(|h| h.iter().map(String::from).collect()))
+        let bytes = utf8_bytes(path, source, settings)?;
+        let delimiter = settings.delimiter_byte();
+        let options = || {
+            CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .map_parse_options(|o| o.with_separator(delimiter))
+        };
+        let header: Vec<String> = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(bytes.as_slice())
+            .headers()
+            .map(|h| h.iter().map(String::from).collect())
             .unwrap_or_default();
-        let overwrite: Schema = header
-            .iter()
-            .filter_map(|raw| {
-                let clean = raw.trim_start_matches('\u{feff}').trim();
-                let spec = specs.iter().find(|s| s.name == clean)?;
-                Some(Field::new(raw.as_str().into(), typed(spec.kind)))
-            })
-            .collect();
-        let fast = csv_options()
-            .with_schema_overwrite(Some(Arc::new(overwrite)))
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish());
+        let fast = if settings.canonical_values() {
+            let overwrite: Schema = header
+                .iter()
+                .filter_map(|raw| {
+                    let clean = clean_header(raw);
+                    let name = canonical_of.get(clean).copied().unwrap_or(clean);
+                    let spec = specs.iter().find(|s| s.name == name)?;
+                    Some(Field::new(raw.as_str().into(), typed(spec.kind)))
+                })
+                .collect();
+            options()
+                .with_schema_overwrite(Some(Arc::new(overwrite)))
+                .into_reader_with_file_handle(std::io::Cursor::new(bytes.as_slice()))
+                .finish()
+                .ok()
+        } else {
+            None
+        };
         match fast {
-            Ok(df) => df,
-            Err(_) => csv_options()
-                .try_into_reader_with_file_path(Some(path.to_path_buf()))
-                .and_then(|r| r.finish())
-                .map_err(|e| {
-                    let msg = e.to_string();
-                    if msg.to_ascii_lowercase().contains("utf") {
-                        export_error(path, format!("the file is not valid UTF-8 text ({msg}); save it as UTF-8"))
-                    } else {
-                        export_error(path, format!("cannot read as CSV: {msg}"))
-                    }
-                })?,
+            Some(df) => df,
+            None => options()
+                .into_reader_with_file_handle(std::io::Cursor::new(bytes.as_slice()))
+                .finish()
+                .map_err(|e| export_error(path, format!("cannot read as CSV: {e}")))?,
         }
     };
-    // Spreadsheet exports prefix a byte-order mark and pad headers with spaces.
     let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    for (canonical, header) in &settings.columns {
+        if !names.iter().any(|n| clean_header(n) == header) {
+            return Err(export_error(
+                path,
+                format!(
+                    "the {source} export has no column \"{header}\" (mapped to {canonical} by exports.{source}.columns); \
+                     columns found: {}",
+                    names.iter().map(|n| clean_header(n)).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    // Spreadsheet exports prefix a byte-order mark and pad headers with spaces.
     for name in names {
-        let clean = name.trim_start_matches('\u{feff}').trim();
-        if clean != name {
-            df.rename(&name, clean.into()).map_err(|e| export_error(path, e.to_string()))?;
+        let clean = clean_header(&name);
+        let target = canonical_of.get(clean).copied().unwrap_or(clean);
+        if target != name {
+            df.rename(&name, target.into()).map_err(|e| export_error(path, e.to_string()))?;
         }
     }
     Ok(df)
@@ -139,10 +202,6 @@ pub fn parse_datetime_ms(s: &str) -> Option<i64> {
     Some((days * 86_400 + secs) * 1000)
 }
 
-fn strptime(format: &str) -> StrptimeOptions {
-    StrptimeOptions { format: Some(format.into()), strict: false, exact: true, cache: true }
-}
-
 const DT: DataType = DataType::Datetime(TimeUnit::Milliseconds, None);
 
 /// The expression turning a raw column into its canonical type, or an error for a Parquet column whose
@@ -156,11 +215,11 @@ fn parse_expr(path: &Path, spec: &ColumnSpec, dtype: &DataType) -> Result<Expr> 
         )
     };
     Ok(match (spec.kind, dtype) {
+        // Text numbers and dates were parsed beforehand (`pre_parse`) into these columns.
         (_, DataType::String) => match spec.kind {
             Kind::Id | Kind::Text => c,
-            Kind::Number => c.cast(DataType::Float64),
-            Kind::Date => c.str().to_date(strptime("%Y-%m-%d")),
-            // Parsed beforehand by `parse_datetime_ms` into this column.
+            Kind::Number => col(format!("__num_{}", spec.name).as_str()),
+            Kind::Date => col(format!("__date_{}", spec.name).as_str()).cast(DataType::Date),
             Kind::DateTime => col(format!("__dt_{}", spec.name).as_str()).cast(DT),
         },
         (Kind::Id, dt) if dt.is_integer() => c.cast(DataType::String),
@@ -173,6 +232,69 @@ fn parse_expr(path: &Path, spec: &ColumnSpec, dtype: &DataType) -> Result<Expr> 
     })
 }
 
+fn parse_number(text: &str, decimal: char, thousands: Option<char>) -> Option<f64> {
+    let t = text.trim();
+    let mut clean = String::with_capacity(t.len());
+    for ch in t.chars() {
+        if Some(ch) == thousands {
+            continue;
+        }
+        clean.push(if ch == decimal { '.' } else { ch });
+    }
+    clean.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn parse_date_days(text: &str, formats: &[String]) -> Option<i32> {
+    let t = text.trim();
+    if formats.is_empty() {
+        return (t.len() == 10).then(|| parse_datetime_ms(t)).flatten().map(|ms| (ms / 86_400_000) as i32);
+    }
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
+    formats.iter().find_map(|f| NaiveDate::parse_from_str(t, f).ok()).map(|d| (d - epoch).num_days() as i32)
+}
+
+fn parse_datetime_with(text: &str, formats: &[String]) -> Option<i64> {
+    let t = text.trim();
+    if formats.is_empty() {
+        return parse_datetime_ms(t);
+    }
+    formats.iter().find_map(|f| {
+        NaiveDateTime::parse_from_str(t, f)
+            .ok()
+            .or_else(|| NaiveDate::parse_from_str(t, f).ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+            .map(|dt| dt.and_utc().timestamp_millis())
+    })
+}
+
+/// Parses text numbers and dates in Rust, with the profile's separators and formats, into helper
+/// columns (`__num_*`, `__date_*`, `__dt_*`); a value that does not parse becomes null there.
+fn pre_parse(path: &Path, raw: &mut DataFrame, specs: &[ColumnSpec], settings: &ExportSettings) -> Result<()> {
+    let decimal = settings.decimal.as_deref().and_then(|d| d.chars().next()).unwrap_or('.');
+    let thousands = settings.thousands.as_deref().and_then(|t| t.chars().next());
+    let schema = raw.schema().clone();
+    for spec in specs.iter().filter(|s| schema.get(s.name) == Some(&DataType::String)) {
+        let text = raw.column(spec.name).and_then(|c| c.str().cloned()).map_err(|e| export_error(path, e.to_string()))?;
+        let column = match spec.kind {
+            Kind::Number => {
+                let v: Float64Chunked = text.iter().map(|v| v.and_then(|v| parse_number(v, decimal, thousands))).collect();
+                v.with_name(format!("__num_{}", spec.name).into()).into_series().into_column()
+            }
+            Kind::Date => {
+                let v: Int32Chunked = text.iter().map(|v| v.and_then(|v| parse_date_days(v, &settings.date_formats))).collect();
+                v.with_name(format!("__date_{}", spec.name).into()).into_series().into_column()
+            }
+            Kind::DateTime => {
+                let v: Int64Chunked =
+                    text.iter().map(|v| v.and_then(|v| parse_datetime_with(v, &settings.datetime_formats))).collect();
+                v.with_name(format!("__dt_{}", spec.name).into()).into_series().into_column()
+            }
+            Kind::Id | Kind::Text => continue,
+        };
+        raw.with_column(column).map_err(|e| export_error(path, e.to_string()))?;
+    }
+    Ok(())
+}
+
 pub struct Parsed {
     pub accepted: DataFrame,
     pub rejects: Vec<Reject>,
@@ -180,14 +302,16 @@ pub struct Parsed {
 
 /// Parses every contract column; a row with a missing required value, a value that does not parse, or
 /// an impossible value is rejected with the first problem found (in contract order).
-pub fn parse(source: Source, path: &Path, mut raw: DataFrame, specs: &[ColumnSpec], first_line: u64) -> Result<Parsed> {
+pub fn parse(
+    source: Source,
+    path: &Path,
+    mut raw: DataFrame,
+    specs: &[ColumnSpec],
+    settings: &ExportSettings,
+    first_line: u64,
+) -> Result<Parsed> {
     let schema = raw.schema().clone();
-    for spec in specs.iter().filter(|s| s.kind == Kind::DateTime && schema.get(s.name) == Some(&DataType::String)) {
-        let text = raw.column(spec.name).and_then(|c| c.str().cloned()).map_err(|e| export_error(path, e.to_string()))?;
-        let ms: Int64Chunked = text.iter().map(|v| v.and_then(parse_datetime_ms)).collect();
-        raw.with_column(ms.with_name(format!("__dt_{}", spec.name).into()).into_series().into_column())
-            .map_err(|e| export_error(path, e.to_string()))?;
-    }
+    pre_parse(path, &mut raw, specs, settings)?;
     let present: Vec<&ColumnSpec> = specs.iter().filter(|s| schema.contains(s.name)).collect();
     let mut parsed_cols = Vec::new();
     // (condition, reason, column), in the order they are tried.
@@ -215,8 +339,8 @@ pub fn parse(source: Source, path: &Path, mut raw: DataFrame, specs: &[ColumnSpe
         if !matches!(spec.kind, Kind::Id | Kind::Text) {
             let what = match spec.kind {
                 Kind::Number => "not a number",
-                Kind::Date => "not a date (expected YYYY-MM-DD)",
-                _ => "not a date-time (expected YYYY-MM-DD HH:MM:SS)",
+                Kind::Date => "not a date",
+                _ => "not a date-time",
             };
             checks.push((
                 col(spec.name).is_not_null().and(col(pname.as_str()).is_null()),
@@ -300,8 +424,31 @@ pub fn parse(source: Source, path: &Path, mut raw: DataFrame, specs: &[ColumnSpe
 
 #[cfg(test)]
 mod tests {
-    use super::parse_datetime_ms;
+    use super::{parse_date_days, parse_datetime_ms, parse_datetime_with, parse_number};
     use chrono::NaiveDateTime;
+
+    #[test]
+    fn numbers_with_separators() {
+        assert_eq!(parse_number("1,234.50", '.', Some(',')), Some(1234.5));
+        assert_eq!(parse_number("1.234,50", ',', Some('.')), Some(1234.5));
+        assert_eq!(parse_number(" 12 345,5 ", ',', Some(' ')), Some(12345.5));
+        assert_eq!(parse_number("1,234.50", '.', None), None);
+        assert_eq!(parse_number("inf", '.', None), None);
+        assert_eq!(parse_number("二十五", '.', None), None);
+    }
+
+    #[test]
+    fn dates_in_the_profile_formats() {
+        let formats = vec!["%Y/%m/%d".to_string(), "%Y%m%d".to_string()];
+        assert_eq!(parse_date_days("1970/01/02", &formats), Some(1));
+        assert_eq!(parse_date_days("19700103", &formats), Some(2));
+        assert_eq!(parse_date_days("1970-01-02", &formats), None);
+        assert_eq!(parse_date_days("1970-01-02", &[]), Some(1));
+        assert_eq!(parse_date_days("2026/13/05", &formats), None);
+        let dt = vec!["%Y/%m/%d %H:%M".to_string()];
+        assert_eq!(parse_datetime_with("1970/01/01 00:01", &dt), Some(60_000));
+        assert_eq!(parse_datetime_with("1970-01-01 00:01:00", &[]), Some(60_000));
+    }
 
     #[test]
     fn datetime_parser_agrees_with_chrono() {

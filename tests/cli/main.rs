@@ -4,3 +4,4 @@ mod common;
 mod errors;
 mod run;
 mod sample_data;
+mod validate;

@@ -174,3 +174,36 @@ fn reads_parquet_exports_like_csv() {
     let rb = std::fs::read(t.path().join("b/assignments.csv")).unwrap();
     assert!(ra == rb);
 }
+
+#[test]
+fn gbk_export_with_chinese_headers_runs_and_rejects_exactly_the_planted_rows() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("run");
+    let s = run_into(
+        &out,
+        &["--profile", "profiles/examples/gbk-chinese-headers.toml", "--data", "data-samples/gbk-example"],
+    );
+    assert!(s["k"].as_u64().is_some());
+    assert!(s["skipped_features"].as_array().unwrap().is_empty(), "{}", s["skipped_features"]);
+    let planted = std::fs::read_to_string(repo().join("data-samples/gbk-example/planted_rejects.csv")).unwrap();
+    for export in ["billing", "outages"] {
+        let expected: Vec<(String, String)> = planted
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0] == export).then(|| (f[1].to_string(), f[2].to_string()))
+            })
+            .collect();
+        let got = read_pairs(&out.join(format!("rejects/{export}.csv")), "line", "reason");
+        assert_eq!(got, expected, "{export}");
+    }
+    for (name, i) in s["inputs"].as_object().unwrap() {
+        let g = |f: &str| i[f].as_u64().unwrap();
+        assert_eq!(g("rows_read"), g("rows_accepted") + g("rows_rejected") + g("rows_duplicate") + g("rows_outside_window"), "{name}");
+        assert!(g("rows_accepted") > 0, "{name}");
+    }
+    // Attribute values in Chinese come through to the report.
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("市区") || report.contains("农村"), "region values missing from the report");
+}

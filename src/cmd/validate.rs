@@ -1,0 +1,113 @@
+//! `custseg validate`: reads and checks the exports exactly as a run would, without clustering, and
+//! prints a data-quality summary per export. What an analyst runs on a new export first.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+
+use crate::cli::ValidateArgs;
+use crate::cmd::run::{as_of_arg, export_paths, load_exports, read_profile, reject_gate};
+use crate::error::{Error, Result};
+use crate::features::Exports;
+use crate::ingest::{self, Export};
+use crate::profile::Source;
+use crate::report::format::{count, percent};
+
+fn distinct_ids(e: &Export) -> Result<HashSet<String>> {
+    let ids = e.frame.column("customer_id").and_then(|c| c.unique()).map_err(|err| Error::polars("customer ids", err))?;
+    let ids = ids.str().map_err(|err| Error::polars("customer ids", err))?;
+    Ok(ids.iter().flatten().map(String::from).collect())
+}
+
+fn date_range(e: &Export, column: &str) -> Option<(String, String)> {
+    let c = e.frame.column(column).ok()?;
+    let s = c.as_materialized_series();
+    let min = s.min_reduce().ok()?.into_value();
+    let max = s.max_reduce().ok()?.into_value();
+    if min.is_null() {
+        return None;
+    }
+    Some((min.to_string(), max.to_string()))
+}
+
+/// The summary of one export.
+fn describe(e: &Export, out: &mut String) -> Result<()> {
+    let s = &e.stats;
+    let _ = writeln!(out, "{} — {} ({})", e.source, s.path, s.format);
+    let _ = writeln!(
+        out,
+        "  rows read {} = accepted {} + rejected {} + duplicates {} + outside the window {}",
+        count(s.rows_read),
+        count(s.rows_accepted),
+        count(s.rows_rejected),
+        count(s.rows_duplicate),
+        count(s.rows_outside_window)
+    );
+    let date_col = match e.source {
+        Source::Billing => Some("bill_date"),
+        Source::Outages => Some("outage_start"),
+        Source::Tickets => Some("opened_at"),
+        Source::Customers => None,
+    };
+    let range = date_col.and_then(|c| date_range(e, c)).map(|(a, b)| format!(", dated {a} to {b}")).unwrap_or_default();
+    let _ = writeln!(out, "  customers {}{range}", count(s.customers));
+    let n = e.frame.height().max(1) as f64;
+    let empty: Vec<String> = e
+        .frame
+        .columns()
+        .iter()
+        .filter(|c| c.null_count() > 0)
+        .map(|c| format!("{} {}", c.name(), percent(c.null_count() as f64 / n)))
+        .collect();
+    if !empty.is_empty() {
+        let _ = writeln!(out, "  empty values: {}", empty.join(", "));
+    }
+    if !s.missing_optional_columns.is_empty() {
+        let _ = writeln!(out, "  optional columns absent: {}", s.missing_optional_columns.join(", "));
+    }
+    for (reason, k) in &s.reject_reasons {
+        let _ = writeln!(out, "  rejected ({reason}): {}", count(*k));
+    }
+    for r in e.rejects.iter().take(5) {
+        let _ = writeln!(out, "    line {}, column {}, value \"{}\": {}", r.line, r.column, r.value, r.reason);
+    }
+    Ok(())
+}
+
+pub fn run(args: ValidateArgs) -> Result<()> {
+    let (profile, _) = read_profile(&args.input)?;
+    let as_of = as_of_arg(&args.input)?;
+    let paths = export_paths(&args.input, &profile)?;
+    let mut exports: Exports = load_exports(&paths, &profile, |_| {})?;
+    let gate = reject_gate(&exports, profile.quality.max_reject_share);
+    let window = ingest::window_for(&exports[&Source::Billing], as_of, profile.run.window_months)?;
+    for e in exports.values_mut() {
+        ingest::apply_window(e, window)?;
+        e.stats.customers = distinct_ids(e)?.len();
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "window: {} to {} ({} months)\n", window.start, window.as_of, profile.run.window_months);
+    for e in exports.values() {
+        describe(e, &mut out)?;
+        out.push('\n');
+    }
+    // References between exports.
+    let billed = distinct_ids(&exports[&Source::Billing])?;
+    if let Some(c) = exports.get(&Source::Customers) {
+        let known = distinct_ids(c)?;
+        let _ = writeln!(
+            out,
+            "customers with bills but not in the customers export: {}",
+            count(billed.difference(&known).count())
+        );
+        let _ = writeln!(out, "customers in the customers export without bills: {}", count(known.difference(&billed).count()));
+    }
+    for source in [Source::Outages, Source::Tickets] {
+        if let Some(e) = exports.get(&source) {
+            let ids = distinct_ids(e)?;
+            let _ = writeln!(out, "customers in {source} without bills: {}", count(ids.difference(&billed).count()));
+        }
+    }
+    print!("{out}");
+    gate
+}
