@@ -94,6 +94,8 @@ pub struct ExportSettings {
     pub thousands: Option<String>,
     /// Canonical column → the header it has in this file, e.g. `customer_id = "户号"`.
     pub columns: BTreeMap<String, String>,
+    /// Overrides `quality.max_reject_share` for this export.
+    pub max_reject_share: Option<f64>,
 }
 
 impl ExportSettings {
@@ -486,6 +488,11 @@ impl Profile {
                     if !matches!(v.as_str(), "." | "," | " " | "'") {
                         return fail(format!("{at}.{key} = \"{v}\": must be one of . , ' or a space"));
                     }
+                }
+            }
+            if let Some(m) = e.max_reject_share {
+                if !(0.0..=1.0).contains(&m) {
+                    return fail(format!("{at}.max_reject_share = {m}: must be between 0 and 1"));
                 }
             }
             if e.decimal.is_some() && e.decimal == e.thousands {

@@ -114,9 +114,13 @@ pub(crate) fn export_paths(args: &InputArgs, profile: &Profile) -> Result<Export
 }
 
 /// Stops the run when an export rejects more rows than the profile allows.
-pub(crate) fn reject_gate(exports: &Exports, max_share: f64) -> Result<()> {
+pub(crate) fn reject_gate(exports: &Exports, profile: &Profile) -> Result<()> {
     for e in exports.values() {
         let s = &e.stats;
+        let (max_share, key) = match profile.exports.get(e.source).max_reject_share {
+            Some(m) => (m, format!("exports.{}.max_reject_share", e.source)),
+            None => (profile.quality.max_reject_share, "quality.max_reject_share".to_string()),
+        };
         if s.rows_read == 0 {
             continue;
         }
@@ -129,7 +133,7 @@ pub(crate) fn reject_gate(exports: &Exports, max_share: f64) -> Result<()> {
                 .map(|r| format!("line {}, column {}, value \"{}\": {}", r.line, r.column, r.value, r.reason))
                 .collect();
             return Err(Error::DataQuality(format!(
-                "{}: {} of {} rows rejected ({:.1}%, more than quality.max_reject_share = {:.1}%); for example {}. \
+                "{}: {} of {} rows rejected ({:.1}%, more than {key} = {:.1}%); for example {}. \
                  All rejected rows are in rejects/{}.csv",
                 e.path.display(),
                 s.rows_rejected,
@@ -185,8 +189,10 @@ fn attributes(exports: &Exports, profile: &Profile, fm: &FeatureMatrix) -> Resul
 }
 
 /// Distinct customers per export in the window, and those without a bill (left out): from the
-/// features stage where it grouped the export, else counted here.
-fn count_customers(exports: &mut Exports, fm: &FeatureMatrix) -> Result<BTreeMap<String, usize>> {
+/// features stage where it grouped the export, else counted here. Also the billed customers that the
+/// customers export does not know, when there is one.
+fn count_customers(exports: &mut Exports, fm: &FeatureMatrix) -> Result<(BTreeMap<String, usize>, Option<usize>)> {
+    let mut billed_unknown = None;
     let billed: HashSet<&str> = fm.customer_ids.iter().map(String::as_str).collect();
     let mut without_bills = BTreeMap::new();
     for (source, e) in exports.iter_mut() {
@@ -199,18 +205,19 @@ fn count_customers(exports: &mut Exports, fm: &FeatureMatrix) -> Result<BTreeMap
                     .collect()
                     .map_err(|err| Error::polars("matching customers", err))?;
                 let ids = ids.column("customer_id").and_then(|c| c.str().cloned()).map_err(|err| Error::polars("matching customers", err))?;
-                features::CustomersSeen {
-                    distinct: ids.len(),
-                    without_bills: ids.iter().flatten().filter(|id| !billed.contains(id)).count(),
-                }
+                let without_bills = ids.iter().flatten().filter(|id| !billed.contains(id)).count();
+                features::CustomersSeen { distinct: ids.len(), without_bills, billed: ids.len() - without_bills }
             }
         };
         e.stats.customers = seen.distinct;
+        if *source == Source::Customers {
+            billed_unknown = Some(fm.customer_ids.len() - seen.billed);
+        }
         if *source != Source::Billing {
             without_bills.insert(source.as_str().to_string(), seen.without_bills);
         }
     }
-    Ok(without_bills)
+    Ok((without_bills, billed_unknown))
 }
 
 pub fn run(args: RunArgs) -> Result<()> {
@@ -229,7 +236,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             output::write_rejects(&dir.path(&format!("rejects/{}.csv", e.source)), &e.rejects)?;
         }
     }
-    if let Err(err) = reject_gate(&exports, profile.quality.max_reject_share) {
+    if let Err(err) = reject_gate(&exports, &profile) {
         dir.commit()?;
         return Err(err);
     }
@@ -241,7 +248,7 @@ pub fn run(args: RunArgs) -> Result<()> {
 
     // Stage 2: features.
     let fm = features::build(&profile, &exports, window)?;
-    let customers_without_bills = count_customers(&mut exports, &fm)?;
+    let (customers_without_bills, billed_not_in_customers) = count_customers(&mut exports, &fm)?;
     log.say(format!(
         "features: {} customers x {} features ({} skipped)",
         crate::report::format::count(fm.customer_ids.len()),
@@ -304,6 +311,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         attributes: &attributes,
         inputs,
         customers_without_bills,
+        billed_not_in_customers,
     });
     dir.write_json("summary.json", &summary)?;
     dir.write_text("report.md", &report::markdown::render(&summary, &command))?;

@@ -79,7 +79,7 @@ pub fn run(args: ValidateArgs) -> Result<()> {
     let as_of = as_of_arg(&args.input)?;
     let paths = export_paths(&args.input, &profile)?;
     let mut exports: Exports = load_exports(&paths, &profile, |_| {})?;
-    let gate = reject_gate(&exports, profile.quality.max_reject_share);
+    let gate = reject_gate(&exports, &profile);
     let window = ingest::window_for(&exports[&Source::Billing], as_of, profile.run.window_months)?;
     for e in exports.values_mut() {
         ingest::apply_window(e, window)?;

@@ -21,6 +21,8 @@ use crate::profile::{Agg, FeatureSpec, FilterValue, Profile, Source, Transform};
 pub struct CustomersSeen {
     pub distinct: usize,
     pub without_bills: usize,
+    /// Billed customers this export knows.
+    pub billed: usize,
 }
 
 /// A feature the run could not use, and why.
@@ -280,7 +282,10 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
             ids.iter().map(|id| id.and_then(|id| index.get(id).copied())).collect()
         };
         let unmatched = rows.iter().filter(|r| r.is_none()).count();
-        customers_seen.insert(source, CustomersSeen { distinct: df.height(), without_bills: unmatched });
+        customers_seen.insert(
+            source,
+            CustomersSeen { distinct: df.height(), without_bills: unmatched, billed: df.height() - unmatched },
+        );
         for spec in used.iter().filter(|s| s.source == source) {
             let values = df
                 .column(spec.name.as_str())

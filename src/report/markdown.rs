@@ -161,6 +161,9 @@ pub fn render(r: &RunSummary, command: &str) -> String {
             let _ = writeln!(o, "- {} customers in the {name} export have no bill in the window and were left out.", count(*n));
         }
     }
+    if let Some(n) = r.billed_not_in_customers.filter(|n| *n > 0) {
+        let _ = writeln!(o, "- {} customers with bills are missing from the customers export: their attributes show as (unknown).", count(n));
+    }
     for g in &r.skipped_groups {
         let _ = writeln!(o, "- Feature group **{}** was skipped: {}.", cell(&g.group), cell(&g.reason));
     }

@@ -41,6 +41,9 @@ pub struct RunSummary {
     pub inputs: BTreeMap<String, InputStats>,
     /// Customers found in an export but with no bill in the window, per export (left out).
     pub customers_without_bills: BTreeMap<String, usize>,
+    /// Billed customers missing from the customers export (null without one): their attributes are
+    /// unknown and their tenure takes the median.
+    pub billed_not_in_customers: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,6 +139,7 @@ pub struct ReportInput<'a> {
     pub attributes: &'a Attributes,
     pub inputs: BTreeMap<String, InputStats>,
     pub customers_without_bills: BTreeMap<String, usize>,
+    pub billed_not_in_customers: Option<usize>,
 }
 
 fn trait_text(spec: &FeatureSpec, high: bool) -> String {
@@ -242,6 +246,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
         segments,
         inputs: input.inputs,
         customers_without_bills: input.customers_without_bills,
+        billed_not_in_customers: input.billed_not_in_customers,
     }
 }
 

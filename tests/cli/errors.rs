@@ -195,3 +195,30 @@ fn blank_lines_and_short_rows_are_reported_on_their_own_lines() {
     let rejects = read_pairs(&out.join("rejects/billing.csv"), "line", "reason");
     assert_eq!(rejects, vec![("6".into(), "blank line".into()), ("11".into(), "not a number".into())]);
 }
+
+#[test]
+fn future_dates_are_rejected_and_gates_can_be_set_per_export() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    small_data(&data);
+    let text = std::fs::read_to_string(data.join("tickets.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    // 3 of the tickets dated 2099: rejected as future dates.
+    for i in [3, 4, 5] {
+        lines[i] = lines[i].replacen(",2026-", ",2099-", 1).replacen(",2025-", ",2099-", 1);
+    }
+    std::fs::write(data.join("tickets.csv"), lines.join("\n") + "\n").unwrap();
+    let out = t.path().join("out");
+    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    let rejects = read_pairs(&out.join("rejects/tickets.csv"), "line", "reason");
+    assert_eq!(rejects.len(), 3, "{rejects:?}");
+    assert!(rejects.iter().all(|(_, r)| r == "date in the future"), "{rejects:?}");
+
+    // The same file fails a zero-tolerance gate set for tickets alone.
+    let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
+    let p = t.path().join("strict.toml");
+    std::fs::write(&p, format!("{base}\n[exports.tickets]\nmax_reject_share = 0.0\n")).unwrap();
+    let err = fails(&["--profile", p.to_str().unwrap()], &data, &t.path().join("o2"), 3);
+    assert!(err.contains("exports.tickets.max_reject_share"), "{err}");
+    assert!(err.contains("date in the future"), "{err}");
+}
