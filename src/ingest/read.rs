@@ -125,7 +125,18 @@ pub fn read_frame(path: &Path, source: Source, specs: &[ColumnSpec], settings: &
             None => options()
                 .into_reader_with_file_handle(std::io::Cursor::new(bytes.as_slice()))
                 .finish()
-                .map_err(|e| export_error(path, format!("cannot read as CSV: {e}")))?,
+                .map_err(|e| {
+                    let msg = e.to_string();
+                    let hint = if msg.contains("more fields") {
+                        format!(
+                            "; some rows have more fields than the header: check the delimiter \
+                             (exports.{source}.delimiter) and the quoting of fields that contain it"
+                        )
+                    } else {
+                        String::new()
+                    };
+                    export_error(path, format!("cannot read as CSV: {}{hint}", msg.lines().next().unwrap_or("")))
+                })?,
         }
     };
     let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();

@@ -5,3 +5,4 @@ mod errors;
 mod run;
 mod sample_data;
 mod validate;
+mod formats;
