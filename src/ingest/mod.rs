@@ -192,8 +192,8 @@ pub fn load(source: Source, path: &Path, settings: &ExportSettings) -> Result<Ex
     let specs = contract(source);
     let raw = read::read_frame(path, source, specs, settings)?;
     let format = read::format_of(path).to_string();
-    let rows_read = raw.height();
-    let found: Vec<String> = raw.get_column_names().iter().map(|s| s.to_string()).collect();
+    let rows_read = raw.frame.height();
+    let found: Vec<String> = raw.frame.get_column_names().iter().map(|s| s.to_string()).collect();
     let mut missing_optional = Vec::new();
     for spec in specs {
         if !found.iter().any(|c| c == spec.name) {
@@ -234,6 +234,7 @@ pub fn load(source: Source, path: &Path, settings: &ExportSettings) -> Result<Ex
             .map_err(|e| Error::polars("dropping duplicate customers", e))?;
         stats.rows_duplicate = before - frame.height();
     }
+    stats.rows_duplicate += parsed.duplicates;
     stats.rows_accepted = frame.height();
     let schema = frame.schema().clone();
     Ok(Export { source, path: path.to_path_buf(), frame, stats, rejects: parsed.rejects, schema })

@@ -1,11 +1,12 @@
 //! Reading an export file into a polars frame and parsing its columns against the contract.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::contract::{ColumnSpec, Kind};
 use super::Reject;
@@ -75,13 +76,21 @@ fn utf8_bytes(path: &Path, source: Source, settings: &ExportSettings) -> Result<
 /// the profile describes non-canonical numbers or dates, columns are read as text and parsed
 /// afterwards, so that each bad value rejects its own row with line, column and value instead of
 /// failing the file. Parquet columns keep their types.
-pub fn read_frame(path: &Path, source: Source, specs: &[ColumnSpec], settings: &ExportSettings) -> Result<DataFrame> {
+/// An export's frame and, for a CSV file read one record per line, which records repeat an earlier
+/// line byte for byte.
+pub struct RawExport {
+    pub frame: DataFrame,
+    pub repeats: Option<Vec<bool>>,
+}
+
+pub fn read_frame(path: &Path, source: Source, specs: &[ColumnSpec], settings: &ExportSettings) -> Result<RawExport> {
     let meta = std::fs::metadata(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
     if meta.len() == 0 {
         return Err(export_error(path, "the file is empty (expected a header line naming the columns)"));
     }
     // Source header → canonical name, from the profile's column mapping.
     let canonical_of: BTreeMap<&str, &str> = settings.columns.iter().map(|(c, h)| (h.as_str(), c.as_str())).collect();
+    let mut repeats = None;
     let mut df = if format_of(path) == "parquet" {
         let file = std::fs::File::open(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
         ParquetReader::new(file)
@@ -89,6 +98,7 @@ pub fn read_frame(path: &Path, source: Source, specs: &[ColumnSpec], settings: &
             .map_err(|e| export_error(path, format!("cannot read as Parquet: {e}")))?
     } else {
         let bytes = utf8_bytes(path, source, settings)?;
+        repeats = Some(repeated_lines(&bytes));
         let delimiter = settings.delimiter_byte();
         let options = || {
             CsvReadOptions::default()
@@ -160,7 +170,92 @@ pub fn read_frame(path: &Path, source: Source, specs: &[ColumnSpec], settings: &
             df.rename(&name, target.into()).map_err(|e| export_error(path, e.to_string()))?;
         }
     }
-    Ok(df)
+    // The marks apply only if polars read one record per line (no field spanning lines).
+    let repeats = repeats.filter(|r| r.len() == df.height());
+    Ok(RawExport { frame: df, repeats })
+}
+
+/// Keys that are already hashes need no hashing again.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type Prehashed = std::hash::BuildHasherDefault<IdentityHasher>;
+
+/// A fast 64-bit hash of a line (multiply–rotate over 8-byte words); equal lines are compared byte
+/// for byte afterwards, so collisions cost time, never correctness.
+fn line_hash(line: &[u8]) -> u64 {
+    let mut h: u64 = line.len() as u64;
+    let mut words = line.chunks_exact(8);
+    for w in &mut words {
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().expect("8 bytes"))).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    for &b in words.remainder() {
+        h = (h.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    h
+}
+
+/// For every record line after the header: does it repeat an earlier line exactly? (A trailing `\r`
+/// is ignored; the last line may lack its newline.)
+pub fn repeated_lines(bytes: &[u8]) -> Vec<bool> {
+    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').skip(1).map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+    if bytes.ends_with(b"\n") {
+        lines.pop();
+    }
+    let hashes: Vec<u64> = lines.par_iter().map(|l| line_hash(l)).collect();
+    // Buckets by the hash's top bits, each resolved on its own in line order: deterministic.
+    const BUCKETS: usize = 64;
+    let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); BUCKETS];
+    for (i, h) in hashes.iter().enumerate() {
+        buckets[(h >> 58) as usize].push(i as u32);
+    }
+    let repeated: Vec<Vec<u32>> = buckets
+        .par_iter()
+        .map(|bucket| {
+            // First line seen per hash; lines whose hash matches but bytes differ (a collision) go
+            // to `others`, which is almost always empty.
+            let mut first: HashMap<u64, u32, Prehashed> = HashMap::with_capacity_and_hasher(bucket.len(), Prehashed::default());
+            let mut others: HashMap<u64, Vec<u32>, Prehashed> = HashMap::default();
+            let mut out = Vec::new();
+            for &i in bucket {
+                let h = hashes[i as usize];
+                match first.get(&h) {
+                    None => {
+                        first.insert(h, i);
+                    }
+                    Some(&j) if lines[j as usize] == lines[i as usize] => out.push(i),
+                    Some(_) => {
+                        let seen = others.entry(h).or_default();
+                        if seen.iter().any(|&j| lines[j as usize] == lines[i as usize]) {
+                            out.push(i);
+                        } else {
+                            seen.push(i);
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut marks = vec![false; lines.len()];
+    for i in repeated.into_iter().flatten() {
+        marks[i as usize] = true;
+    }
+    marks
 }
 
 /// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm), or None for an impossible date.
@@ -309,6 +404,8 @@ fn pre_parse(path: &Path, raw: &mut DataFrame, specs: &[ColumnSpec], settings: &
 pub struct Parsed {
     pub accepted: DataFrame,
     pub rejects: Vec<Reject>,
+    /// Good rows dropped because they repeat an earlier line exactly.
+    pub duplicates: usize,
 }
 
 /// Parses every contract column; a row with a missing required value, a value that does not parse, or
@@ -316,11 +413,12 @@ pub struct Parsed {
 pub fn parse(
     source: Source,
     path: &Path,
-    mut raw: DataFrame,
+    raw: RawExport,
     specs: &[ColumnSpec],
     settings: &ExportSettings,
     first_line: u64,
 ) -> Result<Parsed> {
+    let RawExport { frame: mut raw, repeats } = raw;
     let schema = raw.schema().clone();
     pre_parse(path, &mut raw, specs, settings)?;
     let present: Vec<&ColumnSpec> = specs.iter().filter(|s| schema.contains(s.name)).collect();
@@ -396,6 +494,8 @@ pub fn parse(
     for (i, (cond, ..)) in checks.iter().enumerate().rev() {
         first_failure = when(cond.clone()).then(lit(i as i32)).otherwise(first_failure);
     }
+    let repeat_marks = BooleanChunked::from_slice("__repeat".into(), repeats.as_deref().unwrap_or(&vec![false; raw.height()]));
+    raw.with_column(repeat_marks.into_series().into_column()).map_err(|e| export_error(path, e.to_string()))?;
     let all = raw
         .lazy()
         .with_row_index("__row", None)
@@ -437,13 +537,24 @@ pub fn parse(
             }
         }
     }
+    // A rejected row stays rejected even if it repeats; a good row that repeats an earlier line exactly
+    // is a duplicate.
+    let duplicates = all
+        .clone()
+        .lazy()
+        .filter(col("__check").is_null().and(col("__repeat")))
+        .select([len().alias("n")])
+        .collect()
+        .ok()
+        .and_then(|d| d.column("n").ok().and_then(|c| c.cast(&DataType::UInt64).ok()).and_then(|c| c.u64().ok().and_then(|c| c.get(0))))
+        .unwrap_or(0) as usize;
     let accepted = all
         .lazy()
-        .filter(col("__check").is_null())
+        .filter(col("__check").is_null().and(col("__repeat").not()))
         .select(keep)
         .collect()
         .map_err(polars_err)?;
-    Ok(Parsed { accepted, rejects })
+    Ok(Parsed { accepted, rejects, duplicates })
 }
 
 #[cfg(test)]

@@ -222,3 +222,30 @@ fn future_dates_are_rejected_and_gates_can_be_set_per_export() {
     assert!(err.contains("exports.tickets.max_reject_share"), "{err}");
     assert!(err.contains("date in the future"), "{err}");
 }
+
+#[test]
+fn exact_duplicate_rows_are_dropped_and_counted() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    small_data(&data);
+    let text = std::fs::read_to_string(data.join("billing.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let (a, b) = (lines[7].clone(), lines[8].clone());
+    lines.push(a.clone());
+    lines.push(b);
+    lines.push(a);
+    // A near-duplicate (one field differs) is not a duplicate.
+    let near = lines[9].replacen(",online", ",cash", 1).replacen(",bank_debit", ",cash", 1);
+    lines.push(near);
+    std::fs::write(data.join("billing.csv"), lines.join("\n") + "\n").unwrap();
+    let out = t.path().join("out");
+    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    let s = read_json(&out.join("summary.json"));
+    let i = &s["inputs"]["billing"];
+    assert_eq!(i["rows_duplicate"], 3, "{i}");
+    assert_eq!(i["rows_read"].as_u64().unwrap(), lines.len() as u64 - 1);
+    assert_eq!(
+        i["rows_read"].as_u64().unwrap(),
+        i["rows_accepted"].as_u64().unwrap() + i["rows_rejected"].as_u64().unwrap() + 3 + i["rows_outside_window"].as_u64().unwrap()
+    );
+}
