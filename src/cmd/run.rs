@@ -113,6 +113,16 @@ pub(crate) fn export_paths(args: &InputArgs, profile: &Profile) -> Result<Export
     ExportPaths::locate(data.as_deref(), explicit, &profile.exports)
 }
 
+/// Feeder-keyed outage events become rows per customer (see `ingest::expand_feeder_events`).
+pub(crate) fn expand_outages(exports: &mut Exports) -> Result<()> {
+    if let Some(mut outages) = exports.remove(&Source::Outages) {
+        let result = ingest::expand_feeder_events(&mut outages, exports.get(&Source::Customers));
+        exports.insert(Source::Outages, outages);
+        result?;
+    }
+    Ok(())
+}
+
 /// Stops the run when an export rejects more rows than the profile allows.
 pub(crate) fn reject_gate(exports: &Exports, profile: &Profile) -> Result<()> {
     for e in exports.values() {
@@ -244,6 +254,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     for e in exports.values_mut() {
         ingest::apply_window(e, window)?;
     }
+    expand_outages(&mut exports)?;
     log.say(format!("window: {} to {}", window.start, window.as_of));
 
     // Stage 2: features.

@@ -62,6 +62,9 @@ fn describe(e: &Export, out: &mut String) -> Result<()> {
     if !empty.is_empty() {
         let _ = writeln!(out, "  empty values: {}", empty.join(", "));
     }
+    if let Some(n) = s.events_without_customers {
+        let _ = writeln!(out, "  events by feeder; events that reached no customer: {}", count(n));
+    }
     if !s.missing_optional_columns.is_empty() {
         let _ = writeln!(out, "  optional columns absent: {}", s.missing_optional_columns.join(", "));
     }
@@ -83,6 +86,9 @@ pub fn run(args: ValidateArgs) -> Result<()> {
     let window = ingest::window_for(&exports[&Source::Billing], as_of, profile.run.window_months)?;
     for e in exports.values_mut() {
         ingest::apply_window(e, window)?;
+    }
+    crate::cmd::run::expand_outages(&mut exports)?;
+    for e in exports.values_mut() {
         e.stats.customers = distinct_ids(e)?.len();
     }
     let mut out = String::new();

@@ -57,6 +57,9 @@ const OUTAGES: &[ColumnSpec] = &[
     req("outage_start", Kind::DateTime),
     req("outage_end", Kind::DateTime),
     opt("cause", Kind::Text),
+    // Event-level exports of outage-management systems name the feeder instead of the customer; they
+    // are joined to customers through the customers export's feeder_id.
+    opt("feeder_id", Kind::Text),
 ];
 
 const TICKETS: &[ColumnSpec] = &[
@@ -68,7 +71,8 @@ const TICKETS: &[ColumnSpec] = &[
     opt("channel", Kind::Text),
 ];
 
-const CUSTOMERS: &[ColumnSpec] = &[req("customer_id", Kind::Id), opt("service_start", Kind::Date)];
+const CUSTOMERS: &[ColumnSpec] =
+    &[req("customer_id", Kind::Id), opt("service_start", Kind::Date), opt("feeder_id", Kind::Text)];
 
 /// The contract of one export. Columns beyond it are ignored, except in the customers export, where
 /// they are kept as customer attributes.

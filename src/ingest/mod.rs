@@ -121,6 +121,12 @@ pub struct InputStats {
     pub reject_reasons: BTreeMap<String, usize>,
     /// Optional contract columns the export does not have.
     pub missing_optional_columns: Vec<String>,
+    /// Outages only: the export lists events per feeder, joined to customers by feeder_id.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub feeder_keyed: bool,
+    /// Feeder-keyed outages only: events in the window on a feeder no customer is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_without_customers: Option<usize>,
 }
 
 /// One rejected row, as written to `rejects/<export>.csv`.
@@ -194,6 +200,16 @@ pub fn load(source: Source, path: &Path, settings: &ExportSettings) -> Result<Ex
     let format = read::format_of(path).to_string();
     let rows_read = raw.frame.height();
     let found: Vec<String> = raw.frame.get_column_names().iter().map(|s| s.to_string()).collect();
+    // An outages export with feeder_id but no customer_id lists events per feeder.
+    let feeder_keyed = source == Source::Outages
+        && !found.iter().any(|c| c == "customer_id")
+        && found.iter().any(|c| c == "feeder_id");
+    let specs: Vec<ColumnSpec> = specs
+        .iter()
+        .filter(|s| !(feeder_keyed && s.name == "customer_id"))
+        .map(|s| ColumnSpec { required: s.required || (feeder_keyed && s.name == "feeder_id"), ..*s })
+        .collect();
+    let specs = specs.as_slice();
     let mut missing_optional = Vec::new();
     for spec in specs {
         if !found.iter().any(|c| c == spec.name) {
@@ -218,6 +234,7 @@ pub fn load(source: Source, path: &Path, settings: &ExportSettings) -> Result<Ex
         rows_read,
         rows_rejected: parsed.rejects.len(),
         missing_optional_columns: missing_optional,
+        feeder_keyed,
         ..Default::default()
     };
     for r in &parsed.rejects {
@@ -285,6 +302,35 @@ pub fn apply_window(export: &mut Export, window: Window) -> Result<()> {
     export.stats.rows_accepted = frame.height();
     export.schema = frame.schema().clone();
     export.frame = frame;
+    Ok(())
+}
+
+/// Turns feeder-keyed outage events (inside the window) into one row per event and customer on the
+/// feeder, through the customers export's feeder_id, and counts the events that reach no customer.
+pub fn expand_feeder_events(outages: &mut Export, customers: Option<&Export>) -> Result<()> {
+    if !outages.stats.feeder_keyed {
+        return Ok(());
+    }
+    let Some(customers) = customers.filter(|c| c.has_column("feeder_id")) else {
+        return Err(Error::Export {
+            path: outages.path.clone(),
+            message: "the outages export lists events by feeder_id: a customers export with a feeder_id column is \
+                      needed to know which customers each event reached"
+                .into(),
+        });
+    };
+    let context = |e| Error::polars("joining outage events to customers by feeder", e);
+    let events = outages.frame.clone().lazy().with_row_index("__event", None);
+    let people = customers.frame.clone().lazy().select([col("customer_id"), col("feeder_id")]);
+    let expanded = events
+        .join(people, [col("feeder_id")], [col("feeder_id")], JoinArgs::new(JoinType::Inner))
+        .sort(["__event", "customer_id"], Default::default())
+        .collect()
+        .map_err(context)?;
+    let reached = expanded.column("__event").and_then(|c| c.n_unique()).map_err(context)?;
+    outages.stats.events_without_customers = Some(outages.frame.height() - reached);
+    outages.frame = expanded.drop("__event").map_err(context)?;
+    outages.schema = outages.frame.schema().clone();
     Ok(())
 }
 

@@ -161,6 +161,15 @@ pub fn render(r: &RunSummary, command: &str) -> String {
             let _ = writeln!(o, "- {} customers in the {name} export have no bill in the window and were left out.", count(*n));
         }
     }
+    for (name, s) in &r.inputs {
+        if let Some(n) = s.events_without_customers {
+            let _ = writeln!(
+                o,
+                "- The {name} export lists events by feeder; each reached the customers on its feeder. {} events reached no known customer.",
+                count(n)
+            );
+        }
+    }
     if let Some(n) = r.billed_not_in_customers.filter(|n| *n > 0) {
         let _ = writeln!(o, "- {} customers with bills are missing from the customers export: their attributes show as (unknown).", count(n));
     }

@@ -207,3 +207,53 @@ fn gbk_export_with_chinese_headers_runs_and_rejects_exactly_the_planted_rows() {
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("市区") || report.contains("农村"), "region values missing from the report");
 }
+
+#[test]
+fn outage_events_by_feeder_reach_the_customers_on_the_feeder() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let src = repo().join("data-samples");
+    std::fs::copy(src.join("billing.csv"), data.join("billing.csv")).unwrap();
+    // Customers on 40 feeders; feeder f carries f % 3 + 1 events, and two events hit a feeder nobody is on.
+    let customers = std::fs::read_to_string(src.join("customers.csv")).unwrap();
+    let mut with_feeder = Vec::new();
+    let mut feeder_of = Vec::new();
+    for (i, line) in customers.lines().enumerate() {
+        if i == 0 {
+            with_feeder.push(format!("{line},feeder_id"));
+        } else {
+            feeder_of.push(i % 40);
+            with_feeder.push(format!("{line},F{}", i % 40));
+        }
+    }
+    std::fs::write(data.join("customers.csv"), with_feeder.join("\n") + "\n").unwrap();
+    let mut events = vec!["feeder_id,outage_start,outage_end,cause".to_string()];
+    for f in 0..40 {
+        for e in 0..(f % 3 + 1) {
+            let (m, d) = (e + 3, f % 28 + 1);
+            events.push(format!("F{f},2026-0{m}-{d:02} 10:00:00,2026-0{m}-{d:02} 11:30:00,unplanned"));
+        }
+    }
+    events.push("F999,2026-05-05 10:00:00,2026-05-05 12:00:00,planned".into());
+    events.push("F999,2026-06-05 10:00:00,2026-06-05 12:00:00,planned".into());
+    std::fs::write(data.join("outages.csv"), events.join("\n") + "\n").unwrap();
+    let out = t.path().join("run");
+    let s = run_into(&out, &["--data", data.to_str().unwrap()]);
+    let o = &s["inputs"]["outages"];
+    assert_eq!(o["feeder_keyed"], true);
+    assert_eq!(o["events_without_customers"], 2, "{o}");
+    assert_eq!(o["rows_read"].as_u64().unwrap(), events.len() as u64 - 1);
+    let expected: f64 = feeder_of.iter().map(|f| (f % 3 + 1) as f64).sum::<f64>() / feeder_of.len() as f64;
+    let interruptions = s["segments"][0]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "interruptions")
+        .expect("interruptions feature")["population_mean"]
+        .as_f64()
+        .unwrap();
+    assert!((interruptions - expected).abs() < 1e-9, "population mean {interruptions}, expected {expected}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("2 events reached no known customer"), "{report}");
+}
