@@ -142,14 +142,18 @@ pub(crate) fn reject_gate(exports: &Exports, profile: &Profile) -> Result<()> {
                 .take(3)
                 .map(|r| format!("line {}, column {}, value \"{}\": {}", r.line, r.column, r.value, r.reason))
                 .collect();
+            let mut reasons: Vec<(&String, &usize)> = s.reject_reasons.iter().collect();
+            reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let top: Vec<String> = reasons.iter().take(3).map(|(r, n)| format!("{r} ({n})")).collect();
             return Err(Error::DataQuality(format!(
-                "{}: {} of {} rows rejected ({:.1}%, more than {key} = {:.1}%); for example {}. \
+                "{}: {} of {} rows rejected ({:.1}%, more than {key} = {:.1}%); top reasons: {}; for example {}. \
                  All rejected rows are in rejects/{}.csv",
                 e.path.display(),
                 s.rows_rejected,
                 s.rows_read,
                 share * 100.0,
                 max_share * 100.0,
+                top.join(", "),
                 examples.join("; "),
                 e.source
             )));

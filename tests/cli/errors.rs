@@ -57,6 +57,7 @@ fn unparseable_values_name_file_line_column_and_value() {
     assert!(err.contains("billing.csv"), "{err}");
     assert!(err.contains("line 5, column bill_date, value \"2026/"), "{err}");
     assert!(err.contains("column consumption, value \"12x\": not a number"), "{err}");
+    assert!(err.contains(&format!("top reasons: not a number ({}), not a date (1)", (n - 1) / 20)), "{err}");
     // The rejects file lists every spoiled row with its line.
     let rejects = read_pairs(&out.join("rejects/billing.csv"), "line", "reason");
     assert_eq!(rejects.len(), (n - 1) / 20 + 1);

@@ -88,14 +88,17 @@ fn custom_file_names_and_datetime_formats() {
             [f[0].to_string(), conv(f[1]), conv(f[2]), f[3].to_string()].join(",")
         })
         .collect();
+    let mut outages = outages;
+    outages[7] = outages[7].replacen(":", "h", 1);
     std::fs::write(t.path().join("outages.csv"), outages.join("\n") + "\n").unwrap();
     let p = profile(
         t.path(),
-        "[exports.billing]\nfile = \"bills-2026.csv\"\n[exports.outages]\ndatetime_formats = [\"%d.%m.%Y %H:%M\"]",
+        "[exports.billing]\nfile = \"bills-2026.csv\"\n[exports.outages]\ndatetime_formats = [\"%d.%m.%Y %H:%M\"]\nmax_reject_share = 0.05",
     );
     let out = validate(t.path(), &p);
     assert!(out.contains("bills-2026.csv"), "{out}");
-    assert!(out.contains("outages — ") && out.contains("rows read 99 = accepted 99 + rejected 0"), "{out}");
+    assert!(out.contains("outages — ") && out.contains("rows read 99 = accepted 98 + rejected 1"), "{out}");
+    assert!(out.contains("line 8, column outage_start") && out.contains("not a date-time"), "{out}");
 }
 
 #[test]
