@@ -130,9 +130,15 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     let f = std::fs::File::create(path).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
     let map = |e: csv::Error| Error::io(format!("writing {}", path.display()), e.into());
-    w.write_record(["line", "column", "value", "reason"]).map_err(map)?;
+    w.write_record(["file", "line", "column", "value", "reason"]).map_err(map)?;
     for r in rejects {
-        w.write_record([r.line.to_string().as_str(), &spreadsheet_safe(&r.column), &spreadsheet_safe(&r.value), &r.reason])
+        w.write_record([
+            spreadsheet_safe(&r.file).as_ref(),
+            r.line.to_string().as_str(),
+            &spreadsheet_safe(&r.column),
+            &spreadsheet_safe(&r.value),
+            &r.reason,
+        ])
             .map_err(map)?;
     }
     w.into_inner().map_err(|e| Error::io(format!("writing {}", path.display()), e.into_error()))?.flush().map_err(|e| Error::io(format!("writing {}", path.display()), e))

@@ -59,9 +59,9 @@ impl ExportPaths {
                         Some(d) => d.join(file),
                         None => PathBuf::from(file),
                     };
-                    if !p.is_file() {
+                    if expand(&p).is_empty() {
                         return Err(Error::Usage(format!(
-                            "the {source} export {} (exports.{source}.file in the profile) does not exist",
+                            "the {source} export {} (exports.{source}.file in the profile) matches no file",
                             p.display()
                         )));
                     }
@@ -69,7 +69,7 @@ impl ExportPaths {
                 }
             }
             if let Some(p) = paths.get(source) {
-                if !p.is_file() {
+                if expand(p).is_empty() {
                     return Err(Error::Usage(format!(
                         "the {source} export {} does not exist or is not a file",
                         p.display()
@@ -132,6 +132,8 @@ pub struct InputStats {
 /// One rejected row, as written to `rejects/<export>.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reject {
+    /// The file the row is in (an export may span several files matched by a pattern).
+    pub file: String,
     /// 1-based line in the file (the header is line 1); for Parquet, the 1-based row number.
     pub line: u64,
     pub column: String,
@@ -193,8 +195,80 @@ fn datetime_lit(d: NaiveDate) -> Expr {
     lit(epoch_days(d) as i64 * 86_400_000).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
 }
 
-/// Reads and parses one export (no window applied yet).
+/// Whether a path's file name is a pattern (`*` any characters, `?` one).
+fn is_pattern(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(['*', '?']))
+}
+
+fn matches(pattern: &[char], name: &[char]) -> bool {
+    match (pattern.first(), name.first()) {
+        (None, None) => true,
+        (Some('*'), _) => matches(&pattern[1..], name) || (!name.is_empty() && matches(pattern, &name[1..])),
+        (Some('?'), Some(_)) => matches(&pattern[1..], &name[1..]),
+        (Some(p), Some(n)) if p == n => matches(&pattern[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+/// The files a path names: itself if it is a file, or the files its file-name pattern matches, in
+/// name order.
+pub fn expand(path: &Path) -> Vec<PathBuf> {
+    if !is_pattern(path) {
+        return if path.is_file() { vec![path.to_path_buf()] } else { Vec::new() };
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let pattern: Vec<char> = path.file_name().and_then(|n| n.to_str()).unwrap_or("").chars().collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    let name: Vec<char> = p.file_name().and_then(|n| n.to_str()).unwrap_or("").chars().collect();
+                    matches(&pattern, &name)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Reads and parses one export (no window applied yet). A path whose file name is a pattern reads
+/// every matching file, in name order, as one export (duplicates are looked for within each file).
 pub fn load(source: Source, path: &Path, settings: &ExportSettings) -> Result<Export> {
+    if !is_pattern(path) {
+        return load_file(source, path, settings);
+    }
+    let files = expand(path);
+    let mut parts = files.iter().map(|f| load_file(source, f, settings));
+    let mut first = parts.next().ok_or_else(|| Error::Usage(format!("{} matches no file", path.display())))??;
+    for part in parts {
+        let part = part?;
+        if part.frame.schema() != first.frame.schema() {
+            return Err(Error::Export {
+                path: part.path.clone(),
+                message: format!("its columns differ from those of {}", first.path.display()),
+            });
+        }
+        first.frame.vstack_mut(&part.frame).map_err(|e| Error::polars("joining export files", e))?;
+        let (a, b) = (&mut first.stats, &part.stats);
+        a.rows_read += b.rows_read;
+        a.rows_accepted += b.rows_accepted;
+        a.rows_rejected += b.rows_rejected;
+        a.rows_duplicate += b.rows_duplicate;
+        for (k, v) in &b.reject_reasons {
+            *a.reject_reasons.entry(k.clone()).or_default() += v;
+        }
+        first.rejects.extend(part.rejects);
+    }
+    first.frame.rechunk_mut();
+    first.stats.path = format!("{} ({} files)", path.display(), files.len());
+    first.path = path.to_path_buf();
+    Ok(first)
+}
+
+fn load_file(source: Source, path: &Path, settings: &ExportSettings) -> Result<Export> {
     let specs = contract(source);
     let raw = read::read_frame(path, source, specs, settings)?;
     let format = read::format_of(path).to_string();

@@ -520,6 +520,7 @@ pub fn parse(
             let (_, why, name) = &checks[codes.get(i).unwrap_or(0) as usize];
             let value = raw_text.iter().find(|(n, _)| n == name).and_then(|(_, v)| v.get(i)).unwrap_or("");
             rejects.push(Reject {
+                file: path.display().to_string(),
                 line: rows.get(i).unwrap_or(0) + first_line,
                 column: name.to_string(),
                 value: value.to_string(),

@@ -153,3 +153,29 @@ fn parquet_columns_of_the_wrong_type_are_named() {
     let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
     assert!(err.contains("billing.parquet") && err.contains("column \"bill_date\" has type i64, expected a date"), "{err}");
 }
+
+#[test]
+fn a_file_pattern_reads_every_matching_file_as_one_export() {
+    let t = tempfile::tempdir().unwrap();
+    let lines = head("billing.csv", 301);
+    let (header, rows) = (lines[0].clone(), &lines[1..]);
+    let mut first: Vec<String> = vec![header.clone()];
+    first.extend(rows[..150].iter().cloned());
+    let mut second: Vec<String> = vec![header];
+    second.extend(rows[150..].iter().cloned());
+    second[3] = format!(",{}", second[3].split_once(',').unwrap().1);
+    std::fs::write(t.path().join("billing-2026-01.csv"), first.join("\n") + "\n").unwrap();
+    std::fs::write(t.path().join("billing-2026-02.csv"), second.join("\n") + "\n").unwrap();
+    std::fs::write(t.path().join("other.csv"), "not,an,export\n").unwrap();
+    let p = profile(t.path(), "[exports.billing]\nfile = \"billing-2026-??.csv\"\nmax_reject_share = 0.05");
+    let out = validate(t.path(), &p);
+    assert!(out.contains("billing-2026-??.csv (2 files)"), "{out}");
+    assert!(out.contains("rows read 300 = accepted"), "{out}");
+    let run = t.path().join("run");
+    // 25 customers are too few to segment (exit 4), but the rejects are written either way.
+    let a = custseg().args(["run", "--quiet", "--data"]).arg(t.path()).arg("--profile").arg(&p).arg("--out").arg(&run).assert();
+    assert!(matches!(a.get_output().status.code(), Some(0) | Some(4)), "{:?}", a.get_output());
+    let rejects = read_pairs(&run.join("rejects/billing.csv"), "file", "line");
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert!(rejects[0].0.ends_with("billing-2026-02.csv") && rejects[0].1 == "4", "{rejects:?}");
+}
