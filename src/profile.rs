@@ -61,6 +61,13 @@ impl ExportsSettings {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    Csv,
+    Parquet,
+}
+
 /// Text encodings an export may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Encoding {
@@ -80,6 +87,8 @@ pub enum Encoding {
 pub struct ExportSettings {
     /// File name inside `--data` (or a path), instead of `<export>.csv` / `<export>.parquet`.
     pub file: Option<String>,
+    /// `csv` or `parquet`; by default taken from the file's extension (`.parquet`/`.pq` is Parquet).
+    pub format: Option<FileFormat>,
     pub encoding: Encoding,
     /// Field separator (one character; default `,`).
     pub delimiter: Option<String>,

@@ -271,7 +271,7 @@ pub fn load(source: Source, path: &Path, settings: &ExportSettings) -> Result<Ex
 fn load_file(source: Source, path: &Path, settings: &ExportSettings) -> Result<Export> {
     let specs = contract(source);
     let raw = read::read_frame(path, source, specs, settings)?;
-    let format = read::format_of(path).to_string();
+    let format = read::format_of(path, settings).to_string();
     let rows_read = raw.frame.height();
     let found: Vec<String> = raw.frame.get_column_names().iter().map(|s| s.to_string()).collect();
     // An outages export with feeder_id but no customer_id lists events per feeder.
@@ -315,6 +315,17 @@ fn load_file(source: Source, path: &Path, settings: &ExportSettings) -> Result<E
         *stats.reject_reasons.entry(r.reason.clone()).or_default() += 1;
     }
     let mut frame = parsed.accepted;
+    if stats.format == "parquet" {
+        // CSV duplicates are found from line bytes while reading; a Parquet file has no lines, so its
+        // exact duplicate rows are found on the parsed values (slower: a hash of every column).
+        let before = frame.height();
+        frame = frame
+            .lazy()
+            .unique_stable(None, UniqueKeepStrategy::First)
+            .collect()
+            .map_err(|e| Error::polars("dropping duplicate rows", e))?;
+        stats.rows_duplicate += before - frame.height();
+    }
     if source == Source::Customers {
         // One row per customer: later rows for the same id are duplicates.
         let before = frame.height();
@@ -323,7 +334,7 @@ fn load_file(source: Source, path: &Path, settings: &ExportSettings) -> Result<E
             .unique_stable(Some(cols(["customer_id"])), UniqueKeepStrategy::First)
             .collect()
             .map_err(|e| Error::polars("dropping duplicate customers", e))?;
-        stats.rows_duplicate = before - frame.height();
+        stats.rows_duplicate += before - frame.height();
     }
     stats.rows_duplicate += parsed.duplicates;
     stats.rows_accepted = frame.height();

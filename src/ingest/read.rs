@@ -11,9 +11,15 @@ use rayon::prelude::*;
 use super::contract::{ColumnSpec, Kind};
 use super::Reject;
 use crate::error::{Error, Result};
-use crate::profile::{Encoding, ExportSettings, Source};
+use crate::profile::{Encoding, ExportSettings, FileFormat, Source};
 
-pub fn format_of(path: &Path) -> &'static str {
+/// `csv` or `parquet`: the profile's `format`, else the file's extension.
+pub fn format_of(path: &Path, settings: &ExportSettings) -> &'static str {
+    match settings.format {
+        Some(FileFormat::Csv) => return "csv",
+        Some(FileFormat::Parquet) => return "parquet",
+        None => {}
+    }
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("parquet") | Some("pq") => "parquet",
         _ => "csv",
@@ -91,7 +97,7 @@ pub fn read_frame(path: &Path, source: Source, specs: &[ColumnSpec], settings: &
     // Source header → canonical name, from the profile's column mapping.
     let canonical_of: BTreeMap<&str, &str> = settings.columns.iter().map(|(c, h)| (h.as_str(), c.as_str())).collect();
     let mut repeats = None;
-    let mut df = if format_of(path) == "parquet" {
+    let mut df = if format_of(path, settings) == "parquet" {
         let file = std::fs::File::open(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
         ParquetReader::new(file)
             .finish()

@@ -179,3 +179,22 @@ fn a_file_pattern_reads_every_matching_file_as_one_export() {
     assert_eq!(rejects.len(), 1, "{rejects:?}");
     assert!(rejects[0].0.ends_with("billing-2026-02.csv") && rejects[0].1 == "4", "{rejects:?}");
 }
+
+#[test]
+fn parquet_by_profile_format_with_an_exact_duplicate_row() {
+    use polars::prelude::*;
+    let t = tempfile::tempdir().unwrap();
+    let mut df = df!(
+        "customer_id" => ["C1", "C2", "C1"],
+        "bill_date" => ["2026-01-05", "2026-01-05", "2026-01-05"],
+        "consumption" => [10.0, 12.0, 10.0],
+        "amount_due" => [2.5, 3.0, 2.5]
+    )
+    .unwrap();
+    let f = std::fs::File::create(t.path().join("bills.dat")).unwrap();
+    ParquetWriter::new(f).finish(&mut df).unwrap();
+    let p = profile(t.path(), "[exports.billing]\nfile = \"bills.dat\"\nformat = \"parquet\"");
+    let out = validate(t.path(), &p);
+    assert!(out.contains("(parquet)"), "{out}");
+    assert!(out.contains("rows read 3 = accepted 2 + rejected 0 + duplicates 1"), "{out}");
+}
