@@ -1,7 +1,7 @@
 //! `custseg validate`: reads and checks the exports exactly as a run would, without clustering, and
 //! prints a data-quality summary per export. What an analyst runs on a new export first.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 
@@ -43,13 +43,7 @@ fn describe(e: &Export, out: &mut String) -> Result<()> {
         count(s.rows_duplicate),
         count(s.rows_outside_window)
     );
-    let date_col = match e.source {
-        Source::Billing => Some("bill_date"),
-        Source::Outages => Some("outage_start"),
-        Source::Tickets => Some("opened_at"),
-        Source::Customers => None,
-    };
-    let range = date_col.and_then(|c| date_range(e, c)).map(|(a, b)| format!(", dated {a} to {b}")).unwrap_or_default();
+    let range = ingest::date_column(e.source).and_then(|c| date_range(e, c)).map(|(a, b)| format!(", dated {a} to {b}")).unwrap_or_default();
     let _ = writeln!(out, "  customers {}{range}", count(s.customers));
     let n = e.frame.height().max(1) as f64;
     let empty: Vec<String> = e
@@ -88,8 +82,12 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         ingest::apply_window(e, window)?;
     }
     crate::cmd::run::expand_outages(&mut exports)?;
-    for e in exports.values_mut() {
-        e.stats.customers = distinct_ids(e)?.len();
+    // Each export's distinct customers, computed once: for its summary and for the references.
+    let mut ids: BTreeMap<Source, HashSet<String>> = BTreeMap::new();
+    for (source, e) in exports.iter_mut() {
+        let set = distinct_ids(e)?;
+        e.stats.customers = set.len();
+        ids.insert(*source, set);
     }
     let mut out = String::new();
     let _ = writeln!(out, "window: {} to {} ({} months)\n", window.start, window.as_of, profile.run.window_months);
@@ -98,20 +96,18 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         out.push('\n');
     }
     // References between exports.
-    let billed = distinct_ids(&exports[&Source::Billing])?;
-    if let Some(c) = exports.get(&Source::Customers) {
-        let known = distinct_ids(c)?;
+    let billed = &ids[&Source::Billing];
+    if let Some(known) = ids.get(&Source::Customers) {
         let _ = writeln!(
             out,
             "customers with bills but not in the customers export: {}",
-            count(billed.difference(&known).count())
+            count(billed.difference(known).count())
         );
-        let _ = writeln!(out, "customers in the customers export without bills: {}", count(known.difference(&billed).count()));
+        let _ = writeln!(out, "customers in the customers export without bills: {}", count(known.difference(billed).count()));
     }
     for source in [Source::Outages, Source::Tickets] {
-        if let Some(e) = exports.get(&source) {
-            let ids = distinct_ids(e)?;
-            let _ = writeln!(out, "customers in {source} without bills: {}", count(ids.difference(&billed).count()));
+        if let Some(set) = ids.get(&source) {
+            let _ = writeln!(out, "customers in {source} without bills: {}", count(set.difference(billed).count()));
         }
     }
     print!("{out}");

@@ -198,13 +198,6 @@ pub fn quantile(values: &mut [f64], q: f64) -> f64 {
     a + (b - a) * frac
 }
 
-/// The value at quantile q (linear interpolation between order statistics), of sorted values.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
 
 const REVENUE: &str = "__amount_billed";
 
@@ -394,6 +387,14 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The textbook definition on sorted values: the reference `quantile` is checked against.
+    fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+        let pos = q * (sorted.len() - 1) as f64;
+        let lo = pos.floor() as usize;
+        let hi = pos.ceil() as usize;
+        sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+    }
 
     #[test]
     fn quantiles_interpolate_between_order_statistics() {

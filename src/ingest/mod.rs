@@ -354,7 +354,7 @@ pub fn newest_bill(billing: &Export) -> Result<Option<NaiveDate>> {
 }
 
 /// The column that dates each row of an export, if any.
-fn date_column(source: Source) -> Option<&'static str> {
+pub fn date_column(source: Source) -> Option<&'static str> {
     match source {
         Source::Billing => Some("bill_date"),
         Source::Outages => Some("outage_start"),

@@ -468,13 +468,12 @@ pub fn parse(
     let today = chrono::Utc::now().date_naive();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid");
     let tomorrow_days = (today - epoch).num_days() + 1;
-    let dated = match source {
-        Source::Billing => Some(("bill_date", lit(tomorrow_days as i32).cast(DataType::Date))),
-        Source::Outages => Some(("outage_start", lit(tomorrow_days * 86_400_000).cast(DT))),
-        Source::Tickets => Some(("opened_at", lit(tomorrow_days * 86_400_000).cast(DT))),
-        Source::Customers => None,
-    };
-    if let Some((c, limit)) = dated {
+    if let Some(c) = super::date_column(source) {
+        let limit = if source == Source::Billing {
+            lit(tomorrow_days as i32).cast(DataType::Date)
+        } else {
+            lit(tomorrow_days * 86_400_000).cast(DT)
+        };
         checks.push((col(format!("__p_{c}").as_str()).gt_eq(limit), "date in the future".into(), c));
     }
     match source {
