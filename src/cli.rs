@@ -9,6 +9,25 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// How progress and errors are reported on stderr (any subcommand).
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Progress and error lines on stderr as text, or as one JSON object per line (for log collectors).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// Print nothing but errors (no progress, and no report path on stdout).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -18,6 +37,9 @@ pub enum Command {
     /// Check exports as a run reads them, without clustering: row accounting, rejects, date ranges,
     /// customers, empty values and references between exports. Exit 3 when a quality gate fails.
     Validate(ValidateArgs),
+    /// Score customers with a saved model (no refit): the same features and scaling, each customer to
+    /// the nearest saved segment; writes the same outputs as a run and reports drift.
+    Assign(AssignArgs),
     /// Write realistic sample exports with planted personas (and their truth file).
     SampleData(SampleDataArgs),
 }
@@ -59,9 +81,12 @@ pub struct ValidateArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Output folder for this run; replaced as a whole when the run succeeds.
-    #[arg(long, value_name = "DIR", default_value = "out")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// A previous run's folder: segments that match its segments keep their ids and names, and the
+    /// report shows who moved between segments (also OUT/migration.csv).
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
     /// Random seed (overrides the profile's run.seed).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -71,9 +96,34 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+}
+
+/// Where a run writes, shared by `run` and `assign`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output folder. Written in a temporary folder beside it and moved into place when complete.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Replace --out if it exists (only once the new run has finished).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// The model: a run's folder or its model.json.
+    #[arg(long, value_name = "RUN|FILE")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// A previous run's folder to report migration against (OUT/migration.csv).
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +139,19 @@ pub struct SampleDataArgs {
     /// Also write Parquet copies of every export.
     #[arg(long)]
     pub parquet: bool,
+    /// Write a later month of the same customers: every date shifts by MONTH − 1 months, some customers
+    /// change persona, leave or join (truth.csv gives each customer's persona that month).
+    #[arg(long, default_value_t = 1, value_name = "MONTH")]
+    pub month: u32,
+    /// With --month > 1: share of customers who become another persona.
+    #[arg(long, default_value_t = 0.10, value_name = "SHARE")]
+    pub moved_share: f64,
+    /// With --month > 1: share of customers who leave.
+    #[arg(long, default_value_t = 0.03, value_name = "SHARE")]
+    pub departed_share: f64,
+    /// With --month > 1: new customers, as a share of the month-1 customers.
+    #[arg(long, default_value_t = 0.03, value_name = "SHARE")]
+    pub new_share: f64,
 }
 
 #[cfg(test)]

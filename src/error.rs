@@ -25,6 +25,15 @@ pub enum Error {
     #[error("{0}")]
     Clustering(String),
 
+    /// With `--previous`, more customers changed segment than `quality.max_migration_share` allows, or
+    /// with `assign`, more customers lie beyond the model's reach than `quality.max_drift_share` (exit 5).
+    #[error("{0}")]
+    Drift(String),
+
+    /// Another run holds the lock on the output folder (exit 6).
+    #[error("{0}")]
+    Busy(String),
+
     /// Writing outputs or another I/O step failed (exit 1).
     #[error("{context}: {source}")]
     Io {
@@ -49,6 +58,8 @@ impl Error {
             Error::Usage(_) | Error::Profile { .. } => 2,
             Error::Export { .. } | Error::DataQuality(_) => 3,
             Error::Clustering(_) => 4,
+            Error::Drift(_) => 5,
+            Error::Busy(_) => 6,
             Error::Io { .. } | Error::Polars { .. } => 1,
         }
     }

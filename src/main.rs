@@ -2,11 +2,9 @@ use clap::Parser;
 
 fn main() {
     let cli = custseg::cli::Cli::parse();
-    match custseg::cmd::dispatch(cli) {
-        Ok(()) => {}
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(e.exit_code());
-        }
+    let log = cli.log.clone();
+    if let Err(e) = custseg::cmd::dispatch(cli) {
+        custseg::log::report_error(&log, &e);
+        std::process::exit(e.exit_code());
     }
 }

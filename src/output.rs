@@ -1,8 +1,17 @@
-//! Writing a run's folder: files are written into a temporary folder beside `--out`, which replaces
-//! `--out` only once everything is written, so a failed run never leaves a half-written folder.
+//! Writing a run's folder, safely for unattended reruns:
+//! - a lock file beside `--out` (`.NAME.lock`, held with an OS file lock that dies with the process)
+//!   stops two runs from writing the same folder at once;
+//! - an existing `--out` is refused unless `--force`;
+//! - every file is written into a temporary folder beside `--out` (`.NAME.tmp-PID`), which replaces
+//!   `--out` in one atomic rename (an exchange on Linux) once everything is written, so `--out` always
+//!   holds either the previous run or the new one, never a mix;
+//! - SIGINT, SIGTERM and SIGHUP remove the temporary folder before the process exits (128 + signal);
+//!   a run killed outright (SIGKILL, power loss) leaves it behind, and the next run on the same `--out`
+//!   removes it once it holds the lock.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -10,27 +19,93 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
 
+/// Temporary folders to remove if a termination signal arrives. Commit holds this lock while it swaps
+/// folders, so a signal never interrupts a swap half-way.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Installs the termination-signal handler (once per process). Without it, a signal kills the process
+/// with the temporary folder still on disk.
+pub fn install_signal_cleanup() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                let pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+                for p in pending.iter() {
+                    let _ = std::fs::remove_dir_all(p);
+                }
+                eprintln!("custseg: stopped by signal {sig}; the output folder was left as it was");
+                std::process::exit(128 + sig);
+            }
+        });
+    });
+}
+
 /// A run folder under construction.
 pub struct RunDir {
     pub target: PathBuf,
     pub tmp: PathBuf,
     committed: bool,
+    /// Held for the life of the run; the OS releases it when the process ends, however it ends.
+    _lock: std::fs::File,
+}
+
+fn parent_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 impl RunDir {
-    pub fn create(target: &Path) -> Result<RunDir> {
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+    /// Takes the lock for `target` and starts a temporary folder. Fails if another run holds the lock,
+    /// or if `target` exists and `force` is not set.
+    pub fn create(target: &Path, force: bool) -> Result<RunDir> {
+        let parent = parent_of(target);
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
         let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(format!("removing {}", tmp.display()), e))?;
+        let lock_path = parent.join(format!(".{name}.lock"));
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(format!("opening the lock file {}", lock_path.display()), e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Busy(format!(
+                    "{}: another custseg run is writing this folder (lock {} is held); try again when it has finished",
+                    target.display(),
+                    lock_path.display()
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("locking {}", lock_path.display()), e))
+            }
         }
+        if target.exists() && !force {
+            return Err(Error::Usage(format!(
+                "--out {} already exists: pass --force to replace it (it is replaced only when the new run has \
+                 finished), or choose another folder",
+                target.display()
+            )));
+        }
+        // Leftovers of runs that were killed outright: nobody else can be using them, we hold the lock.
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            let prefix = format!(".{name}.tmp-");
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
-        Ok(RunDir { target: target.to_path_buf(), tmp, committed: false })
+        PENDING.lock().unwrap_or_else(|e| e.into_inner()).push(tmp.clone());
+        Ok(RunDir { target: target.to_path_buf(), tmp, committed: false, _lock: lock })
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -51,28 +126,108 @@ impl RunDir {
         self.write_text(name, &text)
     }
 
-    /// Moves the finished folder into place, replacing an earlier run there.
+    /// Every file written so far, as paths relative to the folder, sorted.
+    pub fn files(&self) -> Result<Vec<String>> {
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+            for e in std::fs::read_dir(dir)? {
+                let e = e?;
+                let p = e.path();
+                if e.file_type()?.is_dir() {
+                    walk(root, &p, out)?;
+                } else {
+                    out.push(p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/"));
+                }
+            }
+            Ok(())
+        }
+        let mut out = Vec::new();
+        walk(&self.tmp, &self.tmp, &mut out).map_err(|e| Error::io(format!("listing {}", self.tmp.display()), e))?;
+        out.sort();
+        Ok(out)
+    }
+
+    /// Moves the finished folder into place, replacing an earlier run there in one step.
     pub fn commit(mut self) -> Result<PathBuf> {
         let io = |what: String| move |e: std::io::Error| Error::io(what, e);
+        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        sync_dir(&self.tmp);
         if self.target.exists() {
-            let old = self.tmp.with_extension("old");
-            std::fs::rename(&self.target, &old).map_err(io(format!("moving aside {}", self.target.display())))?;
-            std::fs::rename(&self.tmp, &self.target).map_err(io(format!("moving into {}", self.target.display())))?;
-            std::fs::remove_dir_all(&old).map_err(io(format!("removing {}", old.display())))?;
+            if exchange(&self.tmp, &self.target).is_ok() {
+                // The temporary name now holds the previous run.
+                let _ = std::fs::remove_dir_all(&self.tmp);
+            } else {
+                // No atomic exchange here (not Linux, or the file system lacks it): two renames.
+                let old = self.tmp.with_extension("old");
+                std::fs::rename(&self.target, &old).map_err(io(format!("moving aside {}", self.target.display())))?;
+                std::fs::rename(&self.tmp, &self.target).map_err(io(format!("moving into {}", self.target.display())))?;
+                std::fs::remove_dir_all(&old).map_err(io(format!("removing {}", old.display())))?;
+            }
         } else {
             std::fs::rename(&self.tmp, &self.target).map_err(io(format!("moving into {}", self.target.display())))?;
         }
+        sync_dir(&parent_of(&self.target));
+        pending.retain(|p| p != &self.tmp);
         self.committed = true;
         Ok(self.target.clone())
     }
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = std::fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes()).map_err(|_| std::io::ErrorKind::InvalidInput)?;
+    let cb = CString::new(b.as_os_str().as_bytes()).map_err(|_| std::io::ErrorKind::InvalidInput)?;
+    // SAFETY: both are valid NUL-terminated paths; renameat2 only reads them.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 impl Drop for RunDir {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.tmp);
+            PENDING.lock().unwrap_or_else(|e| e.into_inner()).retain(|p| p != &self.tmp);
         }
     }
+}
+
+/// SHA-256 of a file, in hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// SHA-256 of bytes, in hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A text cell safe to open in a spreadsheet: a leading `=`, `+`, `-` or `@` gets an apostrophe.

@@ -126,11 +126,17 @@ impl ExportSettings {
 pub struct QualitySettings {
     /// Largest share of an export's rows that may be rejected before the run stops (exit 3).
     pub max_reject_share: f64,
+    /// With `--previous`: largest share of continuing customers that may change segment before the run
+    /// exits 5 (outputs are still written). None: no gate.
+    pub max_migration_share: Option<f64>,
+    /// `custseg assign`: largest share of customers farther from their segment's centre than any fitted
+    /// customer before the run exits 5 (outputs are still written). None: no gate.
+    pub max_drift_share: Option<f64>,
 }
 
 impl Default for QualitySettings {
     fn default() -> Self {
-        QualitySettings { max_reject_share: 0.01 }
+        QualitySettings { max_reject_share: 0.01, max_migration_share: None, max_drift_share: None }
     }
 }
 
@@ -483,6 +489,11 @@ impl Profile {
         }
         if !(0.0..=1.0).contains(&self.quality.max_reject_share) {
             return fail(format!("quality.max_reject_share = {}: must be between 0 and 1", self.quality.max_reject_share));
+        }
+        for (key, v) in [("max_migration_share", self.quality.max_migration_share), ("max_drift_share", self.quality.max_drift_share)] {
+            if let Some(v) = v.filter(|v| !(0.0..=1.0).contains(v)) {
+                return fail(format!("quality.{key} = {v}: must be between 0 and 1"));
+            }
         }
         for source in Source::ALL {
             let e = self.exports.get(source);

@@ -232,132 +232,230 @@ struct Block {
     truth: Vec<u8>,
 }
 
-fn month_start(year: i32, month: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, 5).unwrap()
+/// A customer's draws that stay with them from month to month: persona, behaviour levels and the
+/// customers-export line.
+struct Drawn {
+    persona: usize,
+    pay: usize,
+    grid: usize,
+    contact: usize,
+    level: f64,
+    late_p: f64,
+    unpaid_p: f64,
+    outage_rate: f64,
+    ticket_rate: f64,
+    customer_line: String,
 }
 
-fn generate_block(b: usize, n: usize, seed: u64) -> Block {
+fn pick_persona(rng: &mut Xoshiro256PlusPlus) -> usize {
+    let total_w: f64 = PERSONAS.iter().map(|p| p.weight).sum();
+    let mut r = rng.gen::<f64>() * total_w;
+    for (i, p) in PERSONAS.iter().enumerate() {
+        if r < p.weight {
+            return i;
+        }
+        r -= p.weight;
+    }
+    0
+}
+
+/// Draws a customer of persona `forced` (or one drawn by weight).
+fn draw_customer(rng: &mut Xoshiro256PlusPlus, id: &str, forced: Option<usize>) -> Drawn {
+    let persona_i = match forced {
+        Some(p) => p,
+        None => pick_persona(rng),
+    };
+    let persona = &PERSONAS[persona_i];
+    // Overlap: some customers borrow one behaviour (payment, reliability or contact) from another
+    // persona, and every customer's levels scatter around their persona's.
+    let mut borrow = || {
+        if rng.gen::<f64>() < 0.12 {
+            rng.gen_range(0..PERSONAS.len())
+        } else {
+            persona_i
+        }
+    };
+    let (pay, grid, contact) = (borrow(), borrow(), borrow());
+    let level = persona.consumption * (0.3 * normal(rng)).exp();
+    let late_p = (PERSONAS[pay].late * (0.6 * normal(rng)).exp()).min(0.95);
+    let unpaid_p = (PERSONAS[pay].unpaid * (0.6 * normal(rng)).exp()).min(0.9);
+    let outage_rate = PERSONAS[grid].outages * (0.4 * normal(rng)).exp();
+    let ticket_rate = PERSONAS[contact].tickets * (0.4 * normal(rng)).exp();
+    let tenure = (persona.tenure_years * (0.5 * normal(rng)).exp()).min(60.0);
+    let service_start = sample_as_of() - Duration::days((tenure * 365.25) as i64);
+    let homeowner = rng.gen::<f64>() < persona.homeowner;
+    let house = rng.gen::<f64>() < persona.dwelling_house;
+    let ev = rng.gen::<f64>() < persona.ev;
+    let customer_line = format!(
+        "{id},{},residential,{},{},{},{},{}\n",
+        pick(rng, persona.regions),
+        if house { "house" } else { "apartment" },
+        if homeowner { "yes" } else { "no" },
+        pick(rng, persona.heating),
+        if ev { "yes" } else { "no" },
+        service_start
+    );
+    Drawn { persona: persona_i, pay, grid, contact, level, late_p, unpaid_p, outage_rate, ticket_rate, customer_line }
+}
+
+/// Writes one customer's bills, outages and tickets for the 12 months up to `as_of` of `month`
+/// (1 = the committed sample's year; each later month shifts everything by one month).
+fn emit_activity(rng: &mut Xoshiro256PlusPlus, c: usize, id: &str, d: &Drawn, month: u32, out: &mut Block) {
+    let persona = &PERSONAS[d.persona];
+    let (pay, grid, contact) = (&PERSONAS[d.pay], &PERSONAS[d.grid], &PERSONAS[d.contact]);
+    let shift = chrono::Months::new(month - 1);
+    let as_of = sample_as_of() + shift;
+    let window_start = NaiveDate::from_ymd_opt(2025, 10, 6).unwrap() + shift;
+    let window_days = (as_of - window_start).num_days();
+    // 12 monthly bills in the window, and for some customers one older bill outside it.
+    let first = if rng.gen::<f64>() < 0.3 { 0 } else { 1 };
+    for m in first..=12u32 {
+        let bill_date = NaiveDate::from_ymd_opt(2025, 10, 5).unwrap() + chrono::Months::new(m + month - 1);
+        let season = match bill_date.month() {
+            12 | 1 | 2 => persona.winter,
+            6..=8 => persona.summer,
+            _ => 1.0,
+        };
+        let consumption = (d.level * season * (0.12 * normal(rng)).exp()).round();
+        let amount = ((consumption * 0.16 + 12.0) * 100.0).round() / 100.0;
+        let due = bill_date + Duration::days(20);
+        let method = pick(rng, pay.methods);
+        let u: f64 = rng.gen();
+        let recent = (as_of - due).num_days() < 30;
+        let (paid, amount_paid) = if u < d.unpaid_p && !recent {
+            (String::new(), String::new())
+        } else if u < d.unpaid_p + d.late_p {
+            let pd = due + Duration::days(rng.gen_range(3..75));
+            if pd > as_of {
+                (String::new(), String::new())
+            } else {
+                (pd.to_string(), format!("{amount:.2}"))
+            }
+        } else {
+            ((due - Duration::days(rng.gen_range(0..15))).to_string(), format!("{amount:.2}"))
+        };
+        let _ = writeln!(out.billing, "{id},{bill_date},{consumption},{amount:.2},{due},{paid},{amount_paid},{method}");
+    }
+    for _ in 0..poisson(rng, d.outage_rate) {
+        let start = window_start.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(rng.gen_range(0..window_days * 1440));
+        let u: f64 = rng.gen();
+        let minutes = if u < grid.momentary_share {
+            rng.gen_range(1..5)
+        } else if u < grid.momentary_share + grid.long_share {
+            rng.gen_range(240..900)
+        } else {
+            rng.gen_range(20..200)
+        };
+        let end = start + Duration::minutes(minutes);
+        let cause = if rng.gen::<f64>() < 0.2 { "planned" } else { "unplanned" };
+        let _ = writeln!(
+            out.outages,
+            "{id},{},{},{cause}",
+            start.format("%Y-%m-%d %H:%M:%S"),
+            end.format("%Y-%m-%d %H:%M:%S")
+        );
+    }
+    for t in 0..poisson(rng, d.ticket_rate) {
+        let opened = window_start.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(rng.gen_range(0..window_days * 1440));
+        let closed = opened + Duration::minutes(rng.gen_range(10..4000));
+        let _ = writeln!(
+            out.tickets,
+            "T{}-{t},{id},{},{},{},{}",
+            c + 1,
+            opened.format("%Y-%m-%d %H:%M:%S"),
+            closed.format("%Y-%m-%d %H:%M:%S"),
+            pick(rng, contact.categories),
+            pick(rng, contact.channels)
+        );
+    }
+}
+
+/// How a later month differs from month 1 (`sample-data --month N`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonthPlan {
+    /// 1 = the base year; N shifts every date by N − 1 months.
+    pub month: u32,
+    /// Share of continuing customers who become another persona (a different household behind the
+    /// same account: every behaviour and attribute is drawn anew from the new persona).
+    pub moved_share: f64,
+    /// Share of month-1 customers absent from this month.
+    pub departed_share: f64,
+    /// New customers, as a share of month-1 customers (ids after the month-1 ids).
+    pub new_share: f64,
+}
+
+impl MonthPlan {
+    pub fn first() -> MonthPlan {
+        MonthPlan { month: 1, moved_share: 0.0, departed_share: 0.0, new_share: 0.0 }
+    }
+}
+
+fn customer_rng(seed: u64, month: u32, c: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(
+        seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ (u64::from(month) << 40) ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    )
+}
+
+/// Customers `b * BLOCK ..` of `n`: month 1 exactly as the committed sample; a later month keeps
+/// each customer's month-1 draws (consumed from the same stream, so they are the same customers) and
+/// draws that month's activity, moves and departures from a per-customer stream.
+fn generate_block(b: usize, n: usize, seed: u64, plan: MonthPlan) -> Block {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut out = Block::default();
-    let as_of = sample_as_of();
-    let window_start = NaiveDate::from_ymd_opt(2025, 10, 6).unwrap();
-    let window_days = (as_of - window_start).num_days();
-    let total_w: f64 = PERSONAS.iter().map(|p| p.weight).sum();
+    let mut discard = Block::default();
     let start = b * BLOCK;
     for c in start..(start + BLOCK).min(n) {
         let id = format!("C{:07}", c + 1);
-        let mut r = rng.gen::<f64>() * total_w;
-        let mut persona = &PERSONAS[0];
-        for p in PERSONAS {
-            if r < p.weight {
-                persona = p;
-                break;
-            }
-            r -= p.weight;
+        let drawn = draw_customer(&mut rng, &id, None);
+        if plan.month == 1 {
+            out.customers.extend_from_slice(drawn.customer_line.as_bytes());
+            let _ = writeln!(out.truth, "{id},{}", PERSONAS[drawn.persona].key);
+            emit_activity(&mut rng, c, &id, &drawn, 1, &mut out);
+            continue;
         }
-        // Overlap: some customers borrow one behaviour (payment, reliability or contact) from another
-        // persona, and every customer's levels scatter around their persona's.
-        let mut borrow = || {
-            if rng.gen::<f64>() < 0.12 {
-                &PERSONAS[rng.gen_range(0..PERSONAS.len())]
-            } else {
-                persona
-            }
+        // Keep the month-1 stream in step, then draw this month from the customer's own stream.
+        discard.billing.clear();
+        discard.outages.clear();
+        discard.tickets.clear();
+        emit_activity(&mut rng, c, &id, &drawn, 1, &mut discard);
+        let mut own = customer_rng(seed, plan.month, c);
+        if own.gen::<f64>() < plan.departed_share {
+            continue;
+        }
+        let drawn = if own.gen::<f64>() < plan.moved_share {
+            let other = (drawn.persona + own.gen_range(1..PERSONAS.len())) % PERSONAS.len();
+            draw_customer(&mut own, &id, Some(other))
+        } else {
+            drawn
         };
-        let (pay, grid, contact) = (borrow(), borrow(), borrow());
-        let level = persona.consumption * (0.3 * normal(&mut rng)).exp();
-        let late_p = (pay.late * (0.6 * normal(&mut rng)).exp()).min(0.95);
-        let unpaid_p = (pay.unpaid * (0.6 * normal(&mut rng)).exp()).min(0.9);
-        let outage_rate = grid.outages * (0.4 * normal(&mut rng)).exp();
-        let ticket_rate = contact.tickets * (0.4 * normal(&mut rng)).exp();
-        let tenure = (persona.tenure_years * (0.5 * normal(&mut rng)).exp()).min(60.0);
-        let service_start = as_of - Duration::days((tenure * 365.25) as i64);
-        let homeowner = rng.gen::<f64>() < persona.homeowner;
-        let house = rng.gen::<f64>() < persona.dwelling_house;
-        let ev = rng.gen::<f64>() < persona.ev;
-        let _ = writeln!(
-            out.customers,
-            "{id},{},residential,{},{},{},{},{}",
-            pick(&mut rng, persona.regions),
-            if house { "house" } else { "apartment" },
-            if homeowner { "yes" } else { "no" },
-            pick(&mut rng, persona.heating),
-            if ev { "yes" } else { "no" },
-            service_start
-        );
-        let _ = writeln!(out.truth, "{id},{}", persona.key);
-        // 12 monthly bills in the window, and for some customers one older bill outside it.
-        let first = if rng.gen::<f64>() < 0.3 { 0 } else { 1 };
-        for m in first..=12u32 {
-            let (y, mo) = if m + 10 > 12 { (2026, m - 2) } else { (2025, m + 10) };
-            let bill_date = month_start(y, mo);
-            let season = match mo {
-                12 | 1 | 2 => persona.winter,
-                6..=8 => persona.summer,
-                _ => 1.0,
-            };
-            let consumption = (level * season * (0.12 * normal(&mut rng)).exp()).round();
-            let amount = ((consumption * 0.16 + 12.0) * 100.0).round() / 100.0;
-            let due = bill_date + Duration::days(20);
-            let method = pick(&mut rng, pay.methods);
-            let u: f64 = rng.gen();
-            let recent = (as_of - due).num_days() < 30;
-            let (paid, amount_paid) = if u < unpaid_p && !recent {
-                (String::new(), String::new())
-            } else if u < unpaid_p + late_p {
-                let d = due + Duration::days(rng.gen_range(3..75));
-                if d > as_of {
-                    (String::new(), String::new())
-                } else {
-                    (d.to_string(), format!("{amount:.2}"))
-                }
-            } else {
-                ((due - Duration::days(rng.gen_range(0..15))).to_string(), format!("{amount:.2}"))
-            };
-            let _ = writeln!(
-                out.billing,
-                "{id},{bill_date},{consumption},{amount:.2},{due},{paid},{amount_paid},{method}"
-            );
-        }
-        for _ in 0..poisson(&mut rng, outage_rate) {
-            let start = window_start.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(rng.gen_range(0..window_days * 1440));
-            let u: f64 = rng.gen();
-            let minutes = if u < grid.momentary_share {
-                rng.gen_range(1..5)
-            } else if u < grid.momentary_share + grid.long_share {
-                rng.gen_range(240..900)
-            } else {
-                rng.gen_range(20..200)
-            };
-            let end = start + Duration::minutes(minutes);
-            let cause = if rng.gen::<f64>() < 0.2 { "planned" } else { "unplanned" };
-            let _ = writeln!(
-                out.outages,
-                "{id},{},{},{cause}",
-                start.format("%Y-%m-%d %H:%M:%S"),
-                end.format("%Y-%m-%d %H:%M:%S")
-            );
-        }
-        for t in 0..poisson(&mut rng, ticket_rate) {
-            let opened = window_start.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(rng.gen_range(0..window_days * 1440));
-            let closed = opened + Duration::minutes(rng.gen_range(10..4000));
-            let _ = writeln!(
-                out.tickets,
-                "T{}-{t},{id},{},{},{},{}",
-                c + 1,
-                opened.format("%Y-%m-%d %H:%M:%S"),
-                closed.format("%Y-%m-%d %H:%M:%S"),
-                pick(&mut rng, contact.categories),
-                pick(&mut rng, contact.channels)
-            );
-        }
+        out.customers.extend_from_slice(drawn.customer_line.as_bytes());
+        let _ = writeln!(out.truth, "{id},{}", PERSONAS[drawn.persona].key);
+        emit_activity(&mut own, c, &id, &drawn, plan.month, &mut out);
     }
-    let _ = as_of.year();
+    out
+}
+
+/// New customers of a later month: ids after the month-1 customers.
+fn generate_new(c0: usize, count: usize, seed: u64, plan: MonthPlan) -> Block {
+    let mut out = Block::default();
+    for c in c0..c0 + count {
+        let id = format!("C{:07}", c + 1);
+        let mut own = customer_rng(seed, plan.month, c);
+        let drawn = draw_customer(&mut own, &id, None);
+        out.customers.extend_from_slice(drawn.customer_line.as_bytes());
+        let _ = writeln!(out.truth, "{id},{}", PERSONAS[drawn.persona].key);
+        emit_activity(&mut own, c, &id, &drawn, plan.month, &mut out);
+    }
     out
 }
 
 /// Writes `customers.csv`, `billing.csv`, `outages.csv`, `tickets.csv` and `truth.csv` into `dir`.
 pub fn write(dir: &Path, customers: usize, seed: u64) -> Result<()> {
+    write_month(dir, customers, seed, MonthPlan::first())
+}
+
+/// Writes month `plan.month` of the same customers (see [`MonthPlan`]).
+pub fn write_month(dir: &Path, customers: usize, seed: u64, plan: MonthPlan) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let files = [
         ("customers.csv", "customer_id,region,customer_class,dwelling,homeowner,heating,ev_owner,service_start\n"),
@@ -377,11 +475,18 @@ pub fn write(dir: &Path, customers: usize, seed: u64) -> Result<()> {
     let blocks = customers.div_ceil(BLOCK);
     // Generate a bounded number of blocks at a time so memory stays flat for millions of customers.
     for wave in (0..blocks).collect::<Vec<_>>().chunks(64) {
-        let done: Vec<Block> = wave.par_iter().map(|&b| generate_block(b, customers, seed)).collect();
+        let done: Vec<Block> = wave.par_iter().map(|&b| generate_block(b, customers, seed, plan)).collect();
         for block in done {
             for ((path, w), bytes) in writers.iter_mut().zip([&block.customers, &block.billing, &block.outages, &block.tickets, &block.truth]) {
                 w.write_all(bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
             }
+        }
+    }
+    if plan.month > 1 {
+        let new = (customers as f64 * plan.new_share).round() as usize;
+        let block = generate_new(customers, new, seed, plan);
+        for ((path, w), bytes) in writers.iter_mut().zip([&block.customers, &block.billing, &block.outages, &block.tickets, &block.truth]) {
+            w.write_all(bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         }
     }
     for (path, mut w) in writers {

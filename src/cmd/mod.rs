@@ -1,5 +1,8 @@
-//! One module per subcommand, each with a `run` entry point taking its parsed arguments.
+//! One module per subcommand, each with a `run` entry point taking its parsed arguments; `pipeline`
+//! holds what `run` and `assign` share.
 
+pub mod assign;
+pub(crate) mod pipeline;
 pub mod run;
 pub mod sample_data;
 pub mod validate;
@@ -8,8 +11,10 @@ use crate::cli::{Cli, Command};
 use crate::error::Result;
 
 pub fn dispatch(cli: Cli) -> Result<()> {
+    let log = cli.log;
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(args, &log),
+        Command::Assign(args) => assign::run(args, &log),
         Command::Validate(args) => validate::run(args),
         Command::SampleData(args) => sample_data::run(args),
     }

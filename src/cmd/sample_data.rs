@@ -9,7 +9,25 @@ pub fn run(args: SampleDataArgs) -> Result<()> {
     if args.customers == 0 {
         return Err(Error::Usage("--customers must be at least 1".into()));
     }
-    crate::sample::write(&args.out, args.customers, args.seed)?;
+    if !(1..=120).contains(&args.month) {
+        return Err(Error::Usage(format!("--month {}: expected 1 to 120", args.month)));
+    }
+    for (flag, v) in [("--moved-share", args.moved_share), ("--departed-share", args.departed_share), ("--new-share", args.new_share)] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(Error::Usage(format!("{flag} {v}: expected a share between 0 and 1")));
+        }
+    }
+    let plan = if args.month == 1 {
+        crate::sample::MonthPlan::first()
+    } else {
+        crate::sample::MonthPlan {
+            month: args.month,
+            moved_share: args.moved_share,
+            departed_share: args.departed_share,
+            new_share: args.new_share,
+        }
+    };
+    crate::sample::write_month(&args.out, args.customers, args.seed, plan)?;
     if args.parquet {
         for name in ["customers", "billing", "outages", "tickets"] {
             let csv = args.out.join(format!("{name}.csv"));

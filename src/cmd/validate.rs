@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 
 use crate::cli::ValidateArgs;
-use crate::cmd::run::{as_of_arg, export_paths, load_exports, read_profile, reject_gate};
+use crate::cmd::pipeline::{as_of_arg, export_paths, load_exports, read_profile, reject_gate};
 use crate::error::{Error, Result};
 use crate::features::Exports;
 use crate::ingest::{self, Export};
@@ -81,7 +81,7 @@ pub fn run(args: ValidateArgs) -> Result<()> {
     for e in exports.values_mut() {
         ingest::apply_window(e, window)?;
     }
-    crate::cmd::run::expand_outages(&mut exports)?;
+    crate::cmd::pipeline::expand_outages(&mut exports)?;
     // Each export's distinct customers, computed once: for its summary and for the references.
     let mut ids: BTreeMap<Source, HashSet<String>> = BTreeMap::new();
     for (source, e) in exports.iter_mut() {

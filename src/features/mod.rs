@@ -58,6 +58,15 @@ impl ScaledFeature {
         };
         (t.clamp(self.clip_low, self.clip_high) - self.mean) / self.std * self.scale
     }
+
+    /// The same without clipping at the fitted bounds: where a customer really lies, for drift.
+    pub fn apply_unclipped(&self, raw: f64) -> f64 {
+        let t = match self.transform {
+            Transform::None => raw,
+            Transform::Log1p => raw.max(0.0).ln_1p(),
+        };
+        (t - self.mean) / self.std * self.scale
+    }
 }
 
 /// Per-customer features, ready for clustering.
@@ -201,20 +210,11 @@ pub fn quantile(values: &mut [f64], q: f64) -> f64 {
 
 const REVENUE: &str = "__amount_billed";
 
-/// Builds the feature matrix for the customers of the billing export.
-pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<FeatureMatrix> {
-    let mut used: Vec<FeatureSpec> = Vec::new();
-    let mut skipped: Vec<SkippedFeature> = Vec::new();
-    for spec in &profile.features {
-        match unusable(spec, exports) {
-            Some(reason) => skipped.push(SkippedFeature { name: spec.name.clone(), group: spec.group.clone(), reason }),
-            None => used.push(spec.clone()),
-        }
-    }
-
+/// One group-by per export, every used feature of that export in it.
+fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<Aggregated> {
     // One group-by per export, every feature of that export in it. Billing goes first: its customers
     // (sorted by id) are the population, and its group-by also sums the amount billed.
-    let aggregate = |source: Source, extra: Vec<Expr>, sorted: bool| -> Result<Option<DataFrame>> {
+    let aggregate_one = |source: Source, extra: Vec<Expr>, sorted: bool| -> Result<Option<DataFrame>> {
         let Some(export) = exports.get(&source) else { return Ok(None) };
         let mut aggs: Vec<Expr> =
             used.iter().filter(|s| s.source == source).map(|s| agg_expr(s, export.schema(), window)).collect();
@@ -230,7 +230,7 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
             .map(Some)
             .map_err(|e| Error::polars(format!("aggregating the {source} export per customer"), e))
     };
-    let billing = aggregate(Source::Billing, vec![col("amount_due").sum().alias(REVENUE)], true)?
+    let billing = aggregate_one(Source::Billing, vec![col("amount_due").sum().alias(REVENUE)], true)?
         .expect("billing is required");
     let customer_ids: Vec<String> = billing
         .column("customer_id")
@@ -263,7 +263,7 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
         let df = if source == Source::Billing {
             billing.clone()
         } else {
-            match aggregate(source, Vec::new(), false)? {
+            match aggregate_one(source, Vec::new(), false)? {
                 Some(df) => df,
                 None => continue,
             }
@@ -296,6 +296,66 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
             columns.insert(spec.name.clone(), out);
         }
     }
+
+    Ok(Aggregated { customer_ids, columns, revenue, customers_seen })
+}
+
+/// Builds the feature matrix of new data with a saved scaler (`custseg assign`): the same features,
+/// the same fill values, clipping bounds, means, standard deviations and weights, so that a customer
+/// with the same bills gets exactly the same coordinates as in the fitted run.
+pub fn build_with_scaler(specs: &[FeatureSpec], scaler: &[ScaledFeature], exports: &Exports, window: Window) -> Result<FeatureMatrix> {
+    for spec in specs {
+        if let Some(reason) = unusable(spec, exports) {
+            return Err(Error::DataQuality(format!(
+                "feature {} of the model cannot be computed from these exports: {reason}",
+                spec.name
+            )));
+        }
+    }
+    let Aggregated { customer_ids, mut columns, revenue, customers_seen } = aggregate(specs, exports, window)?;
+    let n = customer_ids.len();
+    let d = specs.len();
+    let mut raw = Array2::zeros((n, d));
+    for (j, (spec, sf)) in specs.iter().zip(scaler).enumerate() {
+        let values = columns.remove(&spec.name).unwrap_or_else(|| vec![None; n]);
+        for (i, v) in values.iter().enumerate() {
+            raw[[i, j]] = v.unwrap_or(sf.fill);
+        }
+    }
+    let scaled = Array2::from_shape_fn((n, d), |(i, j)| scaler[j].apply(raw[[i, j]]));
+    Ok(FeatureMatrix {
+        customer_ids,
+        specs: specs.to_vec(),
+        raw,
+        scaled,
+        scaler: scaler.to_vec(),
+        revenue,
+        customers_seen,
+        skipped: Vec::new(),
+        skipped_groups: Vec::new(),
+    })
+}
+
+/// Per-customer aggregates of the used features, before the missing-value rule.
+struct Aggregated {
+    customer_ids: Vec<String>,
+    columns: BTreeMap<String, Vec<Option<f64>>>,
+    revenue: Vec<f64>,
+    customers_seen: BTreeMap<Source, CustomersSeen>,
+}
+
+/// Builds the feature matrix for the customers of the billing export, fitting the scaler on them.
+pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<FeatureMatrix> {
+    let mut used: Vec<FeatureSpec> = Vec::new();
+    let mut skipped: Vec<SkippedFeature> = Vec::new();
+    for spec in &profile.features {
+        match unusable(spec, exports) {
+            Some(reason) => skipped.push(SkippedFeature { name: spec.name.clone(), group: spec.group.clone(), reason }),
+            None => used.push(spec.clone()),
+        }
+    }
+    let Aggregated { customer_ids, mut columns, revenue, customers_seen } = aggregate(&used, exports, window)?;
+    let n = customer_ids.len();
 
     // Missing-value rule, then transform / winsorize / z-score.
     let [q_lo, q_hi] = profile.transform.winsorize;

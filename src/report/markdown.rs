@@ -49,9 +49,10 @@ pub fn render(r: &RunSummary, command: &str) -> String {
         let _ = writeln!(o, "|---|---|---:|---:|---:|---|");
         for s in &r.segments {
             let traits: Vec<String> = s.traits.iter().take(3).map(|t| cell(&t.text)).collect();
+            let flag = if s.carried_over == Some(false) { " *(new)*" } else { "" };
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {}{flag} | {} | {} | {} | {} |",
                 s.id,
                 cell(&s.name),
                 count(s.size),
@@ -61,6 +62,9 @@ pub fn render(r: &RunSummary, command: &str) -> String {
             );
         }
         o.push('\n');
+        if let Some(m) = &r.migration {
+            migration(&mut o, m);
+        }
         let _ = writeln!(o, "## The segments\n");
         let _ = writeln!(
             o,
@@ -98,6 +102,88 @@ pub fn render(r: &RunSummary, command: &str) -> String {
         }
     }
 
+    if let Some(model) = &r.scored_with_model {
+        scoring(&mut o, r, model);
+    } else {
+        selection(&mut o, r);
+    }
+    data_used(&mut o, r, command);
+    o
+}
+
+/// How a run scored with a saved model (`custseg assign`) placed customers, and the drift.
+fn scoring(o: &mut String, r: &RunSummary, model: &str) {
+    let _ = writeln!(o, "## How customers were placed\n");
+    let _ = writeln!(
+        o,
+        "Customers were scored with the saved model `{}`: each goes to the segment whose centre is nearest, \
+         measured with the same features and scaling as when the model was fitted. Nothing was refitted, so \
+         segment numbers and names are the model's.\n",
+        cell(model)
+    );
+    if let Some(d) = &r.drift {
+        let _ = writeln!(
+            o,
+            "**Drift**: {} of customers sit farther from their segment's centre than any customer the model \
+             was fitted on, and {} farther than 99% of them (about 1% when customers have not changed). \
+             When these shares grow, fit a new segmentation with `custseg run --previous`.\n",
+            percent(d.beyond_max_share),
+            percent(d.beyond_p99_share)
+        );
+    }
+}
+
+/// The from → to table of a run with `--previous`.
+fn migration(o: &mut String, m: &crate::migration::Migration) {
+    let _ = writeln!(o, "## Changes since the previous run\n");
+    let new_total: usize = m.new_customers.iter().sum();
+    let departed_total: usize = m.departed_customers.iter().sum();
+    let _ = writeln!(
+        o,
+        "Compared with the previous run (`{}`): of the {} customers in both, **{} ({}) changed segment**. \
+         {} customers are new and {} have left. Segments that continue a previous one keep its number and name.\n",
+        cell(&m.previous_run),
+        count(m.continuing),
+        count(m.moved),
+        percent(m.moved_share),
+        count(new_total),
+        count(departed_total)
+    );
+    let _ = write!(o, "| Previous segment → now |");
+    for t in &m.to {
+        let _ = write!(o, " {}: {} |", t.id, cell(&t.name));
+    }
+    let _ = writeln!(o, " Left |");
+    let _ = writeln!(o, "|---|{}---:|", "---:|".repeat(m.to.len()));
+    for (r, f) in m.from.iter().enumerate() {
+        let _ = write!(o, "| {}: {} |", f.id, cell(&f.name));
+        for c in 0..m.to.len() {
+            let n = m.counts[r][c];
+            let bold = if f.id == m.to[c].id { "**" } else { "" };
+            let _ = write!(o, " {bold}{} ({}){bold} |", count(n), percent(m.shares[r][c]));
+        }
+        let _ = writeln!(o, " {} |", count(m.departed_customers[r]));
+    }
+    let _ = write!(o, "| New customers |");
+    for n in &m.new_customers {
+        let _ = write!(o, " {} |", count(*n));
+    }
+    let _ = writeln!(o, " |\n");
+    let _ = writeln!(o, "Shares are of the previous segment's customers who are still customers; **bold** cells are those who stayed.\n");
+    for t in &m.to {
+        if !m.from.iter().any(|f| f.id == t.id) {
+            let _ = writeln!(o, "- Segment {} ({}) is new: it matches none of the previous run's segments.", t.id, cell(&t.name));
+        }
+    }
+    for f in &m.from {
+        if !m.to.iter().any(|t| t.id == f.id) {
+            let _ = writeln!(o, "- Previous segment {} ({}) has no successor in this run.", f.id, cell(&f.name));
+        }
+    }
+    o.push('\n');
+}
+
+fn selection(o: &mut String, r: &RunSummary) {
     let _ = writeln!(o, "## How the number of segments was chosen\n");
     let _ = writeln!(o, "Rule: {}.\n", r.selection_rule);
     let _ = writeln!(
@@ -131,7 +217,9 @@ pub fn render(r: &RunSummary, command: &str) -> String {
         );
     }
     o.push('\n');
+}
 
+fn data_used(o: &mut String, r: &RunSummary, command: &str) {
     let _ = writeln!(o, "## Data used\n");
     let _ = writeln!(o, "| Export | File | Rows read | Used | Rejected | Duplicates | Outside the window | Customers |");
     let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|");
@@ -191,7 +279,6 @@ pub fn render(r: &RunSummary, command: &str) -> String {
         r.seed,
         r.version
     );
-    o
 }
 
 fn months_between(r: &RunSummary) -> i32 {

@@ -44,6 +44,15 @@ pub struct RunSummary {
     /// Billed customers missing from the customers export (null without one): their attributes are
     /// unknown and their tenure takes the median.
     pub billed_not_in_customers: Option<usize>,
+    /// `custseg assign`: the model the customers were scored with (no refit); null for a fitted run.
+    #[serde(default)]
+    pub scored_with_model: Option<String>,
+    /// With `--previous`: who moved between segments since the previous run.
+    #[serde(default)]
+    pub migration: Option<crate::migration::Migration>,
+    /// `custseg assign`: how far customers sit from their segment against the fitted customers.
+    #[serde(default)]
+    pub drift: Option<crate::model::Drift>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,8 +113,12 @@ pub struct AttributeProfile {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SegmentProfile {
-    /// 1..k, largest segment first.
+    /// 1..k, largest segment first on a first run; with `--previous`, a segment that continues a
+    /// previous one keeps its id (and name), and a new one gets the next unused id.
     pub id: usize,
+    /// With `--previous`: whether the segment continues one of the previous run (false: new).
+    #[serde(default)]
+    pub carried_over: Option<bool>,
     pub name: String,
     pub size: usize,
     pub share: f64,
@@ -127,6 +140,16 @@ pub struct Attribute {
 
 pub type Attributes = Vec<Attribute>;
 
+/// Segment ids and names decided outside the report stage, per fitted segment (fit order): kept from a
+/// previous run or from the model being scored with.
+pub struct SegmentIdentity {
+    pub ids: Vec<usize>,
+    /// A name to keep; `None`: generate one from the traits.
+    pub names: Vec<Option<String>>,
+    /// With `--previous`: whether each segment continues a previous one.
+    pub carried_over: Option<Vec<bool>>,
+}
+
 /// Everything the report stage needs.
 pub struct ReportInput<'a> {
     pub profile: &'a Profile,
@@ -140,6 +163,8 @@ pub struct ReportInput<'a> {
     pub inputs: BTreeMap<String, InputStats>,
     pub customers_without_bills: BTreeMap<String, usize>,
     pub billed_not_in_customers: Option<usize>,
+    pub identity: Option<&'a SegmentIdentity>,
+    pub scored_with_model: Option<String>,
 }
 
 fn trait_text(spec: &FeatureSpec, high: bool) -> String {
@@ -193,7 +218,8 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
                 .collect();
             let attributes = std::mem::take(&mut by_segment[s]);
             segments.push(SegmentProfile {
-                id: s + 1,
+                id: input.identity.map_or(s + 1, |x| x.ids[s]),
+                carried_over: input.identity.and_then(|x| x.carried_over.as_ref()).map(|c| c[s]),
                 name: String::new(),
                 size,
                 share: size as f64 / n.max(1) as f64,
@@ -204,10 +230,15 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
                 description: String::new(),
             });
         }
-        name_segments(&mut segments, fm);
+        let fixed: Vec<Option<String>> = match input.identity {
+            Some(x) => x.names.clone(),
+            None => vec![None; k],
+        };
+        name_segments(&mut segments, fm, &fixed);
         for seg in segments.iter_mut() {
             seg.description = describe(seg, fm, profile);
         }
+        segments.sort_by_key(|s| s.id);
     }
     RunSummary {
         tool: "custseg".into(),
@@ -247,6 +278,9 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
         inputs: input.inputs,
         customers_without_bills: input.customers_without_bills,
         billed_not_in_customers: input.billed_not_in_customers,
+        scored_with_model: input.scored_with_model,
+        migration: None,
+        drift: None,
     }
 }
 
@@ -287,8 +321,9 @@ fn attribute_profiles(a: &Attribute, labels: &[u32], k: usize) -> Vec<AttributeP
 }
 
 /// Names each segment after its strongest trait and its strongest trait from another feature group,
-/// adding traits (then the segment number) until every name is distinct.
-fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix) {
+/// adding traits (then the segment number) until every name is distinct. Segments with a `fixed` name
+/// (kept from a previous run) keep it; generated names avoid it.
+fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[Option<String>]) {
     let group_of = |feature: &str| fm.specs.iter().find(|s| s.name == feature).map(|s| s.group.clone()).unwrap_or_default();
     let mut candidates: Vec<Vec<String>> = Vec::new();
     for seg in segments.iter() {
@@ -314,20 +349,23 @@ fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix) {
     }
     let mut taken = vec![2usize; segments.len()];
     loop {
-        let names: Vec<String> =
-            candidates.iter().zip(&taken).map(|(w, &t)| w.iter().take(t).cloned().collect::<Vec<_>>().join(" · ")).collect();
+        let names: Vec<String> = candidates
+            .iter()
+            .zip(&taken)
+            .zip(fixed)
+            .map(|((w, &t), f)| f.clone().unwrap_or_else(|| w.iter().take(t).cloned().collect::<Vec<_>>().join(" · ")))
+            .collect();
+        let clashes = |i: usize| names.iter().enumerate().any(|(j, n)| j != i && *n == names[i]);
         let mut changed = false;
         for i in 0..names.len() {
-            let clash = names.iter().enumerate().any(|(j, n)| j != i && *n == names[i]);
-            if clash && taken[i] < candidates[i].len() {
+            if fixed[i].is_none() && clashes(i) && taken[i] < candidates[i].len() {
                 taken[i] += 1;
                 changed = true;
             }
         }
         if !changed {
             for (i, seg) in segments.iter_mut().enumerate() {
-                let clash = names.iter().enumerate().any(|(j, n)| j != i && *n == names[i]);
-                seg.name = if clash { format!("{} ({})", names[i], seg.id) } else { names[i].clone() };
+                seg.name = if fixed[i].is_none() && clashes(i) { format!("{} ({})", names[i], seg.id) } else { names[i].clone() };
             }
             return;
         }

@@ -170,12 +170,16 @@ fn a_window_without_bills_is_a_data_error_not_a_panic() {
 }
 
 #[test]
-fn a_second_run_replaces_the_first_whole() {
+fn an_existing_out_is_refused_without_force_and_replaced_whole_with_it() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("o");
     custseg().args(["run", "--quiet", "--out"]).arg(&out).assert().success();
     std::fs::write(out.join("stale.txt"), "from an earlier run").unwrap();
-    custseg().args(["run", "--quiet", "--k", "3", "--out"]).arg(&out).assert().success();
+    let a = custseg().args(["run", "--quiet", "--k", "3", "--out"]).arg(&out).assert().code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("already exists") && err.contains("--force"), "{err}");
+    assert!(out.join("stale.txt").exists(), "a refused run touched the folder");
+    custseg().args(["run", "--quiet", "--force", "--k", "3", "--out"]).arg(&out).assert().success();
     assert!(!out.join("stale.txt").exists(), "the old folder was not replaced");
     assert_eq!(read_json(&out.join("summary.json"))["k"], 3);
     assert!(leftovers(t.path()).is_empty());

@@ -2,6 +2,7 @@
 
 mod common;
 mod errors;
+mod rerun;
 mod run;
 mod sample_data;
 mod validate;

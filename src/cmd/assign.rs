@@ -1,0 +1,125 @@
+//! `custseg assign`: scores customers with a saved model, without refitting: the model's profile,
+//! features and scaler, each customer to the nearest saved segment. Writes the same outputs as a run,
+//! plus the drift (customers beyond what the model saw), and the migration with `--previous`.
+
+use std::path::PathBuf;
+
+use ndarray::Array2;
+
+use crate::cli::{AssignArgs, LogArgs};
+use crate::cluster::{self, Fit, Selection};
+use crate::cmd::pipeline::{self, ProfileRef, RunRecord, Scaling};
+use crate::error::{Error, Result};
+use crate::log::Log;
+use crate::model::{self, Model};
+use crate::output::{self, RunDir};
+use crate::report::{self, ReportInput, SegmentIdentity};
+
+pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
+    pipeline::configure_threads(args.threads)?;
+    crate::output::install_signal_cleanup();
+    let log = Log::new(logargs);
+    let started_at = chrono::Utc::now();
+    if args.input.profile.is_some() {
+        return Err(Error::Usage(
+            "assign scores with the profile saved in the model; --profile is not allowed here (fit a new model with `custseg run`)".into(),
+        ));
+    }
+    let model_path: PathBuf = if args.model.is_dir() { args.model.join("model.json") } else { args.model.clone() };
+    let model = Model::load(&model_path)?;
+    let profile = model.profile.clone();
+    let as_of = pipeline::as_of_arg(&args.input)?;
+    let paths = pipeline::export_paths(&args.input, &profile)?;
+    let previous = args.previous.as_deref().map(pipeline::load_previous).transpose()?;
+    let dir = RunDir::create(&args.output.out, args.output.force)?;
+    let model_bytes = std::fs::read(&model_path).map_err(|e| Error::io(format!("reading {}", model_path.display()), e))?;
+    let record = RunRecord {
+        started_at,
+        profile: ProfileRef { path: model.profile_path.clone(), sha256: String::from("(embedded in the model)") },
+        seed: model.seed,
+        model: Some(ProfileRef { path: model_path.display().to_string(), sha256: output::sha256_bytes(&model_bytes) }),
+        previous_run: previous.as_ref().map(|p| p.dir.display().to_string()),
+        inputs: pipeline::hash_inputs(&paths),
+    };
+
+    let (prep, dir, record) = pipeline::prepare(&paths, &profile, as_of, Scaling::Saved(&model), dir, record, &log)?;
+    let fm = &prep.fm;
+
+    log.begin("scoring customers");
+    let centroids: Array2<f64> = model.centroid_matrix();
+    let (labels, d2) = cluster::kmeans::assign(fm.scaled.view(), centroids.view());
+    let drift = model::drift(&model, &labels, &model::unclipped_d2(fm, centroids.view(), &labels));
+    log.info(format!(
+        "scored {} customers with {}; {} beyond the farthest fitted customer of their segment",
+        crate::report::format::count(labels.len()),
+        model_path.display(),
+        crate::report::format::percent(drift.beyond_max_share)
+    ));
+    log.stage_done("score");
+
+    log.begin("writing reports");
+    let k = model.k();
+    let fit = Fit { inertia: d2.iter().sum(), centroids, labels, iterations: 0 };
+    let selection = Selection {
+        rule: format!("scored with the saved model {} (no refit)", model_path.display()),
+        sample_size: 0,
+        silhouette_sample_size: 0,
+        candidates: Vec::new(),
+        chosen_k: Some(k),
+    };
+    let ident = SegmentIdentity {
+        ids: model.segment_ids.clone(),
+        names: model.segment_names.iter().cloned().map(Some).collect(),
+        carried_over: None,
+    };
+    let mut summary = report::summarize(ReportInput {
+        profile: &profile,
+        profile_path: &model.profile_path,
+        window: prep.window,
+        features: fm,
+        selection: &selection,
+        fit: Some(&fit),
+        revenue: &fm.revenue,
+        attributes: &prep.attributes,
+        inputs: prep.input_stats(),
+        customers_without_bills: prep.customers_without_bills.clone(),
+        billed_not_in_customers: prep.billed_not_in_customers,
+        identity: Some(&ident),
+        scored_with_model: Some(model_path.display().to_string()),
+    });
+    let mut gate: Option<Error> = None;
+    if let Some(max) = profile.quality.max_drift_share.filter(|max| drift.beyond_max_share > *max) {
+        gate = Some(Error::Drift(format!(
+            "{} of customers lie beyond the farthest fitted customer of their segment, more than \
+             quality.max_drift_share = {}: the model no longer describes these customers; fit a new one with `custseg run`",
+            crate::report::format::percent(drift.beyond_max_share),
+            crate::report::format::percent(max)
+        )));
+    }
+    summary.drift = Some(drift);
+    if let Some(prev) = &previous {
+        let m = pipeline::migration_from(prev, fm, &fit.labels, &ident.ids, &summary);
+        if let Some(max) = profile.quality.max_migration_share.filter(|max| m.moved_share > *max) {
+            gate.get_or_insert(Error::Drift(format!(
+                "{} of the customers in both runs changed segment, more than quality.max_migration_share = {}",
+                crate::report::format::percent(m.moved_share),
+                crate::report::format::percent(max)
+            )));
+        }
+        pipeline::write_migration_csv(&dir, &m)?;
+        summary.migration = Some(m);
+    }
+    pipeline::write_assignments(&dir, &summary, fm, &fit.labels, &ident.ids, &d2)?;
+    // The model travels with its scores, so this folder can be the next run's --previous.
+    dir.write_text("model.json", &String::from_utf8_lossy(&model_bytes))?;
+    dir.write_json("summary.json", &summary)?;
+    dir.write_text("report.md", &report::markdown::render(&summary, &std::env::args().collect::<Vec<_>>().join(" ")))?;
+    log.stage_done("report");
+    let exit_code = gate.as_ref().map_or(0, Error::exit_code);
+    let out = pipeline::finish(dir, record, summary.inputs.clone(), summary.customers, summary.k, exit_code, &log)?;
+    if let Some(e) = gate {
+        return Err(e);
+    }
+    pipeline::announce(&out, logargs.quiet, &log);
+    Ok(())
+}

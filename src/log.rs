@@ -1,0 +1,132 @@
+//! Progress and errors on stderr: text lines, or one JSON object per line (`--log-format json`); a
+//! spinner with the current stage only when stderr is a terminal; nothing but errors with `--quiet`.
+//! Also times the pipeline's stages for the manifest.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{LogArgs, LogFormat};
+use crate::error::Error;
+
+/// Wall time of one stage of a run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StageTiming {
+    pub stage: String,
+    pub seconds: f64,
+}
+
+pub struct Log {
+    format: LogFormat,
+    quiet: bool,
+    start: Instant,
+    stage_start: Mutex<Instant>,
+    timings: Mutex<Vec<StageTiming>>,
+    spinner: Option<indicatif::ProgressBar>,
+}
+
+fn json_line(level: &str, t: Option<f64>, message: &str, extra: Option<(&str, serde_json::Value)>) -> String {
+    let mut o = serde_json::Map::new();
+    o.insert("level".into(), level.into());
+    if let Some(t) = t {
+        o.insert("elapsed_s".into(), serde_json::json!((t * 1000.0).round() / 1000.0));
+    }
+    o.insert("message".into(), message.into());
+    if let Some((k, v)) = extra {
+        o.insert(k.into(), v);
+    }
+    serde_json::Value::Object(o).to_string()
+}
+
+impl Log {
+    pub fn new(args: &LogArgs) -> Log {
+        let start = Instant::now();
+        let spinner = (args.format_is_text() && !args.quiet && std::io::stderr().is_terminal()).then(|| {
+            let pb = indicatif::ProgressBar::new_spinner();
+            pb.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            pb.enable_steady_tick(Duration::from_millis(120));
+            pb
+        });
+        Log {
+            format: args.log_format,
+            quiet: args.quiet,
+            start,
+            stage_start: Mutex::new(start),
+            timings: Mutex::new(Vec::new()),
+            spinner,
+        }
+    }
+
+    /// A progress line.
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if self.quiet {
+            return;
+        }
+        let t = self.start.elapsed().as_secs_f64();
+        match (self.format, &self.spinner) {
+            (LogFormat::Json, _) => eprintln!("{}", json_line("info", Some(t), msg.as_ref(), None)),
+            (LogFormat::Text, Some(pb)) => {
+                pb.println(format!("[{t:>6.2}s] {}", msg.as_ref()));
+            }
+            (LogFormat::Text, None) => eprintln!("[{t:>6.2}s] {}", msg.as_ref()),
+        }
+    }
+
+    /// Marks the start of a stage: shown on the spinner.
+    pub fn begin(&self, what: &str) {
+        if let Some(pb) = &self.spinner {
+            pb.set_message(what.to_string());
+        }
+    }
+
+    /// Records the time since the previous stage ended as stage `name`.
+    pub fn stage_done(&self, name: &str) {
+        let now = Instant::now();
+        let mut s = self.stage_start.lock().unwrap_or_else(|e| e.into_inner());
+        let seconds = (now - *s).as_secs_f64();
+        *s = now;
+        self.timings.lock().unwrap_or_else(|e| e.into_inner()).push(StageTiming { stage: name.to_string(), seconds });
+    }
+
+    pub fn timings(&self) -> Vec<StageTiming> {
+        self.timings.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn elapsed(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    /// Clears the spinner (before the final stdout line or an error).
+    pub fn finish(&self) {
+        if let Some(pb) = &self.spinner {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl LogArgs {
+    fn format_is_text(&self) -> bool {
+        self.log_format == LogFormat::Text
+    }
+}
+
+/// Prints the error that ends the process, in the chosen format (always, even with `--quiet`).
+pub fn report_error(args: &LogArgs, e: &Error) {
+    match args.log_format {
+        LogFormat::Text => eprintln!("error: {e}"),
+        LogFormat::Json => {
+            eprintln!("{}", json_line("error", None, &e.to_string(), Some(("exit_code", serde_json::json!(e.exit_code())))))
+        }
+    }
+}

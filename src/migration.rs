@@ -1,0 +1,124 @@
+//! Migration between two runs: for the customers of both, which previous segment they were in and
+//! which they are in now; plus the customers who are new and those who left.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A segment as the migration table names it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SegmentRef {
+    pub id: usize,
+    pub name: String,
+}
+
+/// The from → to matrix of customers between the previous run and this one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Migration {
+    /// The previous run's folder, as given to `--previous`.
+    pub previous_run: String,
+    /// Previous segments (rows), by id.
+    pub from: Vec<SegmentRef>,
+    /// This run's segments (columns), by id.
+    pub to: Vec<SegmentRef>,
+    /// `counts[r][c]`: customers in previous segment `from[r]` now in segment `to[c]`.
+    pub counts: Vec<Vec<usize>>,
+    /// `shares[r][c]`: the same as a share of the previous segment's customers still here.
+    pub shares: Vec<Vec<f64>>,
+    /// Customers of this run that the previous run did not have, per segment of `to`.
+    pub new_customers: Vec<usize>,
+    /// Customers of the previous run that this run does not have, per segment of `from`.
+    pub departed_customers: Vec<usize>,
+    /// Customers in both runs.
+    pub continuing: usize,
+    /// Continuing customers whose segment id changed.
+    pub moved: usize,
+    /// `moved / continuing` (0 without continuing customers).
+    pub moved_share: f64,
+}
+
+/// Builds the matrix. `previous` maps customer id → previous segment id; `current` lists this run's
+/// customers with their segment id. Segments are given in id order with their names.
+pub fn compute(
+    previous_run: &str,
+    previous: &HashMap<String, usize>,
+    previous_segments: Vec<SegmentRef>,
+    current: &[(&str, usize)],
+    segments: Vec<SegmentRef>,
+) -> Migration {
+    let row_of: HashMap<usize, usize> = previous_segments.iter().enumerate().map(|(r, s)| (s.id, r)).collect();
+    let col_of: HashMap<usize, usize> = segments.iter().enumerate().map(|(c, s)| (s.id, c)).collect();
+    let (rows, cols) = (previous_segments.len(), segments.len());
+    let mut counts = vec![vec![0usize; cols]; rows];
+    let mut new_customers = vec![0usize; cols];
+    let mut seen_per_row = vec![0usize; rows];
+    let (mut continuing, mut moved) = (0usize, 0usize);
+    for &(id, seg) in current {
+        let c = col_of[&seg];
+        match previous.get(id) {
+            Some(prev_seg) => {
+                continuing += 1;
+                if *prev_seg != seg {
+                    moved += 1;
+                }
+                if let Some(&r) = row_of.get(prev_seg) {
+                    counts[r][c] += 1;
+                    seen_per_row[r] += 1;
+                }
+            }
+            None => new_customers[c] += 1,
+        }
+    }
+    let mut departed_customers = vec![0usize; rows];
+    for seg in previous.values() {
+        if let Some(&r) = row_of.get(seg) {
+            departed_customers[r] += 1;
+        }
+    }
+    for r in 0..rows {
+        departed_customers[r] -= seen_per_row[r];
+    }
+    let shares = counts
+        .iter()
+        .map(|row| {
+            let total: usize = row.iter().sum();
+            row.iter().map(|&c| if total > 0 { c as f64 / total as f64 } else { 0.0 }).collect()
+        })
+        .collect();
+    Migration {
+        previous_run: previous_run.to_string(),
+        from: previous_segments,
+        to: segments,
+        counts,
+        shares,
+        new_customers,
+        departed_customers,
+        continuing,
+        moved,
+        moved_share: if continuing > 0 { moved as f64 / continuing as f64 } else { 0.0 },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(id: usize) -> SegmentRef {
+        SegmentRef { id, name: format!("s{id}") }
+    }
+
+    #[test]
+    fn counts_moves_new_and_departed_customers() {
+        let previous: HashMap<String, usize> =
+            [("a", 1), ("b", 1), ("c", 2), ("d", 2), ("gone", 2)].iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        // a stays in 1, b moves to 2, c stays in 2, d moves to the new segment 3, e is new.
+        let current = [("a", 1), ("b", 2), ("c", 2), ("d", 3), ("e", 3)];
+        let m = compute("prev", &previous, vec![seg(1), seg(2)], &current, vec![seg(1), seg(2), seg(3)]);
+        assert_eq!(m.counts, vec![vec![1, 1, 0], vec![0, 1, 1]]);
+        assert_eq!(m.new_customers, vec![0, 0, 1]);
+        assert_eq!(m.departed_customers, vec![0, 1]);
+        assert_eq!((m.continuing, m.moved), (4, 2));
+        assert_eq!(m.moved_share, 0.5);
+        assert_eq!(m.shares[0], vec![0.5, 0.5, 0.0]);
+    }
+}

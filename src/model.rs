@@ -1,0 +1,321 @@
+//! `model.json`: everything needed to score customers later without refitting (`custseg assign`) and to
+//! carry segment ids and names from one run to the next (`custseg run --previous`).
+
+use std::path::Path;
+
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::features::ScaledFeature;
+use crate::ingest::Window;
+use crate::profile::{FeatureSpec, Profile};
+
+/// The saved model of a run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Model {
+    pub tool: String,
+    pub version: String,
+    pub profile_path: String,
+    pub profile: Profile,
+    pub seed: u64,
+    pub window: Window,
+    pub features: Vec<FeatureSpec>,
+    pub scaler: Vec<ScaledFeature>,
+    /// k rows of scaled coordinates, in the order of `segment_ids`.
+    pub centroids: Vec<Vec<f64>>,
+    /// The segment id of each centroid: 1..k on a first run; kept from the previous run for matched
+    /// segments with `--previous`, so ids need not be contiguous.
+    pub segment_ids: Vec<usize>,
+    pub segment_names: Vec<String>,
+    /// Per segment, the 99th percentile and the largest distance of a member to its centroid on the
+    /// fitted customers (unclipped coordinates, see [`unclipped_d2`]): what "beyond what the model saw"
+    /// means when scoring new data.
+    pub distance_p99: Vec<f64>,
+    pub distance_max: Vec<f64>,
+    /// Customers the model was fitted on.
+    pub customers: usize,
+}
+
+impl Model {
+    pub fn load(path: &Path) -> Result<Model> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("{}: cannot read the model: {e}", path.display())))?;
+        let model: Model = serde_json::from_str(&text).map_err(|e| {
+            Error::Usage(format!("{}: not a custseg model.json (line {}, column {}): {e}", path.display(), e.line(), e.column()))
+        })?;
+        let k = model.centroids.len();
+        let d = model.scaler.len();
+        let consistent = k >= 1
+            && model.centroids.iter().all(|c| c.len() == d)
+            && model.features.len() == d
+            && [model.segment_ids.len(), model.segment_names.len(), model.distance_p99.len(), model.distance_max.len()]
+                .iter()
+                .all(|&l| l == k);
+        if !consistent {
+            return Err(Error::Usage(format!(
+                "{}: the model is inconsistent ({k} centroids, {d} features, {} ids, {} names)",
+                path.display(),
+                model.segment_ids.len(),
+                model.segment_names.len()
+            )));
+        }
+        Ok(model)
+    }
+
+    pub fn k(&self) -> usize {
+        self.centroids.len()
+    }
+
+    pub fn centroid_matrix(&self) -> Array2<f64> {
+        let d = self.scaler.len();
+        Array2::from_shape_fn((self.k(), d), |(i, j)| self.centroids[i][j])
+    }
+}
+
+/// Squared distances of every customer to its segment's centre, from coordinates that are not clipped
+/// at the fitted bounds: clipping would pull a customer whose bills grew tenfold back inside what the
+/// model saw, and hide exactly the drift this measures.
+pub fn unclipped_d2(fm: &crate::features::FeatureMatrix, centroids: ArrayView2<f64>, labels: &[u32]) -> Vec<f64> {
+    use rayon::prelude::*;
+    let d = fm.scaler.len();
+    (0..labels.len())
+        .into_par_iter()
+        .map(|i| {
+            let c = centroids.row(labels[i] as usize);
+            (0..d)
+                .map(|j| {
+                    let v = fm.scaler[j].apply_unclipped(fm.raw[[i, j]]) - c[j];
+                    v * v
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// Per-segment 99th percentile and maximum of the distances (not squared) of members to their centroid.
+pub fn distance_profile(labels: &[u32], d2: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut per: Vec<Vec<f64>> = vec![Vec::new(); k];
+    for (&l, &d) in labels.iter().zip(d2) {
+        per[l as usize].push(d.sqrt());
+    }
+    let mut p99 = Vec::with_capacity(k);
+    let mut max = Vec::with_capacity(k);
+    for mut v in per {
+        if v.is_empty() {
+            p99.push(0.0);
+            max.push(0.0);
+            continue;
+        }
+        max.push(v.iter().copied().fold(0.0, f64::max));
+        p99.push(crate::features::quantile(&mut v, 0.99));
+    }
+    (p99, max)
+}
+
+/// How far new customers sit from the segments they were scored into, against the fitted customers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Drift {
+    /// Share of customers farther from their segment's centre than any fitted customer of that segment.
+    pub beyond_max_share: f64,
+    /// Share farther than the fitted segment's 99th percentile (about 1 % when nothing has changed).
+    pub beyond_p99_share: f64,
+    pub customers: usize,
+}
+
+pub fn drift(model: &Model, labels: &[u32], d2: &[f64]) -> Drift {
+    let (mut beyond_max, mut beyond_p99) = (0usize, 0usize);
+    for (&l, &d) in labels.iter().zip(d2) {
+        let dist = d.sqrt();
+        if dist > model.distance_max[l as usize] {
+            beyond_max += 1;
+        }
+        if dist > model.distance_p99[l as usize] {
+            beyond_p99 += 1;
+        }
+    }
+    let n = labels.len().max(1) as f64;
+    Drift { beyond_max_share: beyond_max as f64 / n, beyond_p99_share: beyond_p99 as f64 / n, customers: labels.len() }
+}
+
+/// The previous model's centroids expressed in the coordinates of a new scaler: each coordinate is
+/// turned back into the transformed feature value with the previous scaler, then scaled with the new
+/// one. Only features both models use are compared; returns their columns in the new matrix too.
+pub fn centroids_in_new_space(previous: &Model, scaler: &[ScaledFeature]) -> (Array2<f64>, Vec<usize>) {
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (j_new, f) in scaler.iter().enumerate() {
+        if let Some(j_old) = previous.scaler.iter().position(|p| p.name == f.name && p.transform == f.transform) {
+            pairs.push((j_new, j_old));
+        }
+    }
+    let k = previous.k();
+    let mut out = Array2::zeros((k, pairs.len()));
+    for s in 0..k {
+        for (c, &(j_new, j_old)) in pairs.iter().enumerate() {
+            let old = &previous.scaler[j_old];
+            let new = &scaler[j_new];
+            let transformed = previous.centroids[s][j_old] / old.scale * old.std + old.mean;
+            out[[s, c]] = (transformed - new.mean) / new.std * new.scale;
+        }
+    }
+    (out, pairs.into_iter().map(|(j_new, _)| j_new).collect())
+}
+
+/// The outcome of matching new segments to the previous run's.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Matching {
+    /// For each new segment (fit order), the previous segment index it continues, if any.
+    pub previous_of: Vec<Option<usize>>,
+    /// Distance between each new centroid and its match (null when unmatched).
+    pub distance: Vec<Option<f64>>,
+}
+
+/// Matches new centroids to previous ones (same coordinates) by trying every one-to-one assignment
+/// (k ≤ 7, so at most 7! = 5,040) and keeping the one with the least total squared distance; ties go to
+/// the lexicographically first assignment. A pair is kept only if the new centroid lies closer to its
+/// match than half the distance from that previous centroid to its nearest other previous centroid:
+/// otherwise the new segment matches nothing well and is flagged new.
+pub fn match_centroids(new: ArrayView2<f64>, previous: ArrayView2<f64>) -> Matching {
+    let (kn, kp) = (new.nrows(), previous.nrows());
+    let dist2 = |a: usize, b: usize| new.row(a).iter().zip(previous.row(b)).map(|(x, y)| (x - y) * (x - y)).sum::<f64>();
+    let cost: Vec<Vec<f64>> = (0..kn).map(|a| (0..kp).map(|b| dist2(a, b)).collect()).collect();
+    // Enumerate injections of the smaller side into the larger one.
+    let mut best: Option<(f64, Vec<Option<usize>>)> = None;
+    let mut current: Vec<Option<usize>> = vec![None; kn];
+    let mut used = vec![false; kp];
+    fn search(
+        i: usize,
+        cost: &[Vec<f64>],
+        kn: usize,
+        kp: usize,
+        current: &mut Vec<Option<usize>>,
+        used: &mut Vec<bool>,
+        acc: f64,
+        best: &mut Option<(f64, Vec<Option<usize>>)>,
+    ) {
+        if i == kn {
+            let matched = current.iter().filter(|c| c.is_some()).count();
+            if matched == kn.min(kp) && best.as_ref().map_or(true, |(b, _)| acc < *b) {
+                *best = Some((acc, current.clone()));
+            }
+            return;
+        }
+        for b in 0..kp {
+            if !used[b] {
+                used[b] = true;
+                current[i] = Some(b);
+                search(i + 1, cost, kn, kp, current, used, acc + cost[i][b], best);
+                used[b] = false;
+                current[i] = None;
+            }
+        }
+        // More new segments than previous ones: some new segment stays unmatched.
+        let unmatched_so_far = current[..i].iter().filter(|c| c.is_none()).count();
+        if kn > kp && unmatched_so_far < kn - kp {
+            search(i + 1, cost, kn, kp, current, used, acc, best);
+        }
+    }
+    search(0, &cost, kn, kp, &mut current, &mut used, 0.0, &mut best);
+    let assignment = best.map(|b| b.1).unwrap_or_else(|| vec![None; kn]);
+    let separation: Vec<f64> = (0..kp)
+        .map(|b| {
+            (0..kp)
+                .filter(|&c| c != b)
+                .map(|c| previous.row(b).iter().zip(previous.row(c)).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt())
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    let mut previous_of = vec![None; kn];
+    let mut distance = vec![None; kn];
+    for (a, m) in assignment.iter().enumerate() {
+        if let Some(b) = *m {
+            let d = cost[a][b].sqrt();
+            if d < separation[b] / 2.0 {
+                previous_of[a] = Some(b);
+                distance[a] = Some(d);
+            }
+        }
+    }
+    Matching { previous_of, distance }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn matching_finds_the_permutation_and_flags_a_segment_far_from_all() {
+        let prev = array![[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]];
+        // New segments: previous 2 moved a little, previous 0, previous 1, and one far away.
+        let new = array![[0.5, 9.5], [0.2, -0.1], [9.0, 1.0], [30.0, 30.0]];
+        let m = match_centroids(new.view(), prev.view());
+        assert_eq!(m.previous_of, vec![Some(2), Some(0), Some(1), None]);
+        // A new centroid half-way between two previous ones matches neither.
+        let new = array![[5.0, 0.0], [0.0, 10.0], [0.0, 0.5]];
+        let m = match_centroids(new.view(), prev.view());
+        assert_eq!(m.previous_of[0], None);
+        assert_eq!(m.previous_of[1], Some(2));
+        assert_eq!(m.previous_of[2], Some(0));
+    }
+
+    #[test]
+    fn matching_is_optimal_not_greedy() {
+        // Greedy in order would give new 0 its nearest (previous 0) and force new 1 onto previous 1
+        // (cost 16 + 121); the optimum pairs new 1 with previous 0 (cost 36 + 1). New 0 then lies 6 from
+        // previous 1, beyond half their separation (5): it is flagged new rather than forced.
+        let prev = array![[0.0], [10.0]];
+        let new = array![[4.0], [-1.0]];
+        let m = match_centroids(new.view(), prev.view());
+        assert_eq!(m.previous_of, vec![None, Some(0)]);
+        // Fewer new segments than previous ones: each new one takes its best partner.
+        let new = array![[9.0]];
+        assert_eq!(match_centroids(new.view(), prev.view()).previous_of, vec![Some(1)]);
+    }
+
+    #[test]
+    fn previous_centroids_map_through_both_scalers() {
+        let f = |mean: f64, std: f64, scale: f64| ScaledFeature {
+            name: "x".into(),
+            group: "g".into(),
+            transform: crate::profile::Transform::None,
+            fill: 0.0,
+            clip_low: f64::NEG_INFINITY,
+            clip_high: f64::INFINITY,
+            mean,
+            std,
+            scale,
+        };
+        let profile = Profile::default_profile();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let model = Model {
+            tool: "custseg".into(),
+            version: "test".into(),
+            profile_path: "test".into(),
+            features: profile.features[..1].to_vec(),
+            profile,
+            seed: 1,
+            window: Window { start: day, as_of: day },
+            scaler: vec![f(10.0, 2.0, 0.5)],
+            centroids: vec![vec![1.0]], // transformed value 10 + 1 / 0.5 * 2 = 14
+            segment_ids: vec![1],
+            segment_names: vec!["x".into()],
+            distance_p99: vec![1.0],
+            distance_max: vec![1.0],
+            customers: 1,
+        };
+        let (c, cols) = centroids_in_new_space(&model, &[f(12.0, 4.0, 1.0)]);
+        assert_eq!(cols, vec![0]);
+        assert!((c[[0, 0]] - 0.5).abs() < 1e-12); // (14 - 12) / 4 * 1
+    }
+
+    #[test]
+    fn distance_profile_per_segment() {
+        let labels = [0u32, 0, 0, 1];
+        let d2 = [1.0, 4.0, 9.0, 16.0];
+        let (p99, max) = distance_profile(&labels, &d2, 2);
+        assert_eq!(max, vec![3.0, 4.0]);
+        assert!((p99[0] - 2.98).abs() < 1e-12);
+        assert_eq!(p99[1], 4.0);
+    }
+}

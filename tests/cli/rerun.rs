@@ -1,0 +1,406 @@
+//! Monthly reruns: scoring with a saved model, segment ids kept across runs, migration, and the
+//! operational guarantees cron relies on (refused or locked output folders, signals, manifest, logs).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+fn pairs(path: &Path, a: &str, b: &str) -> HashMap<String, String> {
+    read_pairs(path, a, b).into_iter().collect()
+}
+
+/// The segment most of a persona's customers are in, for each persona.
+fn segment_of_persona(truth: &HashMap<String, String>, seg: &HashMap<String, String>) -> BTreeMap<String, String> {
+    let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for (id, p) in truth {
+        *counts.entry(p.clone()).or_default().entry(seg[id].clone()).or_default() += 1;
+    }
+    counts.into_iter().map(|(p, c)| (p, c.into_iter().max_by_key(|(_, n)| *n).unwrap().0)).collect()
+}
+
+#[test]
+fn a_second_month_keeps_every_personas_segment_and_reports_the_planted_moves() {
+    let t = tempfile::tempdir().unwrap();
+    let (g1, g2, r1, r2) = (t.path().join("g1"), t.path().join("g2"), t.path().join("r1"), t.path().join("r2"));
+    generate(&g1, 6000, 3);
+    custseg()
+        .args(["sample-data", "--customers", "6000", "--seed", "3", "--month", "2", "--moved-share", "0.1"])
+        .args(["--departed-share", "0.03", "--new-share", "0.03", "--out"])
+        .arg(&g2)
+        .assert()
+        .success();
+    custseg().args(["run", "--quiet", "--k", "6", "--data"]).arg(&g1).arg("--out").arg(&r1).assert().success();
+    // A different seed, so the second fit starts elsewhere: ids must come from matching, not luck.
+    custseg()
+        .args(["run", "--quiet", "--k", "6", "--seed", "99", "--data"])
+        .arg(&g2)
+        .arg("--out")
+        .arg(&r2)
+        .arg("--previous")
+        .arg(&r1)
+        .assert()
+        .success();
+
+    let (t1, t2) = (pairs(&g1.join("truth.csv"), "customer_id", "persona"), pairs(&g2.join("truth.csv"), "customer_id", "persona"));
+    let (a1, a2) = (pairs(&r1.join("assignments.csv"), "customer_id", "segment"), pairs(&r2.join("assignments.csv"), "customer_id", "segment"));
+    let (n1, n2) = (pairs(&r1.join("assignments.csv"), "segment", "segment_name"), pairs(&r2.join("assignments.csv"), "segment", "segment_name"));
+    let (s1, s2) = (segment_of_persona(&t1, &a1), segment_of_persona(&t2, &a2));
+    assert_eq!(s1.len(), 6);
+    assert_eq!(s1.values().collect::<std::collections::BTreeSet<_>>().len(), 6, "personas share a segment: {s1:?}");
+    for (persona, seg) in &s1 {
+        assert_eq!(&s2[persona], seg, "{persona} moved from segment {seg} to {}", s2[persona]);
+        assert_eq!(n1[seg], n2[seg], "segment {seg} changed its name");
+    }
+
+    // Migration: new and departed customers exactly; the from → to shares within sampling noise of
+    // the planted moves (persona changes mapped through the month-1 persona → segment map).
+    let s = read_json(&r2.join("summary.json"));
+    let m = &s["migration"];
+    let sum = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).sum::<u64>();
+    let new = t2.keys().filter(|id| !t1.contains_key(*id)).count() as u64;
+    let departed = t1.keys().filter(|id| !t2.contains_key(*id)).count() as u64;
+    assert_eq!(sum(&m["new_customers"]), new);
+    assert_eq!(sum(&m["departed_customers"]), departed);
+    let both: Vec<&String> = t1.keys().filter(|id| t2.contains_key(*id)).collect();
+    assert_eq!(m["continuing"].as_u64().unwrap(), both.len() as u64);
+    let planted_moves = both.iter().filter(|id| t1[**id] != t2[**id]).count() as f64 / both.len() as f64;
+    assert!((planted_moves - 0.1).abs() < 0.02, "planted {planted_moves}");
+    let moved = m["moved_share"].as_f64().unwrap();
+    assert!((moved - planted_moves).abs() < 0.05, "moved share {moved} vs planted {planted_moves}");
+    let from: Vec<String> = m["from"].as_array().unwrap().iter().map(|f| f["id"].to_string()).collect();
+    let to: Vec<String> = m["to"].as_array().unwrap().iter().map(|f| f["id"].to_string()).collect();
+    let mut expected: HashMap<(String, String), f64> = HashMap::new();
+    let mut row_total: HashMap<String, f64> = HashMap::new();
+    for id in &both {
+        let (f, g) = (s1[&t1[*id]].clone(), s1[&t2[*id]].clone());
+        *expected.entry((f.clone(), g)).or_default() += 1.0;
+        *row_total.entry(f).or_default() += 1.0;
+    }
+    for (r, f) in from.iter().enumerate() {
+        for (c, g) in to.iter().enumerate() {
+            let observed = m["shares"][r][c].as_f64().unwrap();
+            let planted = expected.get(&(f.clone(), g.clone())).copied().unwrap_or(0.0) / row_total[f];
+            assert!((observed - planted).abs() < 0.08, "{f} → {g}: observed {observed:.3}, planted {planted:.3}");
+        }
+    }
+    let csv = std::fs::read_to_string(r2.join("migration.csv")).unwrap();
+    assert!(csv.starts_with("from_segment,from_name,to_segment,to_name,customers,share_of_from\n"));
+    assert_eq!(csv.lines().count(), 1 + 6 * 6 + 6 + 6);
+    assert!(std::fs::read_to_string(r2.join("report.md")).unwrap().contains("## Changes since the previous run"));
+}
+
+#[test]
+fn assign_on_the_fitted_data_reproduces_the_run_exactly_and_sees_no_drift() {
+    let t = tempfile::tempdir().unwrap();
+    let (run, scored) = (t.path().join("run"), t.path().join("scored"));
+    custseg().args(["run", "--quiet", "--out"]).arg(&run).assert().success();
+    custseg().args(["assign", "--quiet", "--model"]).arg(&run).arg("--out").arg(&scored).assert().success();
+    for f in ["assignments.csv", "assignments.parquet", "model.json"] {
+        assert!(std::fs::read(run.join(f)).unwrap() == std::fs::read(scored.join(f)).unwrap(), "{f} differs");
+    }
+    let (a, b) = (read_json(&run.join("summary.json")), read_json(&scored.join("summary.json")));
+    assert_eq!(a["segments"], b["segments"]);
+    assert_eq!(b["drift"]["beyond_max_share"], 0.0);
+    assert!(b["scored_with_model"].as_str().unwrap().ends_with("model.json"));
+    let report = std::fs::read_to_string(scored.join("report.md")).unwrap();
+    assert!(report.contains("## How customers were placed") && report.contains("**Drift**"), "{report}");
+    // The model's profile is the profile: another one is refused.
+    custseg()
+        .args(["assign", "--quiet", "--profile", "profiles/residential.toml", "--model"])
+        .arg(&run)
+        .arg("--out")
+        .arg(t.path().join("x"))
+        .assert()
+        .code(2);
+}
+
+/// Month-1 and month-2 exports of the same 2,000 customers.
+fn two_months(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (g1, g2) = (dir.join("g1"), dir.join("g2"));
+    generate(&g1, 2000, 5);
+    custseg().args(["sample-data", "--customers", "2000", "--seed", "5", "--month", "2", "--out"]).arg(&g2).assert().success();
+    (g1, g2)
+}
+
+fn profile_with(dir: &Path, quality_line: &str) -> std::path::PathBuf {
+    let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
+    let p = dir.join("gated.toml");
+    std::fs::write(&p, base.replace("[quality]\n", &format!("[quality]\n{quality_line}\n"))).unwrap();
+    p
+}
+
+#[test]
+fn a_migration_beyond_max_migration_share_exits_5_with_every_output_written() {
+    let t = tempfile::tempdir().unwrap();
+    let (g1, g2) = two_months(t.path());
+    let p = profile_with(t.path(), "max_migration_share = 0.02");
+    let (r1, r2) = (t.path().join("r1"), t.path().join("r2"));
+    custseg().args(["run", "--quiet", "--k", "6", "--profile"]).arg(&p).arg("--data").arg(&g1).arg("--out").arg(&r1).assert().success();
+    let a = custseg()
+        .args(["run", "--quiet", "--k", "6", "--profile"])
+        .arg(&p)
+        .arg("--data")
+        .arg(&g2)
+        .arg("--out")
+        .arg(&r2)
+        .arg("--previous")
+        .arg(&r1)
+        .assert()
+        .code(5);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("changed segment") && err.contains("max_migration_share"), "{err}");
+    for f in ["migration.csv", "assignments.csv", "model.json", "report.md", "manifest.json"] {
+        assert!(r2.join(f).is_file(), "{f} missing");
+    }
+    assert_eq!(read_json(&r2.join("manifest.json"))["exit_code"], 5);
+}
+
+#[test]
+fn drift_beyond_max_drift_share_exits_5_when_scoring_changed_customers() {
+    let t = tempfile::tempdir().unwrap();
+    let (g1, _) = two_months(t.path());
+    let p = profile_with(t.path(), "max_drift_share = 0.001");
+    let r1 = t.path().join("r1");
+    custseg().args(["run", "--quiet", "--k", "6", "--profile"]).arg(&p).arg("--data").arg(&g1).arg("--out").arg(&r1).assert().success();
+    // The same customers, but every bill ten times larger: far outside what the model saw.
+    let g3 = t.path().join("g3");
+    std::fs::create_dir_all(&g3).unwrap();
+    for f in ["outages.csv", "tickets.csv", "customers.csv"] {
+        std::fs::copy(g1.join(f), g3.join(f)).unwrap();
+    }
+    let billing = std::fs::read_to_string(g1.join("billing.csv")).unwrap();
+    let mut out = String::new();
+    for (i, line) in billing.lines().enumerate() {
+        let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+        if i > 0 {
+            cells[2] = (cells[2].parse::<f64>().unwrap() * 10.0).to_string();
+        }
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    std::fs::write(g3.join("billing.csv"), out).unwrap();
+    let scored = t.path().join("scored");
+    let a = custseg().args(["assign", "--quiet", "--model"]).arg(&r1).arg("--data").arg(&g3).arg("--out").arg(&scored).assert().code(5);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("max_drift_share"), "{err}");
+    let drift = read_json(&scored.join("summary.json"))["drift"]["beyond_max_share"].as_f64().unwrap();
+    assert!(drift > 0.2, "drift {drift}");
+}
+
+#[test]
+fn a_held_lock_refuses_a_second_run_with_exit_6() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    // What a concurrent run holds while it works.
+    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(t.path().join(".o.lock")).unwrap();
+    lock.lock().unwrap();
+    let a = custseg().args(["run", "--quiet", "--out"]).arg(&out).assert().code(6);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("another custseg run is writing"), "{err}");
+    assert!(!out.exists());
+    lock.unlock().unwrap();
+    custseg().args(["run", "--quiet", "--out"]).arg(&out).assert().success();
+}
+
+#[test]
+fn two_concurrent_runs_on_one_folder_one_waits_out() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    generate(&data, 30_000, 8);
+    let out = t.path().join("o");
+    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("custseg"))
+        .args(["run", "--quiet", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_tmp(t.path(), "o");
+    let second = custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(second.status.code(), Some(6), "{}", String::from_utf8_lossy(&second.stderr));
+    assert!(first.wait().unwrap().success());
+    assert!(out.join("manifest.json").is_file());
+}
+
+/// Waits until a run has created its temporary folder `.NAME.tmp-*` in `dir`.
+fn wait_for_tmp(dir: &Path, name: &str) {
+    let start = Instant::now();
+    while !leftovers(dir).iter().any(|n| n.starts_with(&format!(".{name}.tmp-"))) {
+        assert!(start.elapsed() < Duration::from_secs(60), "the run never started writing");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Starts a run over `out` (which holds a finished run), stops it with `signal` while it works, and
+/// returns its exit status.
+fn interrupt(dir: &Path, data: &Path, out: &Path, signal: i32) -> std::process::ExitStatus {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("custseg"))
+        .args(["run", "--quiet", "--force", "--k", "3", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_tmp(dir, "o");
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, signal);
+    }
+    child.wait().unwrap()
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()).map(|e| (e.file_name().to_string_lossy().to_string(), std::fs::read(e.path()).unwrap_or_default())).collect()
+}
+
+#[test]
+fn a_terminated_run_leaves_the_previous_output_intact_and_no_partial_folder() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    generate(&data, 30_000, 9);
+    let out = t.path().join("o");
+    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    let before = snapshot(&out);
+    let status = interrupt(t.path(), &data, &out, libc::SIGTERM);
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "the run was not stopped by the signal: {status:?}");
+    assert_eq!(snapshot(&out), before, "the previous output changed");
+    assert!(leftovers(t.path()).is_empty(), "left behind: {:?}", leftovers(t.path()));
+}
+
+#[test]
+fn a_killed_run_leaves_the_previous_output_intact_and_the_next_run_clears_its_leftovers() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    generate(&data, 30_000, 10);
+    let out = t.path().join("o");
+    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    let before = snapshot(&out);
+    let status = interrupt(t.path(), &data, &out, libc::SIGKILL);
+    assert!(!status.success());
+    assert_eq!(snapshot(&out), before, "the previous output changed");
+    // SIGKILL cannot be caught: the temporary folder stays until the next run on this folder.
+    custseg().args(["run", "--quiet", "--force", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    assert!(leftovers(t.path()).is_empty(), "left behind: {:?}", leftovers(t.path()));
+}
+
+#[test]
+fn the_manifest_checksums_every_input_and_output() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    custseg().args(["run", "--quiet", "--seed", "5", "--out"]).arg(&out).assert().success();
+    let m = read_json(&out.join("manifest.json"));
+    assert_eq!(m["seed"], 5);
+    assert_eq!(m["exit_code"], 0);
+    assert_eq!(m["profile"]["path"], "profiles/residential.toml");
+    assert_eq!(
+        m["profile"]["sha256"].as_str().unwrap(),
+        custseg::output::sha256_bytes(&std::fs::read(repo().join("profiles/residential.toml")).unwrap())
+    );
+    let inputs = m["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 4);
+    for i in inputs {
+        let p = repo().join(i["path"].as_str().unwrap());
+        assert_eq!(i["bytes"].as_u64().unwrap(), std::fs::metadata(&p).unwrap().len());
+        assert_eq!(i["sha256"].as_str().unwrap(), custseg::output::sha256_file(&p).unwrap());
+    }
+    let outputs = m["outputs"].as_array().unwrap();
+    let names: Vec<&str> = outputs.iter().map(|o| o["file"].as_str().unwrap()).collect();
+    assert_eq!(names, ["assignments.csv", "assignments.parquet", "model.json", "report.md", "summary.json"]);
+    for o in outputs {
+        let p = out.join(o["file"].as_str().unwrap());
+        assert_eq!(o["sha256"].as_str().unwrap(), custseg::output::sha256_file(&p).unwrap());
+    }
+    let stages: Vec<&str> = m["timings"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["read", "window", "features", "cluster", "report", "manifest"]);
+    assert_eq!(m["rows"]["billing"]["rows_read"], 24_599);
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_and_errors_carry_the_exit_code() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    let a = custseg().args(["run", "--log-format", "json", "--out"]).arg(&out).assert().success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.lines().count() >= 5, "{err}");
+    for line in err.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert_eq!(v["level"], "info");
+        assert!(v["message"].is_string() && v["elapsed_s"].is_number());
+    }
+    let a = custseg().args(["--log-format", "json", "run", "--out"]).arg(&out).assert().code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    let v: serde_json::Value = serde_json::from_str(err.trim()).unwrap();
+    assert_eq!((v["level"].as_str(), v["exit_code"].as_i64()), (Some("error"), Some(2)));
+    // --quiet: nothing on stderr or stdout when all goes well; errors still.
+    let a = custseg().args(["run", "--quiet", "--force", "--out"]).arg(&out).assert().success();
+    assert!(a.get_output().stderr.is_empty() && a.get_output().stdout.is_empty());
+}
+
+#[test]
+fn the_monthly_script_passes_the_previous_run_and_keeps_the_newest_runs() {
+    let t = tempfile::tempdir().unwrap();
+    let runs = t.path().join("runs");
+    let months = ["2026-01", "2026-02", "2026-03"];
+    for (i, id) in months.iter().enumerate() {
+        // Months 1 and 2 of the same customers (a third generated month would be dated after today),
+        // then month 2's exports again under the third name.
+        let data = t.path().join(format!("g{}", i.min(1)));
+        if i < 2 {
+            custseg()
+                .args(["sample-data", "--customers", "1500", "--seed", "4", "--month", &(i + 1).to_string(), "--out"])
+                .arg(&data)
+                .assert()
+                .success();
+        }
+        let out = std::process::Command::new("bash")
+            .arg(repo().join("contrib/monthly-run.sh"))
+            .args(["--data"])
+            .arg(&data)
+            .arg("--runs")
+            .arg(&runs)
+            .args(["--keep", "2", "--id", id, "--", "--k", "6"])
+            .env("CUSTSEG", assert_cmd::cargo::cargo_bin("custseg"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{id}: {}", String::from_utf8_lossy(&out.stderr));
+        for line in String::from_utf8_lossy(&out.stderr).lines() {
+            serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        }
+        let m = read_json(&runs.join(id).join("manifest.json"));
+        match i {
+            0 => assert!(m.get("previous_run").is_none()),
+            _ => assert_eq!(m["previous_run"].as_str().unwrap(), runs.join(months[i - 1]).display().to_string()),
+        }
+    }
+    let mut left: Vec<String> = std::fs::read_dir(&runs).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).filter(|n| !n.starts_with('.')).collect();
+    left.sort();
+    assert_eq!(left, ["2026-02", "2026-03"]);
+    // The same month again is refused (exit 2) and prunes nothing.
+    let again = std::process::Command::new("bash")
+        .arg(repo().join("contrib/monthly-run.sh"))
+        .arg("--data")
+        .arg(t.path().join("g1"))
+        .arg("--runs")
+        .arg(&runs)
+        .args(["--keep", "1", "--id", "2026-03"])
+        .env("CUSTSEG", assert_cmd::cargo::cargo_bin("custseg"))
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(runs.join("2026-02").is_dir());
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_created_exits_1() {
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let a = custseg().args(["run", "--quiet", "--out"]).arg(file.join("out")).assert().code(1);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("a-file"), "{err}");
+}
