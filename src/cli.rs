@@ -121,6 +121,10 @@ pub struct AssignArgs {
     /// A previous run's folder to report migration against (OUT/migration.csv).
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
+    /// Keep every segment within the model's size bounds (size-constrained assignment) instead of
+    /// the plain nearest-centre rule.
+    #[arg(long)]
+    pub enforce_balance: bool,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -152,6 +156,10 @@ pub struct SampleDataArgs {
     /// With --month > 1: new customers, as a share of the month-1 customers.
     #[arg(long, default_value_t = 0.03, value_name = "SHARE")]
     pub new_share: f64,
+    /// Make the first persona (basic-service renters) this share of customers, the other five sharing
+    /// the rest: naturally unbalanced data, for balance = "enforce".
+    #[arg(long, value_name = "SHARE")]
+    pub dominant_share: Option<f64>,
 }
 
 #[cfg(test)]

@@ -182,6 +182,23 @@ pub struct ClusteringSettings {
     pub selection_sample: usize,
     /// Customers sampled for the silhouette (exact, quadratic in this size).
     pub silhouette_sample: usize,
+    /// `check`: balance is a pass/fail check on plain k-means; `enforce`: k-means whose assignment
+    /// keeps every segment within the size bounds.
+    pub balance: BalanceMode,
+    /// Enforce: the largest share a segment may hold (default `min_share × max_size_ratio`, at most 1).
+    pub max_share: Option<f64>,
+    /// Enforce: explicit segment size bounds in customers (override the shares on the final fit).
+    pub size_min: Option<usize>,
+    pub size_max: Option<usize>,
+}
+
+/// How segment sizes are kept balanced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BalanceMode {
+    #[default]
+    Check,
+    Enforce,
 }
 
 impl Default for ClusteringSettings {
@@ -199,11 +216,36 @@ impl Default for ClusteringSettings {
             stability_resamples: 3,
             selection_sample: 50_000,
             silhouette_sample: 4_000,
+            balance: BalanceMode::Check,
+            max_share: None,
+            size_min: None,
+            size_max: None,
         }
     }
 }
 
 impl ClusteringSettings {
+    /// Enforce mode: the largest share a segment may hold.
+    pub fn enforced_max_share(&self) -> f64 {
+        self.max_share.unwrap_or((self.min_share * self.max_size_ratio).min(1.0))
+    }
+
+    /// Enforce mode: per-segment size bounds for `n` customers in `k` segments. `size_min`/`size_max`
+    /// apply as given when `n` is the population (`explicit`), shares otherwise (selection samples);
+    /// bounds are made feasible as `cluster::balanced::bounds_from_shares` documents.
+    pub fn size_bounds(&self, n: usize, k: usize, explicit: bool) -> (Vec<usize>, Vec<usize>) {
+        let (mut lo, mut hi) = crate::cluster::balanced::bounds_from_shares(n, k, self.min_share, self.enforced_max_share());
+        if explicit {
+            if let Some(m) = self.size_min {
+                lo = vec![m.min(n / k.max(1)); k];
+            }
+            if let Some(m) = self.size_max {
+                hi = vec![m.max(n.div_ceil(k.max(1))).min(n); k];
+            }
+        }
+        (lo, hi)
+    }
+
     /// The candidate numbers of segments, in increasing order.
     pub fn k_range(&self) -> std::ops::RangeInclusive<usize> {
         match self.k {
@@ -486,6 +528,17 @@ impl Profile {
         let [lo, hi] = self.transform.winsorize;
         if !(0.0 <= lo && lo < hi && hi <= 1.0) {
             return fail(format!("transform.winsorize = [{lo}, {hi}]: need 0 <= low < high <= 1"));
+        }
+        if let Some(m) = c.max_share.filter(|m| !(*m > 0.0 && *m <= 1.0)) {
+            return fail(format!("clustering.max_share = {m}: must be above 0 and at most 1"));
+        }
+        if let (Some(a), Some(b)) = (c.size_min, c.size_max) {
+            if a > b {
+                return fail(format!("clustering.size_min = {a} is above size_max = {b}"));
+            }
+        }
+        if c.balance == BalanceMode::Check && (c.max_share.is_some() || c.size_min.is_some() || c.size_max.is_some()) {
+            return fail("clustering.max_share, size_min and size_max apply only with balance = \"enforce\"".into());
         }
         if !(0.0..=1.0).contains(&self.quality.max_reject_share) {
             return fail(format!("quality.max_reject_share = {}: must be between 0 and 1", self.quality.max_reject_share));

@@ -247,23 +247,28 @@ struct Drawn {
     customer_line: String,
 }
 
-fn pick_persona(rng: &mut Xoshiro256PlusPlus) -> usize {
-    let total_w: f64 = PERSONAS.iter().map(|p| p.weight).sum();
+fn pick_persona(rng: &mut Xoshiro256PlusPlus, dominant_share: Option<f64>) -> usize {
+    let weight = |i: usize| match dominant_share {
+        None => PERSONAS[i].weight,
+        Some(s) if i == 0 => s,
+        Some(s) => (1.0 - s) / (PERSONAS.len() - 1) as f64,
+    };
+    let total_w: f64 = (0..PERSONAS.len()).map(weight).sum();
     let mut r = rng.gen::<f64>() * total_w;
-    for (i, p) in PERSONAS.iter().enumerate() {
-        if r < p.weight {
+    for i in 0..PERSONAS.len() {
+        if r < weight(i) {
             return i;
         }
-        r -= p.weight;
+        r -= weight(i);
     }
     0
 }
 
 /// Draws a customer of persona `forced` (or one drawn by weight).
-fn draw_customer(rng: &mut Xoshiro256PlusPlus, id: &str, forced: Option<usize>) -> Drawn {
+fn draw_customer(rng: &mut Xoshiro256PlusPlus, id: &str, forced: Option<usize>, dominant_share: Option<f64>) -> Drawn {
     let persona_i = match forced {
         Some(p) => p,
-        None => pick_persona(rng),
+        None => pick_persona(rng, dominant_share),
     };
     let persona = &PERSONAS[persona_i];
     // Overlap: some customers borrow one behaviour (payment, reliability or contact) from another
@@ -370,9 +375,10 @@ fn emit_activity(rng: &mut Xoshiro256PlusPlus, c: usize, id: &str, d: &Drawn, mo
     }
 }
 
-/// How a later month differs from month 1 (`sample-data --month N`).
+/// What to generate: month 1 as the committed sample, or a later month of the same customers
+/// (`sample-data --month N`), optionally with one persona dominating.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MonthPlan {
+pub struct SamplePlan {
     /// 1 = the base year; N shifts every date by N − 1 months.
     pub month: u32,
     /// Share of continuing customers who become another persona (a different household behind the
@@ -382,11 +388,14 @@ pub struct MonthPlan {
     pub departed_share: f64,
     /// New customers, as a share of month-1 customers (ids after the month-1 ids).
     pub new_share: f64,
+    /// The share of customers of the first persona (basic-service renters); the others share the
+    /// rest equally. None: every persona equally likely (the committed sample).
+    pub dominant_share: Option<f64>,
 }
 
-impl MonthPlan {
-    pub fn first() -> MonthPlan {
-        MonthPlan { month: 1, moved_share: 0.0, departed_share: 0.0, new_share: 0.0 }
+impl SamplePlan {
+    pub fn first() -> SamplePlan {
+        SamplePlan { month: 1, moved_share: 0.0, departed_share: 0.0, new_share: 0.0, dominant_share: None }
     }
 }
 
@@ -399,14 +408,14 @@ fn customer_rng(seed: u64, month: u32, c: usize) -> Xoshiro256PlusPlus {
 /// Customers `b * BLOCK ..` of `n`: month 1 exactly as the committed sample; a later month keeps
 /// each customer's month-1 draws (consumed from the same stream, so they are the same customers) and
 /// draws that month's activity, moves and departures from a per-customer stream.
-fn generate_block(b: usize, n: usize, seed: u64, plan: MonthPlan) -> Block {
+fn generate_block(b: usize, n: usize, seed: u64, plan: SamplePlan) -> Block {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut out = Block::default();
     let mut discard = Block::default();
     let start = b * BLOCK;
     for c in start..(start + BLOCK).min(n) {
         let id = format!("C{:07}", c + 1);
-        let drawn = draw_customer(&mut rng, &id, None);
+        let drawn = draw_customer(&mut rng, &id, None, plan.dominant_share);
         if plan.month == 1 {
             out.customers.extend_from_slice(drawn.customer_line.as_bytes());
             let _ = writeln!(out.truth, "{id},{}", PERSONAS[drawn.persona].key);
@@ -424,7 +433,7 @@ fn generate_block(b: usize, n: usize, seed: u64, plan: MonthPlan) -> Block {
         }
         let drawn = if own.gen::<f64>() < plan.moved_share {
             let other = (drawn.persona + own.gen_range(1..PERSONAS.len())) % PERSONAS.len();
-            draw_customer(&mut own, &id, Some(other))
+            draw_customer(&mut own, &id, Some(other), plan.dominant_share)
         } else {
             drawn
         };
@@ -436,12 +445,12 @@ fn generate_block(b: usize, n: usize, seed: u64, plan: MonthPlan) -> Block {
 }
 
 /// New customers of a later month: ids after the month-1 customers.
-fn generate_new(c0: usize, count: usize, seed: u64, plan: MonthPlan) -> Block {
+fn generate_new(c0: usize, count: usize, seed: u64, plan: SamplePlan) -> Block {
     let mut out = Block::default();
     for c in c0..c0 + count {
         let id = format!("C{:07}", c + 1);
         let mut own = customer_rng(seed, plan.month, c);
-        let drawn = draw_customer(&mut own, &id, None);
+        let drawn = draw_customer(&mut own, &id, None, plan.dominant_share);
         out.customers.extend_from_slice(drawn.customer_line.as_bytes());
         let _ = writeln!(out.truth, "{id},{}", PERSONAS[drawn.persona].key);
         emit_activity(&mut own, c, &id, &drawn, plan.month, &mut out);
@@ -451,11 +460,11 @@ fn generate_new(c0: usize, count: usize, seed: u64, plan: MonthPlan) -> Block {
 
 /// Writes `customers.csv`, `billing.csv`, `outages.csv`, `tickets.csv` and `truth.csv` into `dir`.
 pub fn write(dir: &Path, customers: usize, seed: u64) -> Result<()> {
-    write_month(dir, customers, seed, MonthPlan::first())
+    write_month(dir, customers, seed, SamplePlan::first())
 }
 
-/// Writes month `plan.month` of the same customers (see [`MonthPlan`]).
-pub fn write_month(dir: &Path, customers: usize, seed: u64, plan: MonthPlan) -> Result<()> {
+/// Writes month `plan.month` of the same customers (see [`SamplePlan`]).
+pub fn write_month(dir: &Path, customers: usize, seed: u64, plan: SamplePlan) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let files = [
         ("customers.csv", "customer_id,region,customer_class,dwelling,homeowner,heating,ev_owner,service_start\n"),

@@ -76,6 +76,22 @@ pub fn assign(x: ArrayView2<f64>, centroids: ArrayView2<f64>) -> (Vec<u32>, Vec<
     (labels, dists)
 }
 
+/// Squared distance of every row to the centroid of its label.
+pub fn assigned_d2(x: ArrayView2<f64>, centroids: ArrayView2<f64>, labels: &[u32]) -> Vec<f64> {
+    let d = x.ncols();
+    let data = rows_of(&x);
+    let c = centroids.as_standard_layout().to_owned();
+    let c = c.as_slice().expect("standard layout");
+    let mut out = vec![0f64; labels.len()];
+    out.par_chunks_mut(BLOCK).zip(labels.par_chunks(BLOCK)).enumerate().for_each(|(b, (o, lab))| {
+        let rows = &data[b * BLOCK * d..];
+        for (i, (v, &l)) in o.iter_mut().zip(lab).enumerate() {
+            *v = sq_dist(&rows[i * d..(i + 1) * d], &c[l as usize * d..(l as usize + 1) * d]);
+        }
+    });
+    out
+}
+
 struct Partial {
     sums: Vec<f64>,
     counts: Vec<u64>,
@@ -172,6 +188,101 @@ pub fn lloyd(x: ArrayView2<f64>, init: Array2<f64>, max_iter: usize, tol: f64) -
     Fit { centroids: Array2::from_shape_vec((k, d), centroids).expect("k × d"), labels, inertia: p.inertia, iterations }
 }
 
+/// Squared distances of every row to every centroid (n × k, row-major), block-parallel.
+pub fn distance_matrix(x: ArrayView2<f64>, centroids: ArrayView2<f64>) -> Array2<f64> {
+    let (n, d) = x.dim();
+    let k = centroids.nrows();
+    let data = rows_of(&x);
+    let c = centroids.as_standard_layout().to_owned();
+    let c = c.as_slice().expect("standard layout");
+    let mut out = vec![0f64; n * k];
+    out.par_chunks_mut(BLOCK * k).enumerate().for_each(|(b, chunk)| {
+        let rows = &data[b * BLOCK * d..];
+        for (i, r) in chunk.chunks_exact_mut(k).enumerate() {
+            let row = &rows[i * d..(i + 1) * d];
+            for (j, v) in r.iter_mut().enumerate() {
+                *v = sq_dist(row, &c[j * d..(j + 1) * d]);
+            }
+        }
+    });
+    Array2::from_shape_vec((n, k), out).expect("n × k")
+}
+
+/// Segment sums and counts for fixed labels, block by block and added in block order (deterministic).
+fn sums_by_label(data: &[f64], d: usize, labels: &[u32], k: usize) -> (Vec<f64>, Vec<u64>) {
+    let partials: Vec<(Vec<f64>, Vec<u64>)> = labels
+        .par_chunks(BLOCK)
+        .enumerate()
+        .map(|(b, lab)| {
+            let rows = &data[b * BLOCK * d..];
+            let (mut sums, mut counts) = (vec![0.0; k * d], vec![0u64; k]);
+            for (i, &l) in lab.iter().enumerate() {
+                let j = l as usize;
+                counts[j] += 1;
+                for (acc, v) in sums[j * d..(j + 1) * d].iter_mut().zip(&rows[i * d..(i + 1) * d]) {
+                    *acc += v;
+                }
+            }
+            (sums, counts)
+        })
+        .collect();
+    let (mut sums, mut counts) = (vec![0.0; k * d], vec![0u64; k]);
+    for (s, c) in partials {
+        sums.iter_mut().zip(&s).for_each(|(a, b)| *a += b);
+        counts.iter_mut().zip(&c).for_each(|(a, b)| *a += b);
+    }
+    (sums, counts)
+}
+
+/// Size-constrained k-means ("balance by construction"): Lloyd iterations whose assignment step is the
+/// exact size-constrained assignment of [`super::balanced`] (every segment between `lo[j]` and `hi[j]`
+/// rows), and whose update step is the mean. Both steps can only lower the inertia, so it converges;
+/// it stops when the labels no longer change, no centroid moves more than `tol` (relative to the mean
+/// column variance), or after `max_iter` iterations. The labels returned are the optimal constrained
+/// assignment to the returned centroids. A segment that ends up empty (only when `lo` allows it) keeps
+/// its previous centroid.
+pub fn lloyd_balanced(
+    x: ArrayView2<f64>,
+    init: Array2<f64>,
+    lo: &[usize],
+    hi: &[usize],
+    max_iter: usize,
+    tol: f64,
+) -> Result<Fit, super::balanced::BalanceError> {
+    let (_, d) = x.dim();
+    let k = init.nrows();
+    let data = rows_of(&x);
+    let tol_abs = tol * mean_variance(x);
+    let mut centroids = init.as_standard_layout().to_owned();
+    let mut labels: Vec<u32> = Vec::new();
+    let mut iterations = 0;
+    for _ in 0..max_iter {
+        iterations += 1;
+        let d2 = distance_matrix(x, centroids.view());
+        let next = super::balanced::constrained_assign(d2.view(), lo, hi)?;
+        if next == labels {
+            break;
+        }
+        labels = next;
+        let (sums, counts) = sums_by_label(&data, d, &labels, k);
+        let mut moved = Array2::zeros((k, d));
+        for j in 0..k {
+            for t in 0..d {
+                moved[[j, t]] = if counts[j] > 0 { sums[j * d + t] / counts[j] as f64 } else { centroids[[j, t]] };
+            }
+        }
+        let shift: f64 = centroids.iter().zip(moved.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+        centroids = moved;
+        if shift <= tol_abs {
+            break;
+        }
+    }
+    let d2 = distance_matrix(x, centroids.view());
+    let labels = super::balanced::constrained_assign(d2.view(), lo, hi)?;
+    let inertia = super::balanced::assignment_cost(d2.view(), &labels);
+    Ok(Fit { centroids, labels, inertia, iterations })
+}
+
 /// Greedy k-means++ (as scikit-learn does it): each new centre is the best of `2 + ln k` candidates
 /// drawn with probability proportional to the squared distance to the nearest centre so far.
 pub fn kmeans_plus_plus(x: ArrayView2<f64>, k: usize, rng: &mut Xoshiro256PlusPlus) -> Array2<f64> {
@@ -250,6 +361,21 @@ pub fn fit(x: ArrayView2<f64>, p: Params) -> Fit {
         }
     }
     best.expect("restarts >= 1")
+}
+
+/// Best of `restarts` size-constrained fits, each from a k-means++ start (the same starts as [`fit`])
+/// straight into [`lloyd_balanced`]: lowest inertia, the first on ties.
+pub fn fit_balanced(x: ArrayView2<f64>, p: Params, lo: &[usize], hi: &[usize]) -> Result<Fit, super::balanced::BalanceError> {
+    let mut best: Option<Fit> = None;
+    for r in 0..p.restarts {
+        let mut rng = rng_for(p.seed, (p.k * 1000 + r) as u64);
+        let init = kmeans_plus_plus(x, p.k, &mut rng);
+        let f = lloyd_balanced(x, init, lo, hi, p.max_iter, p.tol)?;
+        if best.as_ref().is_none_or(|b| f.inertia < b.inertia) {
+            best = Some(f);
+        }
+    }
+    Ok(best.expect("restarts >= 1"))
 }
 
 #[cfg(test)]
@@ -347,5 +473,60 @@ mod tests {
         let f = lloyd(x.view(), init, 100, 0.0);
         let counts = (0..2).map(|j| f.labels.iter().filter(|&&l| l == j).count()).collect::<Vec<_>>();
         assert!(counts.iter().all(|&c| c > 0), "{counts:?}");
+    }
+
+    /// Rows of blob 0 make up `big` of the data, the others share the rest.
+    fn unbalanced(n: usize, d: usize, k: usize, big: f64, seed: u64) -> Array2<f64> {
+        let x = blobs(n * k, d, k, seed);
+        let mut rows: Vec<usize> = (0..x.nrows()).filter(|i| i % k == 0).take((n as f64 * big) as usize).collect();
+        rows.extend((0..x.nrows()).filter(|i| i % k != 0).take(n - rows.len()));
+        x.select(Axis(0), &rows)
+    }
+
+    #[test]
+    fn balanced_lloyd_keeps_every_segment_within_bounds_and_ends_at_a_fixed_point() {
+        let x = unbalanced(6000, 5, 4, 0.7, 21);
+        let init = kmeans_plus_plus(x.view(), 4, &mut rng_for(3, 3));
+        let plain = lloyd(x.view(), init.clone(), 300, 0.0);
+        let (lo, hi) = (vec![900; 4], vec![2000; 4]);
+        let f = lloyd_balanced(x.view(), init, &lo, &hi, 300, 0.0).unwrap();
+        for j in 0..4u32 {
+            let c = f.labels.iter().filter(|&&l| l == j).count();
+            assert!((900..=2000).contains(&c), "segment {j}: {c}");
+        }
+        // The plain fit breaks the bounds on this data.
+        assert!((0..4u32).any(|j| plain.labels.iter().filter(|&&l| l == j).count() > 2000));
+        // Labels are the optimal constrained assignment to the returned centroids, and the centroids are
+        // the means of their labels (a fixed point).
+        let d2 = distance_matrix(x.view(), f.centroids.view());
+        let again = super::super::balanced::constrained_assign(d2.view(), &lo, &hi).unwrap();
+        assert_eq!(again, f.labels);
+        let (means, _) = crate::cluster::metrics::centroids_of(x.view(), &f.labels, 4);
+        assert!(means.iter().zip(f.centroids.iter()).all(|(a, b)| (a - b).abs() < 1e-9));
+    }
+
+    #[test]
+    fn balanced_lloyd_with_loose_bounds_is_plain_lloyd() {
+        let x = blobs(3000, 4, 5, 22);
+        let init = kmeans_plus_plus(x.view(), 5, &mut rng_for(4, 4));
+        let plain = lloyd(x.view(), init.clone(), 300, 0.0);
+        let f = lloyd_balanced(x.view(), init, &[0; 5], &[3000; 5], 300, 0.0).unwrap();
+        assert_eq!(f.labels, plain.labels);
+        assert!((f.inertia - plain.inertia).abs() <= 1e-9 * plain.inertia);
+    }
+
+    #[test]
+    fn balanced_fits_are_identical_with_one_and_two_threads() {
+        let x = unbalanced(20_000, 6, 5, 0.6, 23);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                fit_balanced(x.view(), Params { k: 5, restarts: 2, max_iter: 100, tol: 1e-6, seed: 5 }, &[1000; 5], &[6000; 5]).unwrap()
+            })
+        };
+        let (a, b) = (run(1), run(2));
+        assert_eq!(a.labels, b.labels);
+        assert_eq!(a.inertia.to_bits(), b.inertia.to_bits());
+        assert!(a.centroids.iter().zip(b.centroids.iter()).all(|(p, q)| p.to_bits() == q.to_bits()));
     }
 }

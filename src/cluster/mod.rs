@@ -11,6 +11,7 @@
 //! silhouette favours 2–3 segments on customer data and merges real personas; the largest balanced,
 //! stable k keeps them apart while refusing splits that resamples do not reproduce.
 
+pub mod balanced;
 pub mod kmeans;
 pub mod metrics;
 
@@ -19,7 +20,7 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::profile::ClusteringSettings;
+use crate::profile::{BalanceMode, ClusteringSettings};
 pub use kmeans::Fit;
 
 /// Diagnostics of one candidate k.
@@ -91,6 +92,32 @@ fn params(k: usize, restarts: usize, s: &ClusteringSettings, seed: u64) -> kmean
     kmeans::Params { k, restarts, max_iter: s.max_iter, tol: s.tolerance, seed }
 }
 
+/// A k-means fit of `x`: plain, or with `balance = "enforce"` size-constrained k-means from the same
+/// k-means++ starts, within the share bounds for `x`'s rows.
+fn fit_k(x: ArrayView2<f64>, k: usize, restarts: usize, s: &ClusteringSettings, seed: u64) -> Fit {
+    match s.balance {
+        BalanceMode::Check => kmeans::fit(x, params(k, restarts, s, seed)),
+        BalanceMode::Enforce => {
+            let (lo, hi) = s.size_bounds(x.nrows(), k, false);
+            kmeans::fit_balanced(x, params(k, restarts, s, seed), &lo, &hi)
+                .expect("share bounds are feasible by construction and features are finite")
+        }
+    }
+}
+
+/// Labels of every row of `x` for the given centroids: nearest centre, or with `balance = "enforce"`
+/// the size-constrained assignment within the share bounds.
+fn label_all(x: ArrayView2<f64>, centroids: ArrayView2<f64>, s: &ClusteringSettings) -> Vec<u32> {
+    match s.balance {
+        BalanceMode::Check => kmeans::assign(x, centroids).0,
+        BalanceMode::Enforce => {
+            let (lo, hi) = s.size_bounds(x.nrows(), centroids.nrows(), false);
+            balanced::constrained_assign(kmeans::distance_matrix(x, centroids).view(), &lo, &hi)
+                .expect("share bounds are feasible by construction and features are finite")
+        }
+    }
+}
+
 /// Scores every candidate k on a sample and picks one by the rule above. Returns the selection and the
 /// sample fit of the chosen k (whose centroids start the final fit).
 pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selection, Option<Fit>) {
@@ -107,11 +134,12 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
     let scored: Vec<(Candidate, Fit)> = ks
         .par_iter()
         .map(|&k| {
-            let fit = kmeans::fit(sample.view(), params(k, s.restarts, s, seed));
+            let fit = fit_k(sample.view(), k, s.restarts, s, seed);
             let sil_labels: Vec<u32> = sil_idx.iter().map(|&i| fit.labels[i]).collect();
             let (stability, segment_stability) = stability(sample.view(), k, s, seed);
             let sh = shares(&fit.labels, k);
-            let balanced = is_balanced(&sh, s);
+            // Enforced bounds hold by construction.
+            let balanced = s.balance == BalanceMode::Enforce || is_balanced(&sh, s);
             let candidate = Candidate {
                 k,
                 inertia: fit.inertia,
@@ -135,7 +163,7 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
     if let Some(i) = chosen {
         candidates[i].chosen = true;
     }
-    let rule = if s.k.is_some() {
+    let mut rule = if s.k.is_some() {
         "k fixed by the profile; accepted if balanced".to_string()
     } else {
         format!(
@@ -147,6 +175,13 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
             s.min_stability
         )
     };
+    if s.balance == BalanceMode::Enforce {
+        rule.push_str(&format!(
+            "; segment sizes enforced between {:.0}% and {:.0}% of customers",
+            s.min_share * 100.0,
+            s.enforced_max_share() * 100.0
+        ));
+    }
     let chosen_k = chosen.map(|i| candidates[i].k);
     let fit = chosen.map(|i| fits.swap_remove(i));
     (
@@ -171,10 +206,10 @@ pub fn stability(x: ArrayView2<f64>, k: usize, s: &ClusteringSettings, seed: u64
         let (mut h1, mut h2) = (h1.to_vec(), h2.to_vec());
         h1.sort_unstable();
         h2.sort_unstable();
-        let f1 = kmeans::fit(take_rows(x, &h1).view(), params(k, restarts, s, seed ^ (b as u64 + 1)));
-        let f2 = kmeans::fit(take_rows(x, &h2).view(), params(k, restarts, s, seed ^ (b as u64 + 101)));
-        let (l1, _) = kmeans::assign(x, f1.centroids.view());
-        let (l2, _) = kmeans::assign(x, f2.centroids.view());
+        let f1 = fit_k(take_rows(x, &h1).view(), k, restarts, s, seed ^ (b as u64 + 1));
+        let f2 = fit_k(take_rows(x, &h2).view(), k, restarts, s, seed ^ (b as u64 + 101));
+        let l1 = label_all(x, f1.centroids.view(), s);
+        let l2 = label_all(x, f2.centroids.view(), s);
         total += metrics::adjusted_rand_index(&l1, &l2);
         total_jaccard += metrics::worst_segment_jaccard(&l1, &l2, k);
     }
@@ -182,10 +217,49 @@ pub fn stability(x: ArrayView2<f64>, k: usize, s: &ClusteringSettings, seed: u64
     (total / r, total_jaccard / r)
 }
 
+/// What enforcing the size bounds cost on the final fit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnforcedBalance {
+    /// The bounds every segment was kept within, in customers.
+    pub size_min: usize,
+    pub size_max: usize,
+    pub inertia: f64,
+    /// Inertia of plain k-means from the same start.
+    pub unconstrained_inertia: f64,
+    /// `inertia / unconstrained_inertia − 1`: the extra within-segment spread the bounds cost.
+    pub inertia_cost: f64,
+    /// Segment shares plain k-means would have given, largest first.
+    pub unconstrained_shares: Vec<f64>,
+}
+
 /// Fits every customer from the sample's centroids, then numbers segments by size (largest = 0), ties
 /// by centroid coordinates, so that the numbering does not depend on the order k-means found them in.
-pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusteringSettings) -> Fit {
-    let fit = kmeans::lloyd(x, init, s.max_iter, s.tolerance);
+/// With `balance = "enforce"`, the fit is size-constrained and plain k-means from the same start is
+/// fitted too, for the cost of the bounds.
+pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusteringSettings) -> (Fit, Option<EnforcedBalance>) {
+    let plain = kmeans::lloyd(x, init.clone(), s.max_iter, s.tolerance);
+    match s.balance {
+        BalanceMode::Check => (by_size(plain), None),
+        BalanceMode::Enforce => {
+            let k = init.nrows();
+            let (lo, hi) = s.size_bounds(x.nrows(), k, true);
+            let fit = kmeans::lloyd_balanced(x, init, &lo, &hi, s.max_iter, s.tolerance)
+                .expect("size bounds are feasible by construction and features are finite");
+            let cost = EnforcedBalance {
+                size_min: lo[0],
+                size_max: hi[0],
+                inertia: fit.inertia,
+                unconstrained_inertia: plain.inertia,
+                inertia_cost: if plain.inertia > 0.0 { fit.inertia / plain.inertia - 1.0 } else { 0.0 },
+                unconstrained_shares: fit_shares(&plain),
+            };
+            (by_size(fit), Some(cost))
+        }
+    }
+}
+
+/// Renumbers segments by size (largest = 0), ties by centroid coordinates.
+fn by_size(fit: Fit) -> Fit {
     let k = fit.centroids.nrows();
     let mut counts = vec![0usize; k];
     for &l in &fit.labels {

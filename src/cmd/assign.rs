@@ -47,7 +47,18 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
 
     log.begin("scoring customers");
     let centroids: Array2<f64> = model.centroid_matrix();
-    let (labels, d2) = cluster::kmeans::assign(fm.scaled.view(), centroids.view());
+    let (labels, d2) = if args.enforce_balance {
+        let n = fm.customer_ids.len();
+        let (lo, hi) = profile.clustering.size_bounds(n, model.k(), true);
+        let all = cluster::kmeans::distance_matrix(fm.scaled.view(), centroids.view());
+        let labels = cluster::balanced::constrained_assign(all.view(), &lo, &hi)
+            .map_err(|e| Error::Clustering(format!("--enforce-balance: {e}")))?;
+        let d2 = labels.iter().enumerate().map(|(i, &l)| all[[i, l as usize]]).collect();
+        log.info(format!("segment sizes enforced between {} and {} customers", lo[0], hi[0]));
+        (labels, d2)
+    } else {
+        cluster::kmeans::assign(fm.scaled.view(), centroids.view())
+    };
     let drift = model::drift(&model, &labels, &model::unclipped_d2(fm, centroids.view(), &labels));
     log.info(format!(
         "scored {} customers with {}; {} beyond the farthest fitted customer of their segment",
@@ -61,7 +72,11 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
     let k = model.k();
     let fit = Fit { inertia: d2.iter().sum(), centroids, labels, iterations: 0 };
     let selection = Selection {
-        rule: format!("scored with the saved model {} (no refit)", model_path.display()),
+        rule: format!(
+            "scored with the saved model {} (no refit){}",
+            model_path.display(),
+            if args.enforce_balance { ", segment sizes enforced" } else { "" }
+        ),
         sample_size: 0,
         silhouette_sample_size: 0,
         candidates: Vec::new(),

@@ -93,12 +93,14 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
     let (selection, sample_fit) = cluster::select(fm.scaled.view(), &profile.clustering, profile.run.seed);
     let mut fit: Option<Fit> = None;
     let mut failure: Option<String> = None;
+    let mut enforced = None;
     match (selection.chosen_k, sample_fit) {
         (Some(k), Some(sf)) => {
             log.begin("fitting every customer");
-            let f = cluster::final_fit(fm.scaled.view(), sf.centroids, &profile.clustering);
+            let (f, cost) = cluster::final_fit(fm.scaled.view(), sf.centroids, &profile.clustering);
+            enforced = cost;
             let shares = cluster::fit_shares(&f);
-            if cluster::is_balanced(&shares, &profile.clustering) {
+            if enforced.is_some() || cluster::is_balanced(&shares, &profile.clustering) {
                 log.info(format!("chose k = {k}: {}", selection.rule));
                 fit = Some(f);
             } else {
@@ -144,10 +146,12 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
         identity: ident.as_ref(),
         scored_with_model: None,
     });
+    summary.balance = enforced;
     let mut gate: Option<Error> = failure
         .map(|why| Error::Clustering(format!("{why}; diagnostics are in {}", args.output.out.join("report.md").display())));
     if let (Some(f), Some(ident)) = (&fit, &ident) {
-        let (_, d2) = cluster::kmeans::assign(fm.scaled.view(), f.centroids.view());
+        // Distance to the segment's centre (with enforced balance not always the nearest centre).
+        let d2 = cluster::kmeans::assigned_d2(fm.scaled.view(), f.centroids.view(), &f.labels);
         if let Some(prev) = &previous {
             let m = pipeline::migration_from(prev, fm, &f.labels, &ident.ids, &summary);
             if let Some(max) = profile.quality.max_migration_share.filter(|max| m.moved_share > *max) {

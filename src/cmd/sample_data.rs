@@ -17,14 +17,18 @@ pub fn run(args: SampleDataArgs) -> Result<()> {
             return Err(Error::Usage(format!("{flag} {v}: expected a share between 0 and 1")));
         }
     }
+    if let Some(v) = args.dominant_share.filter(|v| !(0.0..=1.0).contains(v)) {
+        return Err(Error::Usage(format!("--dominant-share {v}: expected a share between 0 and 1")));
+    }
     let plan = if args.month == 1 {
-        crate::sample::MonthPlan::first()
+        crate::sample::SamplePlan { dominant_share: args.dominant_share, ..crate::sample::SamplePlan::first() }
     } else {
-        crate::sample::MonthPlan {
+        crate::sample::SamplePlan {
             month: args.month,
             moved_share: args.moved_share,
             departed_share: args.departed_share,
             new_share: args.new_share,
+            dominant_share: args.dominant_share,
         }
     };
     crate::sample::write_month(&args.out, args.customers, args.seed, plan)?;

@@ -32,6 +32,24 @@ pub fn render(r: &RunSummary, command: &str) -> String {
     match r.k {
         Some(k) => {
             let _ = writeln!(o, "They fall into **{k} segments** of comparable size.\n");
+            if let Some(b) = &r.balance {
+                let n = r.customers.max(1) as f64;
+                let _ = writeln!(
+                    o,
+                    "Segment sizes were **enforced**: every segment holds between {} and {} customers ({} to {}). \
+                     Left to itself, k-means would have made segments of {} to {} of customers; keeping within \
+                     the bounds makes the segments {} less tight (within-segment spread {} against {}).\n",
+                    count(b.size_min),
+                    count(b.size_max),
+                    percent(b.size_min as f64 / n),
+                    percent(b.size_max as f64 / n),
+                    percent(*b.unconstrained_shares.last().unwrap_or(&0.0)),
+                    percent(*b.unconstrained_shares.first().unwrap_or(&0.0)),
+                    percent(b.inertia_cost),
+                    number(b.inertia, 0),
+                    number(b.unconstrained_inertia, 0)
+                );
+            }
         }
         None => {
             let _ = writeln!(
@@ -118,8 +136,9 @@ fn scoring(o: &mut String, r: &RunSummary, model: &str) {
         o,
         "Customers were scored with the saved model `{}`: each goes to the segment whose centre is nearest, \
          measured with the same features and scaling as when the model was fitted. Nothing was refitted, so \
-         segment numbers and names are the model's.\n",
-        cell(model)
+         segment numbers and names are the model's ({}).\n",
+        cell(model),
+        cell(&r.selection_rule)
     );
     if let Some(d) = &r.drift {
         let _ = writeln!(

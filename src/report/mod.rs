@@ -53,6 +53,9 @@ pub struct RunSummary {
     /// `custseg assign`: how far customers sit from their segment against the fitted customers.
     #[serde(default)]
     pub drift: Option<crate::model::Drift>,
+    /// With `balance = "enforce"`: the size bounds kept and what they cost in inertia.
+    #[serde(default)]
+    pub balance: Option<crate::cluster::EnforcedBalance>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -281,6 +284,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
         scored_with_model: input.scored_with_model,
         migration: None,
         drift: None,
+        balance: None,
     }
 }
 

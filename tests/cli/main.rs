@@ -1,5 +1,6 @@
 //! Integration tests: they run the `custseg` binary. One test binary, one module per subcommand.
 
+mod balance;
 mod common;
 mod errors;
 mod rerun;
