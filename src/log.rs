@@ -3,6 +3,7 @@
 //! Also times the pipeline's stages for the manifest.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,19 @@ use crate::error::Error;
 pub struct StageTiming {
     pub stage: String,
     pub seconds: f64,
+}
+
+/// Whether errors go out as JSON lines (set once the command line is read); for messages printed
+/// outside a `Log`, such as the signal handler's.
+static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
+
+/// An error line in the chosen format.
+pub fn emit_error(message: &str, exit_code: i32) {
+    if JSON_ERRORS.load(Ordering::Relaxed) {
+        eprintln!("{}", json_line("error", None, message, Some(("exit_code", serde_json::json!(exit_code)))));
+    } else {
+        eprintln!("error: {message}");
+    }
 }
 
 pub struct Log {
@@ -42,6 +56,7 @@ fn json_line(level: &str, t: Option<f64>, message: &str, extra: Option<(&str, se
 
 impl Log {
     pub fn new(args: &LogArgs) -> Log {
+        JSON_ERRORS.store(args.log_format == LogFormat::Json, Ordering::Relaxed);
         let start = Instant::now();
         let spinner = (args.format_is_text() && !args.quiet && std::io::stderr().is_terminal()).then(|| {
             let pb = indicatif::ProgressBar::new_spinner();
@@ -123,10 +138,6 @@ impl LogArgs {
 
 /// Prints the error that ends the process, in the chosen format (always, even with `--quiet`).
 pub fn report_error(args: &LogArgs, e: &Error) {
-    match args.log_format {
-        LogFormat::Text => eprintln!("error: {e}"),
-        LogFormat::Json => {
-            eprintln!("{}", json_line("error", None, &e.to_string(), Some(("exit_code", serde_json::json!(e.exit_code())))))
-        }
-    }
+    JSON_ERRORS.store(args.log_format == LogFormat::Json, Ordering::Relaxed);
+    emit_error(&e.to_string(), e.exit_code());
 }

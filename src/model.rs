@@ -25,41 +25,72 @@ pub struct Model {
     /// k rows of scaled coordinates, in the order of `segment_ids`.
     pub centroids: Vec<Vec<f64>>,
     /// The segment id of each centroid: 1..k on a first run; kept from the previous run for matched
-    /// segments with `--previous`, so ids need not be contiguous.
+    /// segments with `--previous`, so ids need not be contiguous. (Models written before ids existed
+    /// read as 1..k.)
+    #[serde(default)]
     pub segment_ids: Vec<usize>,
     pub segment_names: Vec<String>,
+    /// The smallest id never used in this model's lineage: a new segment takes it, so an id that
+    /// disappeared is never given to a different kind of customer later.
+    #[serde(default)]
+    pub next_segment_id: usize,
     /// Per segment, the 99th percentile and the largest distance of a member to its centroid on the
     /// fitted customers (unclipped coordinates, see [`unclipped_d2`]): what "beyond what the model saw"
-    /// means when scoring new data.
+    /// means when scoring new data. Empty in models written before drift existed.
+    #[serde(default)]
     pub distance_p99: Vec<f64>,
+    #[serde(default)]
     pub distance_max: Vec<f64>,
     /// Customers the model was fitted on.
+    #[serde(default)]
     pub customers: usize,
+    /// SHA-256 of the profile file the model was fitted with.
+    #[serde(default)]
+    pub profile_sha256: String,
 }
 
 impl Model {
     pub fn load(path: &Path) -> Result<Model> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Usage(format!("{}: cannot read the model: {e}", path.display())))?;
-        let model: Model = serde_json::from_str(&text).map_err(|e| {
+        let mut model: Model = serde_json::from_str(&text).map_err(|e| {
             Error::Usage(format!("{}: not a custseg model.json (line {}, column {}): {e}", path.display(), e.line(), e.column()))
         })?;
         let k = model.centroids.len();
-        let d = model.scaler.len();
-        let consistent = k >= 1
-            && model.centroids.iter().all(|c| c.len() == d)
-            && model.features.len() == d
-            && [model.segment_ids.len(), model.segment_names.len(), model.distance_p99.len(), model.distance_max.len()]
-                .iter()
-                .all(|&l| l == k);
-        if !consistent {
-            return Err(Error::Usage(format!(
-                "{}: the model is inconsistent ({k} centroids, {d} features, {} ids, {} names)",
-                path.display(),
-                model.segment_ids.len(),
-                model.segment_names.len()
-            )));
+        if model.segment_ids.is_empty() {
+            model.segment_ids = (1..=k).collect();
         }
+        model.next_segment_id = model.next_segment_id.max(model.segment_ids.iter().copied().max().unwrap_or(0) + 1);
+        let d = model.scaler.len();
+        let bad = |why: String| Err(Error::Usage(format!("{}: the model is inconsistent: {why}", path.display())));
+        if k < 1 || model.centroids.iter().any(|c| c.len() != d) || model.features.len() != d {
+            return bad(format!("{k} centroids, {d} scaled features, {} feature definitions", model.features.len()));
+        }
+        if model.segment_ids.len() != k || model.segment_names.len() != k {
+            return bad(format!("{k} centroids but {} ids and {} names", model.segment_ids.len(), model.segment_names.len()));
+        }
+        let distances = [model.distance_p99.len(), model.distance_max.len()];
+        if distances != [k, k] && distances != [0, 0] {
+            return bad(format!("{k} centroids but distances for {} and {} segments", distances[0], distances[1]));
+        }
+        let mut ids = model.segment_ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut names = model.segment_names.clone();
+        names.sort();
+        names.dedup();
+        if ids.len() != k || names.len() != k {
+            return bad("segment ids and names must be distinct".into());
+        }
+        if let Some((f, s)) = model.features.iter().zip(&model.scaler).find(|(f, s)| f.name != s.name) {
+            return bad(format!("feature {} is scaled as {}", f.name, s.name));
+        }
+        let finite = model.centroids.iter().flatten().all(|v| v.is_finite())
+            && model.scaler.iter().all(|s| s.mean.is_finite() && s.std.is_finite() && s.std > 0.0 && s.scale.is_finite() && s.fill.is_finite());
+        if !finite {
+            return bad("a centroid or scaler value is not a finite number (or a standard deviation is not positive)".into());
+        }
+        model.profile.check(path)?;
         Ok(model)
     }
 
@@ -123,7 +154,11 @@ pub struct Drift {
     pub customers: usize,
 }
 
-pub fn drift(model: &Model, labels: &[u32], d2: &[f64]) -> Drift {
+/// `None` for a model written before drift existed (no fitted distances).
+pub fn drift(model: &Model, labels: &[u32], d2: &[f64]) -> Option<Drift> {
+    if model.distance_max.is_empty() {
+        return None;
+    }
     let (mut beyond_max, mut beyond_p99) = (0usize, 0usize);
     for (&l, &d) in labels.iter().zip(d2) {
         let dist = d.sqrt();
@@ -135,7 +170,7 @@ pub fn drift(model: &Model, labels: &[u32], d2: &[f64]) -> Drift {
         }
     }
     let n = labels.len().max(1) as f64;
-    Drift { beyond_max_share: beyond_max as f64 / n, beyond_p99_share: beyond_p99 as f64 / n, customers: labels.len() }
+    Some(Drift { beyond_max_share: beyond_max as f64 / n, beyond_p99_share: beyond_p99 as f64 / n, customers: labels.len() })
 }
 
 /// The previous model's centroids expressed in the coordinates of a new scaler: each coordinate is
@@ -300,9 +335,11 @@ mod tests {
             centroids: vec![vec![1.0]], // transformed value 10 + 1 / 0.5 * 2 = 14
             segment_ids: vec![1],
             segment_names: vec!["x".into()],
+            next_segment_id: 2,
             distance_p99: vec![1.0],
             distance_max: vec![1.0],
             customers: 1,
+            profile_sha256: String::new(),
         };
         let (c, cols) = centroids_in_new_space(&model, &[f(12.0, 4.0, 1.0)]);
         assert_eq!(cols, vec![0]);

@@ -32,15 +32,39 @@ pub fn install_signal_cleanup() {
         let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
         std::thread::spawn(move || {
             if let Some(sig) = signals.forever().next() {
+                // Holding the lock: no commit is half-way, and none starts.
                 let pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-                for p in pending.iter() {
-                    let _ = std::fs::remove_dir_all(p);
-                }
-                eprintln!("custseg: stopped by signal {sig}; the output folder was left as it was");
+                let message = if pending.is_empty() {
+                    format!("stopped by signal {sig}")
+                } else {
+                    for p in pending.iter() {
+                        let _ = std::fs::remove_dir_all(p);
+                    }
+                    format!("stopped by signal {sig}; the output folder was left as it was")
+                };
+                crate::log::emit_error(&message, 128 + sig);
                 std::process::exit(128 + sig);
             }
         });
     });
+}
+
+/// Creates a folder inside a run folder, never the run folder itself: once a signal has removed the
+/// temporary folder, a late write fails instead of bringing it back.
+fn create_subdir(dir: &Path) -> Result<()> {
+    match std::fs::create_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(format!("creating {}", dir.display()), e)),
+    }
+}
+
+/// Whether `file_name` is a temporary folder of a run on the output folder `name`:
+/// `.NAME.tmp-PID` or `.NAME.tmp-PID-old`, exactly.
+fn is_temporary_of(file_name: &str, name: &str) -> bool {
+    let Some(rest) = file_name.strip_prefix(&format!(".{name}.tmp-")) else { return false };
+    let pid = rest.strip_suffix("-old").unwrap_or(rest);
+    !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A run folder under construction.
@@ -86,6 +110,9 @@ impl RunDir {
                 return Err(Error::io(format!("locking {}", lock_path.display()), e))
             }
         }
+        if target.exists() && !target.is_dir() {
+            return Err(Error::Usage(format!("--out {}: exists and is not a folder", target.display())));
+        }
         if target.exists() && !force {
             return Err(Error::Usage(format!(
                 "--out {} already exists: pass --force to replace it (it is replaced only when the new run has \
@@ -95,16 +122,18 @@ impl RunDir {
         }
         // Leftovers of runs that were killed outright: nobody else can be using them, we hold the lock.
         if let Ok(entries) = std::fs::read_dir(&parent) {
-            let prefix = format!(".{name}.tmp-");
             for e in entries.flatten() {
-                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                if is_temporary_of(&e.file_name().to_string_lossy(), &name) {
                     let _ = std::fs::remove_dir_all(e.path());
                 }
             }
         }
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
-        PENDING.lock().unwrap_or_else(|e| e.into_inner()).push(tmp.clone());
+        // Registered first, so a signal arriving now still removes it.
+        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        pending.push(tmp.clone());
+        std::fs::create_dir(&tmp).map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
+        drop(pending);
         Ok(RunDir { target: target.to_path_buf(), tmp, committed: false, _lock: lock })
     }
 
@@ -114,8 +143,8 @@ impl RunDir {
 
     pub fn write_text(&self, name: &str, text: &str) -> Result<()> {
         let p = self.path(name);
-        if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        if let Some(dir) = p.parent().filter(|d| *d != self.tmp) {
+            create_subdir(dir)?;
         }
         std::fs::write(&p, text).map_err(|e| Error::io(format!("writing {}", p.display()), e))
     }
@@ -149,6 +178,7 @@ impl RunDir {
     /// Moves the finished folder into place, replacing an earlier run there in one step.
     pub fn commit(mut self) -> Result<PathBuf> {
         let io = |what: String| move |e: std::io::Error| Error::io(what, e);
+        hold_before_commit();
         let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
         sync_dir(&self.tmp);
         if self.target.exists() {
@@ -156,11 +186,16 @@ impl RunDir {
                 // The temporary name now holds the previous run.
                 let _ = std::fs::remove_dir_all(&self.tmp);
             } else {
-                // No atomic exchange here (not Linux, or the file system lacks it): two renames.
-                let old = self.tmp.with_extension("old");
+                // No atomic exchange here (not Linux, or the file system lacks it): two renames. The
+                // previous run waits under a temporary name the next run would sweep, and comes back
+                // if the second rename fails.
+                let old = PathBuf::from(format!("{}-old", self.tmp.display()));
                 std::fs::rename(&self.target, &old).map_err(io(format!("moving aside {}", self.target.display())))?;
-                std::fs::rename(&self.tmp, &self.target).map_err(io(format!("moving into {}", self.target.display())))?;
-                std::fs::remove_dir_all(&old).map_err(io(format!("removing {}", old.display())))?;
+                if let Err(e) = std::fs::rename(&self.tmp, &self.target) {
+                    let _ = std::fs::rename(&old, &self.target);
+                    return Err(Error::io(format!("moving into {}", self.target.display()), e));
+                }
+                let _ = std::fs::remove_dir_all(&old);
             }
         } else {
             std::fs::rename(&self.tmp, &self.target).map_err(io(format!("moving into {}", self.target.display())))?;
@@ -169,6 +204,19 @@ impl RunDir {
         pending.retain(|p| p != &self.tmp);
         self.committed = true;
         Ok(self.target.clone())
+    }
+}
+
+/// Test hook: with `CUSTSEG_HOLD_BEFORE_COMMIT=FILE`, a run that has written everything waits (up to
+/// a minute) until FILE exists before moving its folder into place, so that tests can interrupt or
+/// race a run at that exact point. Without the variable, nothing happens.
+fn hold_before_commit() {
+    if let Some(release) = std::env::var_os("CUSTSEG_HOLD_BEFORE_COMMIT") {
+        let release = PathBuf::from(release);
+        let start = std::time::Instant::now();
+        while !release.exists() && start.elapsed() < std::time::Duration::from_secs(60) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
     }
 }
 
@@ -280,7 +328,7 @@ pub fn write_assignments_parquet(path: &Path, rows: &[Assignment<'_>]) -> Result
 
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        create_subdir(dir)?;
     }
     let f = std::fs::File::create(path).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
@@ -297,4 +345,19 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
             .map_err(map)?;
     }
     w.into_inner().map_err(|e| Error::io(format!("writing {}", path.display()), e.into_error()))?.flush().map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_folders_temporaries_are_swept() {
+        assert!(is_temporary_of(".out.tmp-123", "out"));
+        assert!(is_temporary_of(".out.tmp-123-old", "out"));
+        assert!(!is_temporary_of(".out.tmp-", "out"));
+        assert!(!is_temporary_of(".out.tmp-1.tmp-5", "out")); // the temporary of a folder named out.tmp-1
+        assert!(!is_temporary_of(".out2.tmp-5", "out"));
+        assert!(!is_temporary_of("out.tmp-5", "out"));
+    }
 }

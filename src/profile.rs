@@ -482,6 +482,11 @@ impl Profile {
         Ok(profile)
     }
 
+    /// Checks the values (as loading a profile file does); for profiles embedded in saved models.
+    pub fn check(&self, path: &Path) -> Result<()> {
+        self.validate(path)
+    }
+
     fn validate(&self, path: &Path) -> Result<()> {
         let fail = |message: String| Err(Error::Profile { path: path.to_path_buf(), message });
         let c = &self.clustering;

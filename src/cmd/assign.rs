@@ -31,11 +31,14 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
     let as_of = pipeline::as_of_arg(&args.input)?;
     let paths = pipeline::export_paths(&args.input, &profile)?;
     let previous = args.previous.as_deref().map(pipeline::load_previous).transpose()?;
+    if let Some(prev) = &previous {
+        corresponds(prev, &model)?;
+    }
     let dir = RunDir::create(&args.output.out, args.output.force)?;
     let model_bytes = std::fs::read(&model_path).map_err(|e| Error::io(format!("reading {}", model_path.display()), e))?;
     let record = RunRecord {
         started_at,
-        profile: ProfileRef { path: model.profile_path.clone(), sha256: String::from("(embedded in the model)") },
+        profile: ProfileRef { path: model.profile_path.clone(), sha256: model.profile_sha256.clone() },
         seed: model.seed,
         model: Some(ProfileRef { path: model_path.display().to_string(), sha256: output::sha256_bytes(&model_bytes) }),
         previous_run: previous.as_ref().map(|p| p.dir.display().to_string()),
@@ -61,10 +64,13 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
     };
     let drift = model::drift(&model, &labels, &model::unclipped_d2(fm, centroids.view(), &labels));
     log.info(format!(
-        "scored {} customers with {}; {} beyond the farthest fitted customer of their segment",
+        "scored {} customers with {}{}",
         crate::report::format::count(labels.len()),
         model_path.display(),
-        crate::report::format::percent(drift.beyond_max_share)
+        match &drift {
+            Some(d) => format!("; {} beyond the farthest fitted customer of their segment", crate::report::format::percent(d.beyond_max_share)),
+            None => "; the model predates drift measurement (no fitted distances)".into(),
+        }
     ));
     log.stage_done("score");
 
@@ -86,6 +92,7 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
         ids: model.segment_ids.clone(),
         names: model.segment_names.iter().cloned().map(Some).collect(),
         carried_over: None,
+        reserved_names: Vec::new(),
     };
     let mut summary = report::summarize(ReportInput {
         profile: &profile,
@@ -103,15 +110,17 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
         scored_with_model: Some(model_path.display().to_string()),
     });
     let mut gate: Option<Error> = None;
-    if let Some(max) = profile.quality.max_drift_share.filter(|max| drift.beyond_max_share > *max) {
-        gate = Some(Error::Drift(format!(
-            "{} of customers lie beyond the farthest fitted customer of their segment, more than \
-             quality.max_drift_share = {}: the model no longer describes these customers; fit a new one with `custseg run`",
-            crate::report::format::percent(drift.beyond_max_share),
-            crate::report::format::percent(max)
-        )));
+    if let (Some(max), Some(d)) = (profile.quality.max_drift_share, &drift) {
+        if d.beyond_max_share > max {
+            gate = Some(Error::Drift(format!(
+                "{} of customers lie beyond the farthest fitted customer of their segment, more than \
+                 quality.max_drift_share = {}: the model no longer describes these customers; fit a new one with `custseg run`",
+                crate::report::format::percent(d.beyond_max_share),
+                crate::report::format::percent(max)
+            )));
+        }
     }
-    summary.drift = Some(drift);
+    summary.drift = drift;
     if let Some(prev) = &previous {
         let m = pipeline::migration_from(prev, fm, &fit.labels, &ident.ids, &summary);
         if let Some(max) = profile.quality.max_migration_share.filter(|max| m.moved_share > *max) {
@@ -137,4 +146,23 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
     }
     pipeline::announce(&out, logargs.quiet, &log);
     Ok(())
+}
+
+/// Migration against a previous run compares segment ids, so its segments must be the model's: every
+/// previous segment matched (by centroid) to the model segment with the same id.
+fn corresponds(prev: &pipeline::PreviousRun, model: &Model) -> Result<()> {
+    let (prev_c, columns) = model::centroids_in_new_space(&prev.model, &model.scaler);
+    let own = model.centroid_matrix().select(ndarray::Axis(1), &columns);
+    let m = model::match_centroids(own.view(), prev_c.view());
+    let same = prev.model.k() == model.k()
+        && m.previous_of.iter().enumerate().all(|(a, b)| b.is_some_and(|b| prev.model.segment_ids[b] == model.segment_ids[a]));
+    if same {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "--previous {}: its segments are not this model's (segment ids would not mean the same customers); \
+             compare with a run scored or fitted from this model, or fit anew with `custseg run --previous`",
+            prev.dir.display()
+        )))
+    }
 }

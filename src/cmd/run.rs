@@ -32,15 +32,18 @@ fn load_profile(args: &RunArgs) -> Result<(Profile, String)> {
 
 /// Segment ids and names for a new fit: 1..k by size on a first run; with a previous run, matched
 /// segments keep the previous id and name and the others take the next unused ids.
-fn identity(fit: &Fit, fm_scaler: &[crate::features::ScaledFeature], previous: Option<&PreviousRun>) -> SegmentIdentity {
+fn identity(fit: &Fit, fm_scaler: &[crate::features::ScaledFeature], previous: Option<&PreviousRun>, log: &Log) -> SegmentIdentity {
     let k = fit.centroids.nrows();
     let Some(prev) = previous else {
-        return SegmentIdentity { ids: (1..=k).collect(), names: vec![None; k], carried_over: None };
+        return SegmentIdentity { ids: (1..=k).collect(), names: vec![None; k], carried_over: None, reserved_names: Vec::new() };
     };
     let (prev_centroids, columns) = model::centroids_in_new_space(&prev.model, fm_scaler);
     let new_centroids = fit.centroids.select(Axis(1), &columns);
+    if columns.is_empty() {
+        log.info("the previous run shares no feature with this one: every segment is new");
+    }
     let matching = model::match_centroids(new_centroids.view(), prev_centroids.view());
-    let mut next = prev.model.segment_ids.iter().copied().max().unwrap_or(0) + 1;
+    let mut next = prev.model.next_segment_id;
     let mut ids = Vec::with_capacity(k);
     let mut names = Vec::with_capacity(k);
     for m in &matching.previous_of {
@@ -56,7 +59,13 @@ fn identity(fit: &Fit, fm_scaler: &[crate::features::ScaledFeature], previous: O
             }
         }
     }
-    SegmentIdentity { ids, names, carried_over: Some(matching.previous_of.iter().map(Option::is_some).collect()) }
+    SegmentIdentity {
+        ids,
+        names,
+        carried_over: Some(matching.previous_of.iter().map(Option::is_some).collect()),
+        // A previous segment without a successor keeps its name to itself.
+        reserved_names: prev.model.segment_names.clone(),
+    }
 }
 
 pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
@@ -69,6 +78,7 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
     let paths = pipeline::export_paths(&args.input, &profile)?;
     let previous = args.previous.as_deref().map(pipeline::load_previous).transpose()?;
     let dir = RunDir::create(&args.output.out, args.output.force)?;
+    let record_profile_sha = pipeline::profile_ref(&args.input, &profile_path).sha256;
     let record = RunRecord {
         started_at,
         profile: pipeline::profile_ref(&args.input, &profile_path),
@@ -130,7 +140,7 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
 
     // Stage 4: report.
     log.begin("writing reports");
-    let ident = fit.as_ref().map(|f| identity(f, &fm.scaler, previous.as_ref()));
+    let ident = fit.as_ref().map(|f| identity(f, &fm.scaler, previous.as_ref(), &log));
     let mut summary = report::summarize(ReportInput {
         profile: &profile,
         profile_path: &profile_path,
@@ -182,6 +192,11 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
             centroids: f.centroids.outer_iter().map(|r| r.to_vec()).collect(),
             segment_ids: ident.ids.clone(),
             segment_names: ident.ids.iter().map(|&id| name_of(id)).collect(),
+            next_segment_id: previous
+                .as_ref()
+                .map_or(0, |p| p.model.next_segment_id)
+                .max(ident.ids.iter().copied().max().unwrap_or(0) + 1),
+            profile_sha256: record_profile_sha.clone(),
             distance_p99,
             distance_max,
             customers: fm.customer_ids.len(),

@@ -151,6 +151,8 @@ pub struct SegmentIdentity {
     pub names: Vec<Option<String>>,
     /// With `--previous`: whether each segment continues a previous one.
     pub carried_over: Option<Vec<bool>>,
+    /// Names generated names must not take (the previous run's).
+    pub reserved_names: Vec<String>,
 }
 
 /// Everything the report stage needs.
@@ -233,11 +235,11 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
                 description: String::new(),
             });
         }
-        let fixed: Vec<Option<String>> = match input.identity {
-            Some(x) => x.names.clone(),
-            None => vec![None; k],
+        let (fixed, reserved): (Vec<Option<String>>, Vec<String>) = match input.identity {
+            Some(x) => (x.names.clone(), x.reserved_names.clone()),
+            None => (vec![None; k], Vec::new()),
         };
-        name_segments(&mut segments, fm, &fixed);
+        name_segments(&mut segments, fm, &fixed, &reserved);
         for seg in segments.iter_mut() {
             seg.description = describe(seg, fm, profile);
         }
@@ -326,8 +328,8 @@ fn attribute_profiles(a: &Attribute, labels: &[u32], k: usize) -> Vec<AttributeP
 
 /// Names each segment after its strongest trait and its strongest trait from another feature group,
 /// adding traits (then the segment number) until every name is distinct. Segments with a `fixed` name
-/// (kept from a previous run) keep it; generated names avoid it.
-fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[Option<String>]) {
+/// (kept from a previous run) keep it; generated names avoid it and every `reserved` name.
+fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[Option<String>], reserved: &[String]) {
     let group_of = |feature: &str| fm.specs.iter().find(|s| s.name == feature).map(|s| s.group.clone()).unwrap_or_default();
     let mut candidates: Vec<Vec<String>> = Vec::new();
     for seg in segments.iter() {
@@ -359,7 +361,9 @@ fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[O
             .zip(fixed)
             .map(|((w, &t), f)| f.clone().unwrap_or_else(|| w.iter().take(t).cloned().collect::<Vec<_>>().join(" · ")))
             .collect();
-        let clashes = |i: usize| names.iter().enumerate().any(|(j, n)| j != i && *n == names[i]);
+        let clashes = |i: usize| {
+            names.iter().enumerate().any(|(j, n)| j != i && *n == names[i]) || (fixed[i].is_none() && reserved.contains(&names[i]))
+        };
         let mut changed = false;
         for i in 0..names.len() {
             if fixed[i].is_none() && clashes(i) && taken[i] < candidates[i].len() {

@@ -98,7 +98,7 @@ fn assign_on_the_fitted_data_reproduces_the_run_exactly_and_sees_no_drift() {
     let (run, scored) = (t.path().join("run"), t.path().join("scored"));
     custseg().args(["run", "--quiet", "--out"]).arg(&run).assert().success();
     custseg().args(["assign", "--quiet", "--model"]).arg(&run).arg("--out").arg(&scored).assert().success();
-    for f in ["assignments.csv", "assignments.parquet", "model.json"] {
+    for f in ["assignments.csv", "assignments.parquet"] {
         assert!(std::fs::read(run.join(f)).unwrap() == std::fs::read(scored.join(f)).unwrap(), "{f} differs");
     }
     let (a, b) = (read_json(&run.join("summary.json")), read_json(&scored.join("summary.json")));
@@ -205,86 +205,83 @@ fn a_held_lock_refuses_a_second_run_with_exit_6() {
     custseg().args(["run", "--quiet", "--out"]).arg(&out).assert().success();
 }
 
-#[test]
-fn two_concurrent_runs_on_one_folder_one_waits_out() {
-    let t = tempfile::tempdir().unwrap();
-    let data = t.path().join("data");
-    generate(&data, 30_000, 8);
-    let out = t.path().join("o");
-    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("custseg"))
-        .args(["run", "--quiet", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_tmp(t.path(), "o");
-    let second = custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).output().unwrap();
-    assert_eq!(second.status.code(), Some(6), "{}", String::from_utf8_lossy(&second.stderr));
-    assert!(first.wait().unwrap().success());
-    assert!(out.join("manifest.json").is_file());
-}
-
-/// Waits until a run has created its temporary folder `.NAME.tmp-*` in `dir`.
-fn wait_for_tmp(dir: &Path, name: &str) {
-    let start = Instant::now();
-    while !leftovers(dir).iter().any(|n| n.starts_with(&format!(".{name}.tmp-"))) {
-        assert!(start.elapsed() < Duration::from_secs(60), "the run never started writing");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-/// Starts a run over `out` (which holds a finished run), stops it with `signal` while it works, and
-/// returns its exit status.
-fn interrupt(dir: &Path, data: &Path, out: &Path, signal: i32) -> std::process::ExitStatus {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("custseg"))
-        .args(["run", "--quiet", "--force", "--k", "3", "--data"])
-        .arg(data)
+/// Starts a run over `out` that pauses once everything is written, just before it moves its folder
+/// into place (the test hook `CUSTSEG_HOLD_BEFORE_COMMIT`), and waits until it is there. Creating
+/// `release` lets it go on.
+fn paused_run(dir: &Path, out: &Path, release: &Path, extra: &[&str]) -> std::process::Child {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("custseg"))
+        .current_dir(repo())
+        .args(["run", "--quiet", "--k", "3"])
+        .args(extra)
         .arg("--out")
         .arg(out)
+        .env("CUSTSEG_HOLD_BEFORE_COMMIT", release)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for_tmp(dir, "o");
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe {
-        libc::kill(child.id() as i32, signal);
+    let name = out.file_name().unwrap().to_string_lossy().to_string();
+    let start = Instant::now();
+    loop {
+        let tmp = leftovers(dir).into_iter().find(|n| n.starts_with(&format!(".{name}.tmp-")));
+        if tmp.is_some_and(|t| dir.join(t).join("manifest.json").is_file()) {
+            return child;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the run never reached its commit");
+        std::thread::sleep(Duration::from_millis(5));
     }
-    child.wait().unwrap()
+}
+
+#[test]
+fn a_second_run_on_a_folder_being_written_exits_6() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    let release = t.path().join("release");
+    let mut first = paused_run(t.path(), &out, &release, &[]);
+    let second = custseg().args(["run", "--quiet", "--out"]).arg(&out).output().unwrap();
+    assert_eq!(second.status.code(), Some(6), "{}", String::from_utf8_lossy(&second.stderr));
+    std::fs::write(&release, "").unwrap();
+    assert!(first.wait().unwrap().success());
+    assert!(out.join("manifest.json").is_file());
+    assert!(leftovers(t.path()).is_empty());
 }
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()).map(|e| (e.file_name().to_string_lossy().to_string(), std::fs::read(e.path()).unwrap_or_default())).collect()
 }
 
+/// A finished run in `dir/o`, then a second run over it (`--force`) stopped by `signal` when it has
+/// written everything but not yet moved it into place. Returns the first run's files and the status.
+fn interrupted(dir: &Path, signal: i32) -> (BTreeMap<String, Vec<u8>>, std::process::ExitStatus) {
+    let out = dir.join("o");
+    custseg().args(["run", "--quiet", "--out"]).arg(&out).assert().success();
+    let before = snapshot(&out);
+    let mut child = paused_run(dir, &out, &dir.join("never"), &["--force"]);
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, signal);
+    }
+    (before, child.wait().unwrap())
+}
+
 #[test]
 fn a_terminated_run_leaves_the_previous_output_intact_and_no_partial_folder() {
     let t = tempfile::tempdir().unwrap();
-    let data = t.path().join("data");
-    generate(&data, 30_000, 9);
-    let out = t.path().join("o");
-    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
-    let before = snapshot(&out);
-    let status = interrupt(t.path(), &data, &out, libc::SIGTERM);
-    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "the run was not stopped by the signal: {status:?}");
-    assert_eq!(snapshot(&out), before, "the previous output changed");
+    let (before, status) = interrupted(t.path(), libc::SIGTERM);
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{status:?}");
+    assert_eq!(snapshot(&t.path().join("o")), before, "the previous output changed");
     assert!(leftovers(t.path()).is_empty(), "left behind: {:?}", leftovers(t.path()));
 }
 
 #[test]
 fn a_killed_run_leaves_the_previous_output_intact_and_the_next_run_clears_its_leftovers() {
     let t = tempfile::tempdir().unwrap();
-    let data = t.path().join("data");
-    generate(&data, 30_000, 10);
-    let out = t.path().join("o");
-    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
-    let before = snapshot(&out);
-    let status = interrupt(t.path(), &data, &out, libc::SIGKILL);
+    let (before, status) = interrupted(t.path(), libc::SIGKILL);
     assert!(!status.success());
+    let out = t.path().join("o");
     assert_eq!(snapshot(&out), before, "the previous output changed");
     // SIGKILL cannot be caught: the temporary folder stays until the next run on this folder.
-    custseg().args(["run", "--quiet", "--force", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    assert_eq!(leftovers(t.path()).len(), 1);
+    custseg().args(["run", "--quiet", "--force", "--out"]).arg(&out).assert().success();
     assert!(leftovers(t.path()).is_empty(), "left behind: {:?}", leftovers(t.path()));
 }
 
@@ -403,4 +400,40 @@ fn an_output_folder_that_cannot_be_created_exits_1() {
     let a = custseg().args(["run", "--quiet", "--out"]).arg(file.join("out")).assert().code(1);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("a-file"), "{err}");
+}
+
+#[test]
+fn a_model_from_before_segment_ids_and_drift_still_scores_and_serves_as_previous() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    custseg().args(["run", "--quiet", "--out"]).arg(&run).assert().success();
+    let mut model = read_json(&run.join("model.json"));
+    for key in ["segment_ids", "next_segment_id", "distance_p99", "distance_max", "customers", "profile_sha256"] {
+        model.as_object_mut().unwrap().remove(key);
+    }
+    std::fs::write(run.join("model.json"), serde_json::to_string_pretty(&model).unwrap()).unwrap();
+    let scored = t.path().join("scored");
+    custseg().args(["assign", "--quiet", "--model"]).arg(&run).arg("--out").arg(&scored).assert().success();
+    assert!(read_json(&scored.join("summary.json"))["drift"].is_null());
+    assert!(std::fs::read(run.join("assignments.csv")).unwrap() == std::fs::read(scored.join("assignments.csv")).unwrap());
+    let next = t.path().join("next");
+    custseg().args(["run", "--quiet", "--seed", "3", "--previous"]).arg(&run).arg("--out").arg(&next).assert().success();
+    let ids: Vec<u64> = read_json(&next.join("model.json"))["segment_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=ids.len() as u64).collect::<Vec<_>>(), "every segment of the same data carries over");
+}
+
+#[test]
+fn assign_refuses_a_previous_run_whose_segments_are_not_the_models() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    custseg().args(["run", "--quiet", "--k", "6", "--out"]).arg(&a).assert().success();
+    custseg().args(["run", "--quiet", "--k", "3", "--out"]).arg(&b).assert().success();
+    let err = custseg().args(["assign", "--quiet", "--model"]).arg(&a).arg("--previous").arg(&b).arg("--out").arg(t.path().join("x")).assert().code(2);
+    assert!(String::from_utf8_lossy(&err.get_output().stderr).contains("its segments are not this model's"));
+    // Against itself it is fine, and nobody moved.
+    let s = t.path().join("s");
+    custseg().args(["assign", "--quiet", "--model"]).arg(&a).arg("--previous").arg(&a).arg("--out").arg(&s).assert().success();
+    assert_eq!(read_json(&s.join("summary.json"))["migration"]["moved"], 0);
 }
