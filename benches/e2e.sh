@@ -33,7 +33,7 @@ measure() { # label, command...
     echo "$wall $rss" > "$work/$label.sum"
 }
 
-measure custseg "$bin" run --quiet --data "$data" --out "$work/custseg-out"
+measure custseg "$bin" run --quiet --force --data "$data" --out "$work/custseg-out"
 measure reference_polars "$ref_python" "$reference" "$data" "$work/ref-out" --engine polars
 tail -n 1 "$work/reference_polars.out"
 "$ref_python" - "$work" <<'PY'
