@@ -190,6 +190,18 @@ pub struct ClusteringSettings {
     /// Enforce: explicit segment size bounds in customers (override the shares on the final fit).
     pub size_min: Option<usize>,
     pub size_max: Option<usize>,
+    /// Storage of the feature matrix in the final fit over every customer: `f64`, or `f32` for half
+    /// the memory traffic (centroids and sums stay f64).
+    pub precision: Precision,
+}
+
+/// Floating-point storage of the final fit's feature matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    #[default]
+    F64,
+    F32,
 }
 
 /// How segment sizes are kept balanced.
@@ -220,6 +232,7 @@ impl Default for ClusteringSettings {
             max_share: None,
             size_min: None,
             size_max: None,
+            precision: Precision::F64,
         }
     }
 }

@@ -20,7 +20,7 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{BalanceMode, ClusteringSettings};
+use crate::profile::{BalanceMode, ClusteringSettings, Precision};
 pub use kmeans::Fit;
 
 /// Diagnostics of one candidate k.
@@ -235,9 +235,19 @@ pub struct EnforcedBalance {
 /// Fits every customer from the sample's centroids, then numbers segments by size (largest = 0), ties
 /// by centroid coordinates, so that the numbering does not depend on the order k-means found them in.
 /// With `balance = "enforce"`, the fit is size-constrained and plain k-means from the same start is
-/// fitted too, for the cost of the bounds.
+/// fitted too, for the cost of the bounds. With `precision = "f32"`, the plain fit iterates on an f32
+/// copy of the matrix; its final labels and inertia are computed in f64.
 pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusteringSettings) -> (Fit, Option<EnforcedBalance>) {
-    let plain = kmeans::lloyd(x, init.clone(), s.max_iter, s.tolerance);
+    let plain = match s.precision {
+        Precision::F64 => kmeans::lloyd(x, init.clone(), s.max_iter, s.tolerance),
+        Precision::F32 => {
+            let x32 = x.mapv(|v| v as f32);
+            let fit = kmeans::lloyd(x32.view(), init.clone(), s.max_iter, s.tolerance);
+            // Labels and inertia in f64 from the f32 fit's centroids, as every output reports them.
+            let (labels, d2) = kmeans::assign(x, fit.centroids.view());
+            Fit { labels, inertia: d2.iter().sum(), ..fit }
+        }
+    };
     match s.balance {
         BalanceMode::Check => (by_size(plain), None),
         BalanceMode::Enforce => {

@@ -257,3 +257,19 @@ fn outage_events_by_feeder_reach_the_customers_on_the_feeder() {
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("2 events reached no known customer"), "{report}");
 }
+
+#[test]
+fn f32_precision_gives_the_same_segments_as_f64() {
+    let t = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
+    let p = t.path().join("f32.toml");
+    std::fs::write(&p, base.replace("[clustering]\n", "[clustering]\nprecision = \"f32\"\n")).unwrap();
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    run_into(&a, &[]);
+    run_into(&b, &["--profile", p.to_str().unwrap()]);
+    let la: Vec<String> = read_pairs(&a.join("assignments.csv"), "customer_id", "segment").into_iter().map(|x| x.1).collect();
+    let lb: Vec<String> = read_pairs(&b.join("assignments.csv"), "customer_id", "segment").into_iter().map(|x| x.1).collect();
+    assert_eq!(la.len(), lb.len());
+    let same = la.iter().zip(&lb).filter(|(x, y)| x == y).count();
+    assert!(same as f64 / la.len() as f64 >= 0.999, "{same} of {} labels agree", la.len());
+}
