@@ -130,7 +130,7 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
                 crate::report::format::percent(max)
             )));
         }
-        pipeline::write_migration_csv(&dir, &m)?;
+        pipeline::write_migration(&dir, &m)?;
         summary.migration = Some(m);
     }
     pipeline::write_assignments(&dir, &summary, fm, &fit.labels, &ident.ids, &d2)?;

@@ -392,8 +392,14 @@ pub(crate) fn migration_from(previous: &PreviousRun, fm: &FeatureMatrix, labels:
     migration::compute(&previous.dir.display().to_string(), &previous.assignments, from, &current, to)
 }
 
-/// `migration.csv`: one row per (previous segment, segment now) pair, plus new and departed customers.
-pub(crate) fn write_migration_csv(dir: &RunDir, m: &Migration) -> Result<()> {
+/// `migration.csv` (one row per (previous segment, segment now) pair, plus new and departed customers)
+/// and the heatmap `charts/migration.svg` the report shows.
+pub(crate) fn write_migration(dir: &RunDir, m: &Migration) -> Result<()> {
+    dir.write_text("charts/migration.svg", &report::charts::migration_heatmap(m)?)?;
+    write_migration_csv(dir, m)
+}
+
+fn write_migration_csv(dir: &RunDir, m: &Migration) -> Result<()> {
     let path = dir.path("migration.csv");
     let map = |e: csv::Error| Error::io(format!("writing {}", path.display()), e.into());
     let mut w = csv::Writer::from_path(&path).map_err(map)?;

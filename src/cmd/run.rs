@@ -173,7 +173,7 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
                     args.output.out.join("migration.csv").display()
                 )));
             }
-            pipeline::write_migration_csv(&dir, &m)?;
+            pipeline::write_migration(&dir, &m)?;
             summary.migration = Some(m);
         }
         pipeline::write_assignments(&dir, &summary, fm, &f.labels, &ident.ids, &d2)?;

@@ -189,6 +189,7 @@ fn migration(o: &mut String, m: &crate::migration::Migration) {
     }
     let _ = writeln!(o, " |\n");
     let _ = writeln!(o, "Shares are of the previous segment's customers who are still customers; **bold** cells are those who stayed.\n");
+    let _ = writeln!(o, "![Customers moving between segments since the previous run](charts/migration.svg)\n");
     for t in &m.to {
         if !m.from.iter().any(|f| f.id == t.id) {
             let _ = writeln!(o, "- Segment {} ({}) is new: it matches none of the previous run's segments.", t.id, cell(&t.name));

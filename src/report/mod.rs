@@ -1,6 +1,7 @@
 //! Stage 4, report: turns the fitted segmentation into one serializable run result ([`RunSummary`]),
 //! names and describes each segment, and renders that result as `summary.json` and `report.md`.
 
+pub mod charts;
 pub mod format;
 pub mod markdown;
 

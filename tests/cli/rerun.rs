@@ -89,7 +89,13 @@ fn a_second_month_keeps_every_personas_segment_and_reports_the_planted_moves() {
     let csv = std::fs::read_to_string(r2.join("migration.csv")).unwrap();
     assert!(csv.starts_with("from_segment,from_name,to_segment,to_name,customers,share_of_from\n"));
     assert_eq!(csv.lines().count(), 1 + 6 * 6 + 6 + 6);
-    assert!(std::fs::read_to_string(r2.join("report.md")).unwrap().contains("## Changes since the previous run"));
+    let report = std::fs::read_to_string(r2.join("report.md")).unwrap();
+    assert!(report.contains("## Changes since the previous run") && report.contains("](charts/migration.svg)"));
+    let svg = std::fs::read_to_string(r2.join("charts/migration.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("New customers"));
+    for f in m["from"].as_array().unwrap() {
+        assert!(svg.contains(&format!("{}: ", f["id"])), "the heatmap lacks previous segment {}", f["id"]);
+    }
 }
 
 #[test]
@@ -152,7 +158,7 @@ fn a_migration_beyond_max_migration_share_exits_5_with_every_output_written() {
         .code(5);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("changed segment") && err.contains("max_migration_share"), "{err}");
-    for f in ["migration.csv", "assignments.csv", "model.json", "report.md", "manifest.json"] {
+    for f in ["migration.csv", "charts/migration.svg", "assignments.csv", "model.json", "report.md", "manifest.json"] {
         assert!(r2.join(f).is_file(), "{f} missing");
     }
     assert_eq!(read_json(&r2.join("manifest.json"))["exit_code"], 5);
