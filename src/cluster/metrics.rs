@@ -77,35 +77,29 @@ pub fn centroids_of(x: ArrayView2<f64>, labels: &[u32], k: usize) -> (Array2<f64
     (c, sizes)
 }
 
-/// Calinski–Harabasz index: between-segment dispersion over within-segment dispersion, each divided by
-/// its degrees of freedom. Higher is better.
-pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[u32], k: usize) -> f64 {
+/// Calinski–Harabasz and Davies–Bouldin together: one pass for the centroids, one for every row's
+/// distance to its centroid (its square feeds Calinski–Harabasz, the distance itself Davies–Bouldin).
+pub fn calinski_harabasz_and_davies_bouldin(x: ArrayView2<f64>, labels: &[u32], k: usize) -> (f64, f64) {
     let n = x.nrows();
     let (c, sizes) = centroids_of(x, labels, k);
+    let mut within = 0.0;
+    let mut spread = vec![0.0; k];
+    for (i, &l) in labels.iter().enumerate() {
+        let d2: f64 = x.row(i).iter().zip(c.row(l as usize).iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+        within += d2;
+        spread[l as usize] += d2.sqrt();
+    }
+    // Calinski–Harabasz: between-segment dispersion over within-segment dispersion, each divided by its
+    // degrees of freedom. Higher is better.
     let mean = x.mean_axis(ndarray::Axis(0)).expect("rows");
     let mut between = 0.0;
     for j in 0..k {
         let d2: f64 = c.row(j).iter().zip(mean.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
         between += sizes[j] as f64 * d2;
     }
-    let mut within = 0.0;
-    for (i, &l) in labels.iter().enumerate() {
-        within += x.row(i).iter().zip(c.row(l as usize).iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
-    }
-    if within == 0.0 {
-        return 1.0;
-    }
-    between * (n - k) as f64 / (within * (k - 1) as f64)
-}
-
-/// Davies–Bouldin index: mean over segments of the worst ratio of summed spreads to centroid distance.
-/// Lower is better.
-pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[u32], k: usize) -> f64 {
-    let (c, sizes) = centroids_of(x, labels, k);
-    let mut spread = vec![0.0; k];
-    for (i, &l) in labels.iter().enumerate() {
-        spread[l as usize] += dist(&x.row(i).to_vec(), &c.row(l as usize).to_vec());
-    }
+    let ch = if within == 0.0 { 1.0 } else { between * (n - k) as f64 / (within * (k - 1) as f64) };
+    // Davies–Bouldin: mean over segments of the worst ratio of summed spreads to centroid distance.
+    // Lower is better.
     for j in 0..k {
         if sizes[j] > 0 {
             spread[j] /= sizes[j] as f64;
@@ -124,7 +118,17 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[u32], k: usize) -> f64 {
         }
         total += worst;
     }
-    total / k as f64
+    (ch, total / k as f64)
+}
+
+/// Calinski–Harabasz index alone (see [`calinski_harabasz_and_davies_bouldin`]).
+pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[u32], k: usize) -> f64 {
+    calinski_harabasz_and_davies_bouldin(x, labels, k).0
+}
+
+/// Davies–Bouldin index alone (see [`calinski_harabasz_and_davies_bouldin`]).
+pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[u32], k: usize) -> f64 {
+    calinski_harabasz_and_davies_bouldin(x, labels, k).1
 }
 
 fn comb2(n: u64) -> f64 {

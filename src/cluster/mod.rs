@@ -84,6 +84,37 @@ pub fn sample_rows(n: usize, size: usize, seed: u64, stream: u64) -> Vec<usize> 
     idx
 }
 
+/// Sorted row indices of a sample of about `size` rows stratified by label: each segment contributes
+/// in proportion to its size (largest remainders get the rounding), rows drawn at random within it.
+/// All rows when there are no more than `size`.
+pub fn stratified_rows(labels: &[u32], k: usize, size: usize, seed: u64, stream: u64) -> Vec<usize> {
+    let n = labels.len();
+    if size >= n {
+        return (0..n).collect();
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (i, &l) in labels.iter().enumerate() {
+        members[l as usize].push(i);
+    }
+    let exact: Vec<f64> = members.iter().map(|m| m.len() as f64 * size as f64 / n as f64).collect();
+    let mut quota: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    let missing = size - quota.iter().sum::<usize>();
+    for &j in order.iter().take(missing) {
+        quota[j] += 1;
+    }
+    let mut rng = kmeans::rng_for(seed, stream);
+    let mut out = Vec::with_capacity(size);
+    for (j, m) in members.iter_mut().enumerate() {
+        let q = quota[j].min(m.len());
+        m.partial_shuffle(&mut rng, q);
+        out.extend_from_slice(&m[..q]);
+    }
+    out.sort_unstable();
+    out
+}
+
 fn take_rows(x: ArrayView2<f64>, rows: &[usize]) -> Array2<f64> {
     x.select(Axis(0), rows)
 }
@@ -125,8 +156,6 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
     let sample_idx = sample_rows(n, s.selection_sample, seed, 1);
     let sample = take_rows(x, &sample_idx);
     let m = sample.nrows();
-    let sil_idx = sample_rows(m, s.silhouette_sample, seed, 2);
-    let sil_rows = take_rows(sample.view(), &sil_idx);
 
     // Candidates are independent: score them in parallel (each is deterministic on its own, and the
     // results are collected in k order).
@@ -135,17 +164,20 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
         .par_iter()
         .map(|&k| {
             let fit = fit_k(sample.view(), k, s.restarts, s, seed);
+            let sil_idx = stratified_rows(&fit.labels, k, s.silhouette_sample, seed, 2 + k as u64);
+            let sil_rows = take_rows(sample.view(), &sil_idx);
             let sil_labels: Vec<u32> = sil_idx.iter().map(|&i| fit.labels[i]).collect();
             let (stability, segment_stability) = stability(sample.view(), k, s, seed);
             let sh = shares(&fit.labels, k);
             // Enforced bounds hold by construction.
             let balanced = s.balance == BalanceMode::Enforce || is_balanced(&sh, s);
+            let (calinski_harabasz, davies_bouldin) = metrics::calinski_harabasz_and_davies_bouldin(sample.view(), &fit.labels, k);
             let candidate = Candidate {
                 k,
                 inertia: fit.inertia,
                 silhouette: metrics::silhouette(sil_rows.view(), &sil_labels, k),
-                calinski_harabasz: metrics::calinski_harabasz(sample.view(), &fit.labels, k),
-                davies_bouldin: metrics::davies_bouldin(sample.view(), &fit.labels, k),
+                calinski_harabasz,
+                davies_bouldin,
                 stability,
                 segment_stability,
                 shares: sh,
@@ -185,7 +217,7 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
     let chosen_k = chosen.map(|i| candidates[i].k);
     let fit = chosen.map(|i| fits.swap_remove(i));
     (
-        Selection { rule, sample_size: m, silhouette_sample_size: sil_idx.len(), candidates, chosen_k },
+        Selection { rule, sample_size: m, silhouette_sample_size: s.silhouette_sample.min(m), candidates, chosen_k },
         fit,
     )
 }
@@ -294,4 +326,21 @@ fn by_size(fit: Fit) -> Fit {
 /// Shares of the final fit, largest first.
 pub fn fit_shares(fit: &Fit) -> Vec<f64> {
     shares(&fit.labels, fit.centroids.nrows())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stratified_samples_keep_segment_proportions() {
+        let labels: Vec<u32> = (0..10_000).map(|i| if i % 10 < 7 { 0 } else if i % 10 < 9 { 1 } else { 2 }).collect();
+        let rows = stratified_rows(&labels, 3, 1000, 1, 2);
+        assert_eq!(rows.len(), 1000);
+        let count = |j: u32| rows.iter().filter(|&&i| labels[i] == j).count();
+        assert_eq!((count(0), count(1), count(2)), (700, 200, 100));
+        assert!(rows.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(rows, stratified_rows(&labels, 3, 1000, 1, 2));
+        assert_eq!(stratified_rows(&labels[..50], 3, 1000, 1, 2), (0..50).collect::<Vec<_>>());
+    }
 }
