@@ -22,8 +22,12 @@ fn bench(c: &mut Criterion) {
     let init = kmeans::kmeans_plus_plus(x.view(), k, &mut kmeans::rng_for(1, 1));
     let mut g = c.benchmark_group(format!("kmeans_{n}x{d}_k{k}"));
     g.sample_size(10);
-    // One update plus the final assignment pass that makes labels agree with the returned centroids.
-    g.bench_function("lloyd_one_iteration", |b| b.iter(|| kmeans::lloyd(x.view(), init.clone(), 1, 0.0)));
+    g.bench_function("lloyd_one_iteration", |b| b.iter(|| kmeans::lloyd_iteration(x.view(), &init)));
+    let x32 = x.mapv(|v| v as f32);
+    g.bench_function("lloyd_one_iteration_f32", |b| b.iter(|| kmeans::lloyd_iteration(x32.view(), &init)));
+    // `lloyd` with one iteration: the tolerance scale (two passes), the iteration and the final
+    // assignment pass that makes labels agree with the returned centroids.
+    g.bench_function("lloyd_max_iter_1", |b| b.iter(|| kmeans::lloyd(x.view(), init.clone(), 1, 0.0)));
     g.bench_function("assignment_pass", |b| b.iter(|| kmeans::assign(x.view(), init.view())));
     g.bench_function("kmeans_plus_plus", |b| b.iter(|| kmeans::kmeans_plus_plus(x.view(), k, &mut kmeans::rng_for(1, 1))));
     let data = linfa::DatasetBase::from(x.clone());

@@ -73,6 +73,16 @@ fn main() {
             gib * bytes_per as f64 / 8.0 / secs
         )
     };
+    // The hardware limit: one parallel pass that only reads the matrix (sums it in blocks).
+    let flat = x.as_slice().expect("standard layout");
+    report(
+        "read_only_pass",
+        time(|| {
+            use rayon::prelude::*;
+            flat.par_chunks(1 << 16).map(|c| c.iter().sum::<f64>()).sum::<f64>()
+        }),
+        8,
+    );
     report("custseg_f64_one_iteration", time(|| kmeans::lloyd_iteration(x.view(), &init)), 8);
     report("custseg_f64_assignment_pass", time(|| kmeans::assign(x.view(), init.view())), 8);
     let x32 = x.mapv(|v| v as f32);

@@ -214,43 +214,44 @@ pub fn match_centroids(new: ArrayView2<f64>, previous: ArrayView2<f64>) -> Match
     let (kn, kp) = (new.nrows(), previous.nrows());
     let dist2 = |a: usize, b: usize| new.row(a).iter().zip(previous.row(b)).map(|(x, y)| (x - y) * (x - y)).sum::<f64>();
     let cost: Vec<Vec<f64>> = (0..kn).map(|a| (0..kp).map(|b| dist2(a, b)).collect()).collect();
-    // Enumerate injections of the smaller side into the larger one.
-    let mut best: Option<(f64, Vec<Option<usize>>)> = None;
-    let mut current: Vec<Option<usize>> = vec![None; kn];
-    let mut used = vec![false; kp];
-    fn search(
-        i: usize,
-        cost: &[Vec<f64>],
+    // Enumerate injections of the smaller side into the larger one (depth-first, in lexicographic
+    // order, so the first of equally good assignments wins).
+    struct Search<'a> {
+        cost: &'a [Vec<f64>],
         kn: usize,
         kp: usize,
-        current: &mut Vec<Option<usize>>,
-        used: &mut Vec<bool>,
-        acc: f64,
-        best: &mut Option<(f64, Vec<Option<usize>>)>,
-    ) {
-        if i == kn {
-            let matched = current.iter().filter(|c| c.is_some()).count();
-            if matched == kn.min(kp) && best.as_ref().map_or(true, |(b, _)| acc < *b) {
-                *best = Some((acc, current.clone()));
+        current: Vec<Option<usize>>,
+        used: Vec<bool>,
+        best: Option<(f64, Vec<Option<usize>>)>,
+    }
+    impl Search<'_> {
+        fn go(&mut self, i: usize, acc: f64) {
+            if i == self.kn {
+                let matched = self.current.iter().filter(|c| c.is_some()).count();
+                if matched == self.kn.min(self.kp) && self.best.as_ref().is_none_or(|(b, _)| acc < *b) {
+                    self.best = Some((acc, self.current.clone()));
+                }
+                return;
             }
-            return;
-        }
-        for b in 0..kp {
-            if !used[b] {
-                used[b] = true;
-                current[i] = Some(b);
-                search(i + 1, cost, kn, kp, current, used, acc + cost[i][b], best);
-                used[b] = false;
-                current[i] = None;
+            for b in 0..self.kp {
+                if !self.used[b] {
+                    self.used[b] = true;
+                    self.current[i] = Some(b);
+                    self.go(i + 1, acc + self.cost[i][b]);
+                    self.used[b] = false;
+                    self.current[i] = None;
+                }
             }
-        }
-        // More new segments than previous ones: some new segment stays unmatched.
-        let unmatched_so_far = current[..i].iter().filter(|c| c.is_none()).count();
-        if kn > kp && unmatched_so_far < kn - kp {
-            search(i + 1, cost, kn, kp, current, used, acc, best);
+            // More new segments than previous ones: some new segment stays unmatched.
+            let unmatched_so_far = self.current[..i].iter().filter(|c| c.is_none()).count();
+            if self.kn > self.kp && unmatched_so_far < self.kn - self.kp {
+                self.go(i + 1, acc);
+            }
         }
     }
-    search(0, &cost, kn, kp, &mut current, &mut used, 0.0, &mut best);
+    let mut search = Search { cost: &cost, kn, kp, current: vec![None; kn], used: vec![false; kp], best: None };
+    search.go(0, 0.0);
+    let best = search.best;
     let assignment = best.map(|b| b.1).unwrap_or_else(|| vec![None; kn]);
     let separation: Vec<f64> = (0..kp)
         .map(|b| {

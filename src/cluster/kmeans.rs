@@ -256,27 +256,39 @@ pub fn mean_variance<T: Element>(x: ArrayView2<T>) -> f64 {
     }
     let data = rows_of(&x);
     // Two passes (mean, then squared deviations), each block-parallel and added in block order.
-    let column_sums = |f: &(dyn Fn(usize, f64) -> f64 + Sync)| -> Vec<f64> {
-        let partials: Vec<Vec<f64>> = data
-            .par_chunks(BLOCK * d)
-            .map(|rows| {
-                let mut acc = vec![0.0; d];
-                for row in rows.chunks_exact(d) {
-                    for (j, (a, &v)) in acc.iter_mut().zip(row).enumerate() {
-                        *a += f(j, v.into());
-                    }
-                }
-                acc
-            })
-            .collect();
+    let add_blocks = |partials: Vec<Vec<f64>>| {
         let mut total = vec![0.0; d];
         for p in partials {
             total.iter_mut().zip(&p).for_each(|(a, b)| *a += b);
         }
         total
     };
-    let means: Vec<f64> = column_sums(&|_, v| v).into_iter().map(|s| s / n as f64).collect();
-    let var = column_sums(&|j, v| (v - means[j]) * (v - means[j]));
+    let sums = add_blocks(
+        data.par_chunks(BLOCK * d)
+            .map(|rows| {
+                let mut acc = vec![0.0; d];
+                for row in rows.chunks_exact(d) {
+                    acc.iter_mut().zip(row).for_each(|(a, &v)| *a += Into::<f64>::into(v));
+                }
+                acc
+            })
+            .collect(),
+    );
+    let means: Vec<f64> = sums.into_iter().map(|s| s / n as f64).collect();
+    let var = add_blocks(
+        data.par_chunks(BLOCK * d)
+            .map(|rows| {
+                let mut acc = vec![0.0; d];
+                for row in rows.chunks_exact(d) {
+                    for ((a, &v), m) in acc.iter_mut().zip(row).zip(&means) {
+                        let t = Into::<f64>::into(v) - m;
+                        *a += t * t;
+                    }
+                }
+                acc
+            })
+            .collect(),
+    );
     var.iter().sum::<f64>() / n as f64 / d as f64
 }
 
@@ -456,7 +468,7 @@ pub fn kmeans_plus_plus(x: ArrayView2<f64>, k: usize, rng: &mut Xoshiro256PlusPl
             let c = row(cand).to_vec();
             let updated: Vec<f64> = closest.par_iter().enumerate().map(|(i, &old)| old.min(sq_dist(row(i), &c))).collect();
             let potential = block_sum(&updated);
-            if best.as_ref().map_or(true, |b| potential < b.0) {
+            if best.as_ref().is_none_or(|b| potential < b.0) {
                 best = Some((potential, cand, updated));
             }
         }
@@ -511,7 +523,7 @@ pub fn fit(x: ArrayView2<f64>, p: Params) -> Fit {
         let mut rng = rng_for(p.seed, (p.k * 1000 + r) as u64);
         let init = kmeans_plus_plus(x, p.k, &mut rng);
         let f = lloyd(x, init, p.max_iter, p.tol);
-        if best.as_ref().map_or(true, |b| f.inertia < b.inertia) {
+        if best.as_ref().is_none_or(|b| f.inertia < b.inertia) {
             best = Some(f);
         }
     }
