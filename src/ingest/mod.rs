@@ -317,14 +317,14 @@ fn load_file(source: Source, path: &Path, settings: &ExportSettings) -> Result<E
     let mut frame = parsed.accepted;
     if stats.format == "parquet" {
         // CSV duplicates are found from line bytes while reading; a Parquet file has no lines, so its
-        // exact duplicate rows are found on the parsed values (slower: a hash of every column).
-        let before = frame.height();
-        frame = frame
-            .lazy()
-            .unique_stable(None, UniqueKeepStrategy::First)
-            .collect()
-            .map_err(|e| Error::polars("dropping duplicate rows", e))?;
-        stats.rows_duplicate += before - frame.height();
+        // exact duplicate rows are found on the parsed values.
+        let dup = read::duplicate_rows(&frame).map_err(|e| Error::polars("finding duplicate rows", e))?;
+        let duplicates = dup.iter().filter(|d| **d).count();
+        if duplicates > 0 {
+            let keep: BooleanChunked = dup.iter().map(|d| !d).collect();
+            frame = frame.filter(&keep).map_err(|e| Error::polars("dropping duplicate rows", e))?;
+        }
+        stats.rows_duplicate += duplicates;
     }
     if source == Source::Customers {
         // One row per customer: later rows for the same id are duplicates.

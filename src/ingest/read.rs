@@ -201,6 +201,76 @@ impl std::hash::Hasher for IdentityHasher {
 
 type Prehashed = std::hash::BuildHasherDefault<IdentityHasher>;
 
+/// Exact duplicate rows of a frame (every row equal in every column to an earlier row): `true` for
+/// each such later row. Rows are hashed column by column in one pass, the (hash, row) pairs sorted,
+/// and rows with equal hashes compared value by value, so a hash collision never drops a row. Much
+/// cheaper than a generic unique over every column, which Parquet exports used to pay.
+pub fn duplicate_rows(df: &DataFrame) -> PolarsResult<Vec<bool>> {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    const NULL: u64 = 0x9E37_79B9_7F4A_7C15;
+    let n = df.height();
+    let mut hashes = vec![0u64; n];
+    let mix = |h: &mut u64, v: u64| *h = (h.rotate_left(5) ^ v).wrapping_mul(K);
+    for column in df.columns() {
+        let s = column.as_materialized_series().to_physical_repr();
+        match s.dtype() {
+            DataType::String => {
+                for (h, v) in hashes.iter_mut().zip(s.str()?.iter()) {
+                    mix(h, v.map_or(NULL, |v| line_hash(v.as_bytes())));
+                }
+            }
+            DataType::Boolean => {
+                for (h, v) in hashes.iter_mut().zip(s.bool()?.iter()) {
+                    mix(h, v.map_or(NULL, u64::from));
+                }
+            }
+            dt if dt.is_float() => {
+                let f = s.cast(&DataType::Float64)?;
+                for (h, v) in hashes.iter_mut().zip(f.f64()?.iter()) {
+                    mix(h, v.map_or(NULL, f64::to_bits));
+                }
+            }
+            dt if dt.is_integer() => {
+                let i = s.cast(&DataType::Int64)?;
+                for (h, v) in hashes.iter_mut().zip(i.i64()?.iter()) {
+                    mix(h, v.map_or(NULL, |v| v as u64));
+                }
+            }
+            _ => {
+                let t = s.cast(&DataType::String)?;
+                for (h, v) in hashes.iter_mut().zip(t.str()?.iter()) {
+                    mix(h, v.map_or(NULL, |v| line_hash(v.as_bytes())));
+                }
+            }
+        }
+    }
+    let mut order: Vec<(u64, u32)> = hashes.iter().enumerate().map(|(i, &h)| (h, i as u32)).collect();
+    order.par_sort_unstable();
+    let mut dup = vec![false; n];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && order[end].0 == order[start].0 {
+            end += 1;
+        }
+        // Rows of one hash, in row order: each is compared with the earlier rows kept.
+        if end - start > 1 {
+            let mut kept: Vec<(usize, Vec<AnyValue<'_>>)> = Vec::new();
+            for &(_, row) in &order[start..end] {
+                let row = row as usize;
+                let values = df.get_row(row)?.0;
+                if kept.iter().any(|(_, k)| *k == values) {
+                    dup[row] = true;
+                } else {
+                    kept.push((row, values));
+                }
+            }
+        }
+        start = end;
+    }
+    Ok(dup)
+}
+
 /// A fast 64-bit hash of a line (multiply–rotate over 8-byte words); equal lines are compared byte
 /// for byte afterwards, so collisions cost time, never correctness.
 fn line_hash(line: &[u8]) -> u64 {
@@ -567,6 +637,30 @@ pub fn parse(
 mod tests {
     use super::{parse_date_days, parse_datetime_ms, parse_datetime_with, parse_number};
     use chrono::NaiveDateTime;
+
+    #[test]
+    fn duplicate_rows_match_a_generic_unique_and_keep_the_first() {
+        use super::duplicate_rows;
+        use polars::prelude::*;
+        // Few distinct values per column, so that many rows repeat; nulls in every column.
+        let n = 5000;
+        let pick = |i: usize, m: usize| (i.wrapping_mul(2654435761) >> 7) % m;
+        let ids: Vec<Option<&str>> = (0..n).map(|i| [Some("a"), Some("b"), None][pick(i, 3)]).collect();
+        let nums: Vec<Option<f64>> = (0..n).map(|i| [Some(1.5), Some(-0.25), None][pick(i + 7, 3)]).collect();
+        let ints: Vec<Option<i32>> = (0..n).map(|i| [Some(3), None][pick(i * 3 + 1, 2)]).collect();
+        let df = DataFrame::new_infer_height(vec![
+            Column::new("id".into(), ids),
+            Column::new("x".into(), nums),
+            Column::new("d".into(), ints).cast(&DataType::Date).unwrap(),
+        ])
+        .unwrap();
+        let dup = duplicate_rows(&df).unwrap();
+        let unique = df.clone().lazy().unique_stable(None, UniqueKeepStrategy::First).collect().unwrap();
+        assert_eq!(dup.iter().filter(|d| !**d).count(), unique.height());
+        let keep: BooleanChunked = dup.iter().map(|d| !d).collect();
+        assert!(df.filter(&keep).unwrap().equals_missing(&unique), "not the first of each");
+        assert!(!dup[0]);
+    }
 
     #[test]
     fn numbers_with_separators() {
