@@ -392,11 +392,20 @@ pub(crate) fn migration_from(previous: &PreviousRun, fm: &FeatureMatrix, labels:
     migration::compute(&previous.dir.display().to_string(), &previous.assignments, from, &current, to)
 }
 
-/// `migration.csv` (one row per (previous segment, segment now) pair, plus new and departed customers)
-/// and the heatmap `charts/migration.svg` the report shows.
+/// `migration.csv`: one row per (previous segment, segment now) pair, plus new and departed customers.
 pub(crate) fn write_migration(dir: &RunDir, m: &Migration) -> Result<()> {
-    dir.write_text("charts/migration.svg", &report::charts::migration_heatmap(m)?)?;
     write_migration_csv(dir, m)
+}
+
+/// `report.md`, `report.html` and the charts under `charts/`, all from the run result.
+pub(crate) fn write_reports(dir: &RunDir, summary: &RunSummary) -> Result<()> {
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let charts = report::html::chart_files(summary)?;
+    for (name, svg) in &charts {
+        dir.write_text(&format!("charts/{name}"), svg)?;
+    }
+    dir.write_text("report.md", &report::markdown::render(summary, &command))?;
+    dir.write_text("report.html", &report::html::render(summary, &command, &charts))
 }
 
 fn write_migration_csv(dir: &RunDir, m: &Migration) -> Result<()> {

@@ -204,7 +204,7 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
         dir.write_json("model.json", &model)?;
     }
     dir.write_json("summary.json", &summary)?;
-    dir.write_text("report.md", &report::markdown::render(&summary, &std::env::args().collect::<Vec<_>>().join(" ")))?;
+    pipeline::write_reports(&dir, &summary)?;
     log.stage_done("report");
     let exit_code = gate.as_ref().map_or(0, Error::exit_code);
     let out = pipeline::finish(dir, record, summary.inputs.clone(), summary.customers, summary.k, exit_code, &log)?;

@@ -5,6 +5,29 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::migration::Migration;
+use super::RunSummary;
+
+/// Segment colours: the Okabe–Ito palette (distinguishable with colour-vision deficiencies), in an
+/// order whose lightness alternates so that neighbours also differ in grayscale print.
+pub const SEGMENT_COLOURS: [(u8, u8, u8); 8] = [
+    (0, 114, 178),
+    (230, 159, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (86, 180, 233),
+    (213, 94, 0),
+    (240, 228, 66),
+    (0, 0, 0),
+];
+
+/// The colour of the segment at `position` (0-based, in report order): the same in every chart.
+pub fn segment_colour(position: usize) -> RGBColor {
+    let (r, g, b) = SEGMENT_COLOURS[position % SEGMENT_COLOURS.len()];
+    RGBColor(r, g, b)
+}
+
+const INK: RGBColor = RGBColor(33, 33, 33);
+const GRID: RGBColor = RGBColor(210, 210, 210);
 
 /// Fill for a share in 0..=1: white to dark blue on a square-root scale (so that moves of a few per
 /// cent still show), darker meaning more, in colour and in grayscale print alike.
@@ -87,6 +110,183 @@ pub fn migration_heatmap(m: &Migration) -> crate::error::Result<String> {
             text(12, &dark, HPos::Left),
         ))
         .map_err(draw_error)?;
+        root.present().map_err(draw_error)?;
+    }
+    Ok(svg)
+}
+
+/// Horizontal bars: one per segment, its share of customers, labelled with the count and share.
+pub fn segment_sizes(r: &RunSummary) -> crate::error::Result<String> {
+    let rows = r.segments.len() as i32;
+    let (left, top, bar_h, width) = (280i32, 40i32, 34i32, 760i32);
+    let h = (top + rows * bar_h + 40) as u32;
+    let max = r.segments.iter().map(|s| s.share).fold(0.0, f64::max).max(1e-9);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width as u32, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_error)?;
+        root.draw(&Text::new("Customers per segment".to_string(), (8, 16), text(16, &INK, HPos::Left))).map_err(draw_error)?;
+        let span = width - left - 150;
+        for (i, s) in r.segments.iter().enumerate() {
+            let y = top + i as i32 * bar_h;
+            root.draw(&Text::new(format!("{}: {}", s.id, clip(&s.name, 32)), (8, y + bar_h / 2), text(13, &INK, HPos::Left)))
+                .map_err(draw_error)?;
+            let len = ((s.share / max) * span as f64).round() as i32;
+            root.draw(&Rectangle::new([(left, y + 5), (left + len.max(1), y + bar_h - 5)], segment_colour(i).filled()))
+                .map_err(draw_error)?;
+            let label = format!("{} ({})", super::format::count(s.size), super::format::percent(s.share));
+            root.draw(&Text::new(label, (left + len + 8, y + bar_h / 2), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+        }
+        root.present().map_err(draw_error)?;
+    }
+    Ok(svg)
+}
+
+/// Fill for a z-score: blue below average, orange above, white at 0, saturating at ±2 (a diverging
+/// scale whose lightness also encodes the size of the difference).
+fn diverging(z: f64) -> RGBColor {
+    let t = (z / 2.0).clamp(-1.0, 1.0);
+    let (to_r, to_g, to_b) = if t < 0.0 { (33.0, 102.0, 172.0) } else { (178.0, 24.0, 43.0) };
+    let a = t.abs();
+    let mix = |to: f64| (255.0 + (to - 255.0) * a).round() as u8;
+    RGBColor(mix(to_r), mix(to_g), mix(to_b))
+}
+
+/// Segment × feature heatmap of z-scores (how many population standard deviations each segment's mean
+/// sits from the average), features in profile order, segments in report order.
+pub fn zscore_heatmap(r: &RunSummary) -> crate::error::Result<String> {
+    let features = &r.features;
+    let (left, top, cell_w, cell_h) = (300i32, 150i32, 64i32, 22i32);
+    let cols = r.segments.len() as i32;
+    let rows = features.len() as i32;
+    let (w, h) = ((left + cols * cell_w + 20) as u32, (top + rows * cell_h + 50) as u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_error)?;
+        root.draw(&Text::new("How each segment differs from the average customer".to_string(), (8, 16), text(16, &INK, HPos::Left)))
+            .map_err(draw_error)?;
+        root.draw(&Text::new(
+            "Standard deviations from the average: red above, blue below, white average".to_string(),
+            (8, 38),
+            text(12, &INK, HPos::Left),
+        ))
+        .map_err(draw_error)?;
+        for (c, s) in r.segments.iter().enumerate() {
+            let x = left + c as i32 * cell_w + cell_w / 2;
+            root.draw(&Rectangle::new([(x - 20, top - 58), (x + 20, top - 50)], segment_colour(c).filled())).map_err(draw_error)?;
+            root.draw(&Text::new(format!("Segment {}", s.id), (x, top - 36), text(12, &INK, HPos::Center))).map_err(draw_error)?;
+            root.draw(&Text::new(clip(&s.name, 10), (x, top - 18), text(10, &INK, HPos::Center))).map_err(draw_error)?;
+        }
+        for (j, f) in features.iter().enumerate() {
+            let y = top + j as i32 * cell_h;
+            root.draw(&Text::new(clip(&f.label, 44), (8, y + cell_h / 2), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+            for (c, s) in r.segments.iter().enumerate() {
+                let z = s.features.iter().find(|st| st.name == f.name).map(|st| st.z).unwrap_or(0.0);
+                let x = left + c as i32 * cell_w;
+                root.draw(&Rectangle::new([(x, y), (x + cell_w - 2, y + cell_h - 2)], diverging(z).filled())).map_err(draw_error)?;
+                let ink = if z.abs() > 1.2 { WHITE } else { INK };
+                root.draw(&Text::new(format!("{z:+.1}"), (x + cell_w / 2 - 1, y + cell_h / 2 - 1), text(11, &ink, HPos::Center)))
+                    .map_err(draw_error)?;
+            }
+        }
+        root.present().map_err(draw_error)?;
+    }
+    Ok(svg)
+}
+
+/// The k-selection diagnostics: each metric per k on its own small panel (scaled to its own range),
+/// balanced k marked with a filled dot, unbalanced with a hollow one, the chosen k with a ring.
+pub fn k_selection(r: &RunSummary) -> crate::error::Result<String> {
+    type Metric = (&'static str, fn(&crate::cluster::Candidate) -> f64);
+    let metrics: [Metric; 5] = [
+        ("Silhouette (higher is better)", |c| c.silhouette),
+        ("Calinski–Harabasz (higher is better)", |c| c.calinski_harabasz),
+        ("Davies–Bouldin (lower is better)", |c| c.davies_bouldin),
+        ("Worst segment reproduced (Jaccard, higher is better)", |c| c.segment_stability),
+        ("Inertia (lower is better)", |c| c.inertia),
+    ];
+    let cands = &r.selection;
+    let (panel_w, panel_h, gap) = (300i32, 150i32, 30i32);
+    let (w, h) = ((2 * panel_w + 3 * gap) as u32, (3 * (panel_h + gap) + 40) as u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_error)?;
+        root.draw(&Text::new(
+            "How the number of segments was chosen: filled dots are balanced k, the ring is the chosen k".to_string(),
+            (8, 16),
+            text(13, &INK, HPos::Left),
+        ))
+        .map_err(draw_error)?;
+        for (m, (title, get)) in metrics.iter().enumerate() {
+            let (px, py) = (gap + (m as i32 % 2) * (panel_w + gap), 40 + (m as i32 / 2) * (panel_h + gap));
+            root.draw(&Text::new(title.to_string(), (px, py + 8), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+            let (x0, x1, y0, y1) = (px + 36, px + panel_w - 10, py + 26, py + panel_h - 22);
+            root.draw(&PathElement::new(vec![(x0, y1), (x1, y1)], GRID.stroke_width(1))).map_err(draw_error)?;
+            if cands.is_empty() {
+                continue;
+            }
+            let values: Vec<f64> = cands.iter().map(get).collect();
+            let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            let span = if hi > lo { hi - lo } else { 1.0 };
+            let kx = |i: usize| if cands.len() > 1 { x0 + ((x1 - x0) as f64 * i as f64 / (cands.len() - 1) as f64) as i32 } else { (x0 + x1) / 2 };
+            let vy = |v: f64| y1 - ((v - lo) / span * (y1 - y0) as f64) as i32;
+            let points: Vec<(i32, i32)> = values.iter().enumerate().map(|(i, &v)| (kx(i), vy(v))).collect();
+            root.draw(&PathElement::new(points.clone(), segment_colour(0).stroke_width(2))).map_err(draw_error)?;
+            for (i, c) in cands.iter().enumerate() {
+                let (x, y) = points[i];
+                let style = if c.balanced { segment_colour(0).filled() } else { WHITE.filled() };
+                root.draw(&Circle::new((x, y), 4, style)).map_err(draw_error)?;
+                root.draw(&Circle::new((x, y), 4, segment_colour(0).stroke_width(1))).map_err(draw_error)?;
+                if c.chosen {
+                    root.draw(&Circle::new((x, y), 8, INK.stroke_width(2))).map_err(draw_error)?;
+                }
+                root.draw(&Text::new(format!("{}", c.k), (x, y1 + 12), text(11, &INK, HPos::Center))).map_err(draw_error)?;
+            }
+            root.draw(&Text::new(super::format::number(hi, if hi.abs() >= 100.0 { 0 } else { 2 }), (px, y0), text(10, &INK, HPos::Left)))
+                .map_err(draw_error)?;
+            root.draw(&Text::new(super::format::number(lo, if lo.abs() >= 100.0 { 0 } else { 2 }), (px, y1), text(10, &INK, HPos::Left)))
+                .map_err(draw_error)?;
+        }
+        root.present().map_err(draw_error)?;
+    }
+    Ok(svg)
+}
+
+/// Index bars of one segment's traits: 100 is the average customer; bars start at 100 and run to the
+/// segment's index, on a logarithmic scale so that 50 and 200 are equally far from 100.
+pub fn index_bars(r: &RunSummary, position: usize) -> crate::error::Result<String> {
+    let s = &r.segments[position];
+    let shown: Vec<&super::FeatureStat> = s.features.iter().filter(|f| f.index.is_some()).collect();
+    let (left, top, row_h, width) = (330i32, 34i32, 22i32, 760i32);
+    let h = (top + shown.len() as i32 * row_h + 30) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width as u32, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_error)?;
+        root.draw(&Text::new(format!("Segment {}: index against the average customer (100)", s.id), (8, 14), text(13, &INK, HPos::Left)))
+            .map_err(draw_error)?;
+        let span = (width - left - 70) as f64;
+        let x_of = |index: f64| left + ((index.clamp(12.5, 800.0) / 12.5).log2() / 6.0 * span) as i32;
+        let x100 = x_of(100.0);
+        for mark in [25.0, 50.0, 100.0, 200.0, 400.0] {
+            let x = x_of(mark);
+            let style = if mark == 100.0 { INK.stroke_width(1) } else { GRID.stroke_width(1) };
+            root.draw(&PathElement::new(vec![(x, top - 4), (x, top + shown.len() as i32 * row_h)], style)).map_err(draw_error)?;
+            root.draw(&Text::new(format!("{mark}"), (x, top + shown.len() as i32 * row_h + 12), text(10, &INK, HPos::Center)))
+                .map_err(draw_error)?;
+        }
+        for (i, f) in shown.iter().enumerate() {
+            let y = top + i as i32 * row_h;
+            let index = f.index.unwrap_or(100.0);
+            root.draw(&Text::new(clip(&f.label, 46), (8, y + row_h / 2), text(11, &INK, HPos::Left))).map_err(draw_error)?;
+            let x = x_of(index);
+            let (a, b) = if x >= x100 { (x100, x) } else { (x, x100) };
+            root.draw(&Rectangle::new([(a, y + 4), (b.max(a + 1), y + row_h - 4)], segment_colour(position).filled())).map_err(draw_error)?;
+            root.draw(&Text::new(super::format::number(index, 0), (width - 60, y + row_h / 2), text(11, &INK, HPos::Left)))
+                .map_err(draw_error)?;
+        }
         root.present().map_err(draw_error)?;
     }
     Ok(svg)

@@ -2,6 +2,7 @@
 //! names and describes each segment, and renders that result as `summary.json` and `report.md`.
 
 pub mod charts;
+pub mod html;
 pub mod format;
 pub mod markdown;
 

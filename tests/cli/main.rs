@@ -3,6 +3,7 @@
 mod balance;
 mod common;
 mod errors;
+mod report;
 mod rerun;
 mod run;
 mod sample_data;
