@@ -313,7 +313,25 @@ fn the_manifest_checksums_every_input_and_output() {
     }
     let outputs = m["outputs"].as_array().unwrap();
     let names: Vec<&str> = outputs.iter().map(|o| o["file"].as_str().unwrap()).collect();
-    assert_eq!(names, ["assignments.csv", "assignments.parquet", "model.json", "report.md", "summary.json"]);
+    // Every file of the folder but the manifest itself, sorted.
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().to_string_lossy().to_string());
+            }
+        }
+    }
+    let mut on_disk = Vec::new();
+    walk(&out, &out, &mut on_disk);
+    on_disk.retain(|f| f != "manifest.json");
+    on_disk.sort();
+    assert_eq!(names, on_disk);
+    for f in ["assignments.csv", "assignments.parquet", "model.json", "report.md", "report.html", "summary.json", "charts/sizes.svg"] {
+        assert!(names.contains(&f), "{f} not in the manifest");
+    }
     for o in outputs {
         let p = out.join(o["file"].as_str().unwrap());
         assert_eq!(o["sha256"].as_str().unwrap(), custseg::output::sha256_file(&p).unwrap());
