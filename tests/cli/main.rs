@@ -1,6 +1,7 @@
 //! Integration tests: they run the `custseg` binary. One test binary, one module per subcommand.
 
 mod balance;
+mod browser;
 mod common;
 mod errors;
 mod report;

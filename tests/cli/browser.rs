@@ -1,0 +1,96 @@
+//! `report.html` opened in headless Chromium (Debian's `chromium`, installed by `.ci/run`): every chart
+//! renders with a non-zero size, no text overflows its box (table cells, paragraphs, chart labels
+//! inside their SVG), and the page logs no console errors.
+//!
+//! Without Chromium the test fails when `CUSTSEG_REQUIRE_CHROMIUM` is set (as `.ci/run` sets it) and is
+//! skipped with a message otherwise.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::*;
+
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+        std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(name)).find(|p| p.is_file())
+    })
+}
+
+/// Measures the page after layout and writes the findings into the DOM, which `--dump-dom` prints.
+const PROBE: &str = r#"<script>
+window.addEventListener('load', function () {
+  var out = [];
+  var svgs = document.querySelectorAll('figure svg');
+  out.push('charts=' + svgs.length);
+  svgs.forEach(function (svg, i) {
+    var r = svg.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0)) out.push('EMPTY chart ' + i);
+    var vb = svg.viewBox.baseVal;
+    svg.querySelectorAll('text').forEach(function (t) {
+      var b = t.getBBox();
+      if (b.width === 0) out.push('INVISIBLE text in chart ' + i + ': ' + t.textContent.trim());
+      if (b.x < -1 || b.y < -1 || b.x + b.width > vb.width + 1 || b.y + b.height > vb.height + 1)
+        out.push('OVERFLOW chart ' + i + ': ' + t.textContent.trim());
+    });
+  });
+  document.querySelectorAll('td, th, p, h1, h2, h3, li').forEach(function (el) {
+    if (el.scrollWidth > el.clientWidth + 1) out.push('OVERFLOW ' + el.tagName + ': ' + el.textContent.trim().slice(0, 60));
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'probe';
+  pre.textContent = 'PROBE-BEGIN\n' + out.join('\n') + '\nPROBE-END';
+  document.body.appendChild(pre);
+});
+</script>"#;
+
+#[test]
+fn report_html_renders_in_headless_chromium_without_overflow_or_console_errors() {
+    let Some(browser) = chromium() else {
+        assert!(std::env::var_os("CUSTSEG_REQUIRE_CHROMIUM").is_none(), "Chromium is required (CUSTSEG_REQUIRE_CHROMIUM is set) but not found");
+        eprintln!("skipped: no chromium on PATH (`.ci/run` installs it)");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    custseg().args(["run", "--quiet", "--out"]).arg(&out).assert().success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let k = read_json(&out.join("summary.json"))["k"].as_u64().unwrap() as usize;
+    let probed = t.path().join("probed.html");
+    std::fs::write(&probed, html.replace("</body>", &format!("{PROBE}</body>"))).unwrap();
+    let profile_dir = t.path().join("chromium-profile");
+    let run = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1100,900",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile_dir.display()))
+        .arg(format!("file://{}", probed.display()))
+        .output()
+        .expect("running chromium");
+    let dom = String::from_utf8_lossy(&run.stdout);
+    let log = String::from_utf8_lossy(&run.stderr);
+    // The last occurrence: the findings appended after the probe's own source.
+    let probe = dom
+        .rsplit("PROBE-BEGIN")
+        .next()
+        .filter(|_| dom.matches("PROBE-BEGIN").count() > 1)
+        .and_then(|s| s.split("PROBE-END").next())
+        .unwrap_or_else(|| panic!("the probe did not run; chromium said:\n{log}"));
+    let findings: Vec<&str> = probe.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    assert_eq!(findings.first().copied(), Some(format!("charts={}", 3 + k).as_str()), "{findings:?}");
+    let problems: Vec<&&str> = findings.iter().skip(1).collect();
+    assert!(problems.is_empty(), "layout problems:\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE") && !l.contains("PROBE")).collect();
+    assert!(console.is_empty(), "console messages:\n{}", console.join("\n"));
+}
