@@ -8,5 +8,6 @@ mod report;
 mod rerun;
 mod run;
 mod sample_data;
+mod snapshots;
 mod validate;
 mod formats;
