@@ -45,8 +45,9 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// Text of `size` CSS pixels (plotters' SVG backend writes `size / 1.24`, hence the factor).
 fn text<'a>(size: i32, color: &'a RGBColor, h: HPos) -> TextStyle<'a> {
-    TextStyle::from(("sans-serif", size).into_font()).color(color).pos(Pos::new(h, VPos::Center))
+    TextStyle::from(("sans-serif", size as f64 * 1.24).into_font()).color(color).pos(Pos::new(h, VPos::Center))
 }
 
 fn draw_error<E: std::fmt::Debug>(e: E) -> crate::error::Error {
@@ -167,7 +168,7 @@ pub fn zscore_heatmap(r: &RunSummary) -> crate::error::Result<String> {
         root.draw(&Text::new("How each segment differs from the average customer".to_string(), (8, 16), text(16, &INK, HPos::Left)))
             .map_err(draw_error)?;
         root.draw(&Text::new(
-            "Standard deviations from the average: red above, blue below, white average".to_string(),
+            "Columns are segments. Standard deviations from the average: red above, blue below, white average".to_string(),
             (8, 38),
             text(12, &INK, HPos::Left),
         ))
@@ -175,7 +176,7 @@ pub fn zscore_heatmap(r: &RunSummary) -> crate::error::Result<String> {
         for (c, s) in r.segments.iter().enumerate() {
             let x = left + c as i32 * cell_w + cell_w / 2;
             root.draw(&Rectangle::new([(x - 20, top - 58), (x + 20, top - 50)], segment_colour(c).filled())).map_err(draw_error)?;
-            root.draw(&Text::new(format!("Segment {}", s.id), (x, top - 36), text(12, &INK, HPos::Center))).map_err(draw_error)?;
+            root.draw(&Text::new(format!("{}", s.id), (x, top - 36), text(14, &INK, HPos::Center))).map_err(draw_error)?;
             root.draw(&Text::new(clip(&s.name, 10), (x, top - 18), text(10, &INK, HPos::Center))).map_err(draw_error)?;
         }
         for (j, f) in features.iter().enumerate() {
@@ -186,7 +187,8 @@ pub fn zscore_heatmap(r: &RunSummary) -> crate::error::Result<String> {
                 let x = left + c as i32 * cell_w;
                 root.draw(&Rectangle::new([(x, y), (x + cell_w - 2, y + cell_h - 2)], diverging(z).filled())).map_err(draw_error)?;
                 let ink = if z.abs() > 1.2 { WHITE } else { INK };
-                root.draw(&Text::new(format!("{z:+.1}"), (x + cell_w / 2 - 1, y + cell_h / 2 - 1), text(11, &ink, HPos::Center)))
+                let shown = if z.abs() < 0.05 { 0.0 } else { z };
+                root.draw(&Text::new(format!("{shown:+.1}"), (x + cell_w / 2 - 1, y + cell_h / 2 - 1), text(11, &ink, HPos::Center)))
                     .map_err(draw_error)?;
             }
         }
