@@ -133,6 +133,7 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
         pipeline::write_migration(&dir, &m)?;
         summary.migration = Some(m);
     }
+    summary.projection = Some(pipeline::projection(fm, &fit.labels, &ident.ids, model.seed));
     pipeline::write_assignments(&dir, &summary, fm, &fit.labels, &ident.ids, &d2)?;
     // The model travels with its scores, so this folder can be the next run's --previous.
     dir.write_text("model.json", &String::from_utf8_lossy(&model_bytes))?;

@@ -397,6 +397,15 @@ pub(crate) fn write_migration(dir: &RunDir, m: &Migration) -> Result<()> {
     write_migration_csv(dir, m)
 }
 
+/// The report's map: up to 2,000 customers, sampled in proportion to the segments, on the first two
+/// principal components.
+pub(crate) fn projection(fm: &FeatureMatrix, labels: &[u32], ids: &[usize], seed: u64) -> report::projection::Projection {
+    let k = ids.len();
+    let rows = crate::cluster::stratified_rows(labels, k, 2000, seed, 9);
+    let segment_of: Vec<usize> = rows.iter().map(|&i| ids[labels[i] as usize]).collect();
+    report::projection::pca_2d(fm.scaled.view(), &rows, &segment_of)
+}
+
 /// `report.md`, `report.html` and the charts under `charts/`, all from the run result.
 pub(crate) fn write_reports(dir: &RunDir, summary: &RunSummary) -> Result<()> {
     let command = std::env::args().collect::<Vec<_>>().join(" ");

@@ -176,6 +176,7 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
             pipeline::write_migration(&dir, &m)?;
             summary.migration = Some(m);
         }
+        summary.projection = Some(pipeline::projection(fm, &f.labels, &ident.ids, profile.run.seed));
         pipeline::write_assignments(&dir, &summary, fm, &f.labels, &ident.ids, &d2)?;
         let unclipped = model::unclipped_d2(fm, f.centroids.view(), &f.labels);
         let (distance_p99, distance_max) = model::distance_profile(&f.labels, &unclipped, f.centroids.nrows());

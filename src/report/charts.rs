@@ -256,6 +256,50 @@ pub fn k_selection(r: &RunSummary) -> crate::error::Result<String> {
     Ok(svg)
 }
 
+/// The segment map: sampled customers on the first two principal components, one colour per segment,
+/// with a legend.
+pub fn projection_map(r: &RunSummary) -> crate::error::Result<String> {
+    let Some(p) = &r.projection else { return Ok(String::new()) };
+    let (w, h) = (760u32, 560u32);
+    let (x0, y0, x1, y1) = (60i32, 50i32, 540i32, 510i32);
+    let (mut lo1, mut hi1, mut lo2, mut hi2) = (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
+    for &(a, b, _) in &p.points {
+        lo1 = lo1.min(a);
+        hi1 = hi1.max(a);
+        lo2 = lo2.min(b);
+        hi2 = hi2.max(b);
+    }
+    let sx = |a: f32| x0 + (((a - lo1) / (hi1 - lo1).max(1e-9)) * (x1 - x0) as f32) as i32;
+    let sy = |b: f32| y1 - (((b - lo2) / (hi2 - lo2).max(1e-9)) * (y1 - y0) as f32) as i32;
+    let position = |id: usize| r.segments.iter().position(|s| s.id == id).unwrap_or(0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_error)?;
+        root.draw(&Text::new("Map of the segments: each dot is a customer (a sample)".to_string(), (8, 16), text(16, &INK, HPos::Left)))
+            .map_err(draw_error)?;
+        root.draw(&Rectangle::new([(x0, y0), (x1, y1)], GRID.stroke_width(1))).map_err(draw_error)?;
+        for &(a, b, id) in &p.points {
+            root.draw(&Circle::new((sx(a), sy(b)), 2, segment_colour(position(id)).mix(0.6).filled())).map_err(draw_error)?;
+        }
+        root.draw(&Text::new(
+            format!("Main direction of difference ({} of the variation)", super::format::percent(p.explained[0])),
+            ((x0 + x1) / 2, y1 + 18),
+            text(12, &INK, HPos::Center),
+        ))
+        .map_err(draw_error)?;
+        root.draw(&Text::new(format!("Second direction ({})", super::format::percent(p.explained[1])), (x0, y0 - 12), text(12, &INK, HPos::Left)))
+            .map_err(draw_error)?;
+        for (i, s) in r.segments.iter().enumerate() {
+            let y = y0 + 10 + i as i32 * 24;
+            root.draw(&Circle::new((x1 + 24, y), 6, segment_colour(i).filled())).map_err(draw_error)?;
+            root.draw(&Text::new(format!("{}: {}", s.id, clip(&s.name, 22)), (x1 + 36, y), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+        }
+        root.present().map_err(draw_error)?;
+    }
+    Ok(svg)
+}
+
 /// Index bars of one segment's traits: 100 is the average customer; bars start at 100 and run to the
 /// segment's index, on a logarithmic scale so that 50 and 200 are equally far from 100.
 pub fn index_bars(r: &RunSummary, position: usize) -> crate::error::Result<String> {

@@ -85,6 +85,9 @@ pub fn chart_files(r: &RunSummary) -> crate::error::Result<Vec<(String, String)>
     if !r.segments.is_empty() {
         out.push(("sizes.svg".to_string(), charts::segment_sizes(r)?));
         out.push(("profile-heatmap.svg".to_string(), charts::zscore_heatmap(r)?));
+        if r.projection.is_some() {
+            out.push(("map.svg".to_string(), charts::projection_map(r)?));
+        }
         for (i, s) in r.segments.iter().enumerate() {
             out.push((format!("segment-{}-index.svg", s.id), charts::index_bars(r, i)?));
         }
@@ -221,6 +224,7 @@ pub fn render(r: &RunSummary, command: &str, charts: &[(String, String)]) -> Str
             super::TRAIT_MIN_Z
         );
         chart(&mut o, charts, "profile-heatmap.svg", "How each segment differs from the average customer");
+        chart(&mut o, charts, "map.svg", "Map of the segments");
         for (i, s) in r.segments.iter().enumerate() {
             let _ = writeln!(o, "<section class=\"card\" style=\"--c:{}\" id=\"segment-{}\">", colour(i), s.id);
             let _ = writeln!(o, "<h3><span class=\"swatch\"></span>Segment {}: {}</h3>", s.id, esc(&s.name));

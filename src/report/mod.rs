@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod html;
+pub mod projection;
 pub mod format;
 pub mod markdown;
 
@@ -58,6 +59,9 @@ pub struct RunSummary {
     /// With `balance = "enforce"`: the size bounds kept and what they cost in inertia.
     #[serde(default)]
     pub balance: Option<crate::cluster::EnforcedBalance>,
+    /// A sample of customers on the first two principal components, for the report's map.
+    #[serde(default)]
+    pub projection: Option<projection::Projection>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -289,6 +293,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
         migration: None,
         drift: None,
         balance: None,
+        projection: None,
     }
 }
 

@@ -88,7 +88,7 @@ fn report_html_renders_in_headless_chromium_without_overflow_or_console_errors()
         .and_then(|s| s.split("PROBE-END").next())
         .unwrap_or_else(|| panic!("the probe did not run; chromium said:\n{log}"));
     let findings: Vec<&str> = probe.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    assert_eq!(findings.first().copied(), Some(format!("charts={}", 3 + k).as_str()), "{findings:?}");
+    assert_eq!(findings.first().copied(), Some(format!("charts={}", 4 + k).as_str()), "{findings:?}");
     let problems: Vec<&&str> = findings.iter().skip(1).collect();
     assert!(problems.is_empty(), "layout problems:\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
     let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE") && !l.contains("PROBE")).collect();

@@ -34,10 +34,12 @@ fn the_html_report_is_well_formed_offline_and_holds_every_chart() {
     well_formed_and_offline(&html);
     let s = read_json(&out.join("summary.json"));
     let k = s["k"].as_u64().unwrap() as usize;
-    // Sizes, the profile heatmap, k selection and one index chart per segment, each inline.
-    assert_eq!(html.matches("<svg").count(), 3 + k, "charts inline");
+    // Sizes, the profile heatmap, the map, k selection and one index chart per segment, each inline.
+    assert_eq!(html.matches("<svg").count(), 4 + k, "charts inline");
     let charts: Vec<String> = std::fs::read_dir(out.join("charts")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    assert_eq!(charts.len(), 3 + k, "{charts:?}");
+    assert_eq!(charts.len(), 4 + k, "{charts:?}");
+    let points = s["projection"]["points"].as_array().unwrap().len();
+    assert_eq!(points, 2000, "the map shows every customer of the 2,000-customer sample");
     for seg in s["segments"].as_array().unwrap() {
         assert!(html.contains(&format!("id=\"segment-{}\"", seg["id"])), "no card for segment {}", seg["id"]);
     }
