@@ -137,16 +137,7 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
     pipeline::write_assignments(&dir, &summary, fm, &fit.labels, &ident.ids, &d2)?;
     // The model travels with its scores, so this folder can be the next run's --previous.
     dir.write_text("model.json", &String::from_utf8_lossy(&model_bytes))?;
-    dir.write_json("summary.json", &summary)?;
-    pipeline::write_reports(&dir, &summary)?;
-    log.stage_done("report");
-    let exit_code = gate.as_ref().map_or(0, Error::exit_code);
-    let out = pipeline::finish(dir, record, summary.inputs.clone(), summary.customers, summary.k, exit_code, &log)?;
-    if let Some(e) = gate {
-        return Err(e);
-    }
-    pipeline::announce(&out, logargs.quiet, &log);
-    Ok(())
+    pipeline::complete(dir, record, &summary, gate, logargs.quiet, &log)
 }
 
 /// Migration against a previous run compares segment ids, so its segments must be the model's: every

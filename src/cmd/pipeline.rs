@@ -341,6 +341,21 @@ pub(crate) fn finish(dir: RunDir, record: RunRecord, summary_rows: BTreeMap<Stri
     dir.commit()
 }
 
+/// The end of `run` and `assign`: the run result, the reports, the manifest, the move into place; then
+/// the gate's error if one failed (the folder is written either way), else the report's path.
+pub(crate) fn complete(dir: RunDir, record: RunRecord, summary: &RunSummary, gate: Option<Error>, quiet: bool, log: &Log) -> Result<()> {
+    dir.write_json("summary.json", summary)?;
+    write_reports(&dir, summary)?;
+    log.stage_done("report");
+    let exit_code = gate.as_ref().map_or(0, Error::exit_code);
+    let out = finish(dir, record, summary.inputs.clone(), summary.customers, summary.k, exit_code, log)?;
+    if let Some(e) = gate {
+        return Err(e);
+    }
+    announce(&out, quiet, log);
+    Ok(())
+}
+
 /// A previous run's model and assignments (`--previous`).
 pub(crate) struct PreviousRun {
     pub dir: PathBuf,

@@ -204,14 +204,5 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
         };
         dir.write_json("model.json", &model)?;
     }
-    dir.write_json("summary.json", &summary)?;
-    pipeline::write_reports(&dir, &summary)?;
-    log.stage_done("report");
-    let exit_code = gate.as_ref().map_or(0, Error::exit_code);
-    let out = pipeline::finish(dir, record, summary.inputs.clone(), summary.customers, summary.k, exit_code, &log)?;
-    if let Some(e) = gate {
-        return Err(e);
-    }
-    pipeline::announce(&out, logargs.quiet, &log);
-    Ok(())
+    pipeline::complete(dir, record, &summary, gate, logargs.quiet, &log)
 }
