@@ -407,11 +407,6 @@ pub(crate) fn migration_from(previous: &PreviousRun, fm: &FeatureMatrix, labels:
     migration::compute(&previous.dir.display().to_string(), &previous.assignments, from, &current, to)
 }
 
-/// `migration.csv`: one row per (previous segment, segment now) pair, plus new and departed customers.
-pub(crate) fn write_migration(dir: &RunDir, m: &Migration) -> Result<()> {
-    write_migration_csv(dir, m)
-}
-
 /// The report's map: up to 2,000 customers, sampled in proportion to the segments, on the first two
 /// principal components.
 pub(crate) fn projection(fm: &FeatureMatrix, labels: &[u32], ids: &[usize], seed: u64) -> report::projection::Projection {
@@ -432,7 +427,8 @@ pub(crate) fn write_reports(dir: &RunDir, summary: &RunSummary) -> Result<()> {
     dir.write_text("report.html", &report::html::render(summary, &command, &charts))
 }
 
-fn write_migration_csv(dir: &RunDir, m: &Migration) -> Result<()> {
+/// `migration.csv`: one row per (previous segment, segment now) pair, plus new and departed customers.
+pub(crate) fn write_migration(dir: &RunDir, m: &Migration) -> Result<()> {
     let path = dir.path("migration.csv");
     let map = |e: csv::Error| Error::io(format!("writing {}", path.display()), e.into());
     let mut w = csv::Writer::from_path(&path).map_err(map)?;
