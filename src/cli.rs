@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::i18n::Lang;
+
 #[derive(Debug, Parser)]
 #[command(name = "custseg", version, about = "Segment a utility's customers from billing, outage and service-ticket exports")]
 pub struct Cli {
@@ -40,8 +42,27 @@ pub enum Command {
     /// Score customers with a saved model (no refit): the same features and scaling, each customer to
     /// the nearest saved segment; writes the same outputs as a run and reports drift.
     Assign(AssignArgs),
+    /// Re-render a finished run's report (report.html, report.md, charts) from its summary.json,
+    /// in another language or after an upgrade; the run itself is left untouched.
+    Report(ReportArgs),
     /// Write realistic sample exports with planted personas (and their truth file).
     SampleData(SampleDataArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The finished run's folder (it holds summary.json).
+    #[arg(long, value_name = "DIR")]
+    pub run: PathBuf,
+    /// Language of the report: en or zh (default: the run's).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<Lang>,
+    /// Folder to write the report into. Default: DIR/report-LANG.
+    #[arg(long, value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Where the exports are and how to read them; shared by `run` and `validate`.
@@ -107,6 +128,10 @@ pub struct OutputArgs {
     /// Replace --out if it exists (only once the new run has finished).
     #[arg(long)]
     pub force: bool,
+    /// Language of the reports and of segment names in the CSV outputs: en or zh (overrides the
+    /// profile's report.language).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<Lang>,
 }
 
 #[derive(Debug, Args)]

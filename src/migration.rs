@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SegmentRef {
     pub id: usize,
-    pub name: String,
+    pub name: crate::report::i18n::Text,
 }
 
 /// The from → to matrix of customers between the previous run and this one.
@@ -104,7 +104,7 @@ mod tests {
     use super::*;
 
     fn seg(id: usize) -> SegmentRef {
-        SegmentRef { id, name: format!("s{id}") }
+        SegmentRef { id, name: crate::report::i18n::Text::en(format!("s{id}")) }
     }
 
     #[test]

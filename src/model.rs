@@ -29,7 +29,8 @@ pub struct Model {
     /// read as 1..k.)
     #[serde(default)]
     pub segment_ids: Vec<usize>,
-    pub segment_names: Vec<String>,
+    /// Segment names in both languages (plain strings in models written before Chinese reports).
+    pub segment_names: Vec<crate::report::i18n::Text>,
     /// The smallest id never used in this model's lineage: a new segment takes it, so an id that
     /// disappeared is never given to a different kind of customer later.
     #[serde(default)]
@@ -76,7 +77,7 @@ impl Model {
         let mut ids = model.segment_ids.clone();
         ids.sort_unstable();
         ids.dedup();
-        let mut names = model.segment_names.clone();
+        let mut names: Vec<&str> = model.segment_names.iter().map(|n| n.en.as_str()).collect();
         names.sort();
         names.dedup();
         if ids.len() != k || names.len() != k {
@@ -335,7 +336,7 @@ mod tests {
             scaler: vec![f(10.0, 2.0, 0.5)],
             centroids: vec![vec![1.0]], // transformed value 10 + 1 / 0.5 * 2 = 14
             segment_ids: vec![1],
-            segment_names: vec!["x".into()],
+            segment_names: vec![crate::report::i18n::Text::en("x")],
             next_segment_id: 2,
             distance_p99: vec![1.0],
             distance_max: vec![1.0],

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::report::i18n::{Lang, Text};
 
 /// The most segments any profile may ask for: utility practice cannot act on more.
 pub const MAX_SEGMENTS: usize = 7;
@@ -23,6 +24,11 @@ pub struct Profile {
     pub name: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// `name` in Chinese, for reports in Chinese.
+    #[serde(default)]
+    pub name_zh: Option<String>,
+    #[serde(default)]
+    pub description_zh: Option<String>,
     #[serde(default)]
     pub run: RunSettings,
     #[serde(default)]
@@ -39,6 +45,37 @@ pub struct Profile {
     /// How each export file is laid out, when it is not in the canonical form.
     #[serde(default)]
     pub exports: ExportsSettings,
+    #[serde(default)]
+    pub report: ReportSettings,
+    #[serde(default)]
+    pub segments: SegmentSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// Language of `report.md`, `report.html`, the charts and the segment names in CSV outputs.
+    pub language: Lang,
+}
+
+/// Segment names chosen by the analyst, by segment id, instead of the generated ones.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentSettings {
+    pub names: BTreeMap<String, String>,
+    pub names_zh: BTreeMap<String, String>,
+}
+
+impl SegmentSettings {
+    /// The name given to segment `id`, in both languages (the English name stands in for Chinese).
+    pub fn name_of(&self, id: usize) -> Option<Text> {
+        let key = id.to_string();
+        match (self.names.get(&key), self.names_zh.get(&key)) {
+            (Some(en), zh) => Some(Text::new(en.clone(), zh.cloned())),
+            (None, Some(zh)) => Some(Text::new(zh.clone(), Some(zh.clone()))),
+            (None, None) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -285,6 +322,8 @@ impl Default for TransformSettings {
 #[serde(deny_unknown_fields)]
 pub struct GroupSettings {
     pub label: String,
+    #[serde(default)]
+    pub label_zh: Option<String>,
     /// Share of the distance this group carries relative to the others (default 1).
     #[serde(default = "one")]
     pub weight: f64,
@@ -406,6 +445,9 @@ pub struct FeatureSpec {
     pub name: String,
     /// Plain-language label used in reports.
     pub label: String,
+    /// The label in Chinese.
+    #[serde(default)]
+    pub label_zh: Option<String>,
     pub group: String,
     pub source: Source,
     pub agg: Agg,
@@ -424,9 +466,21 @@ pub struct FeatureSpec {
     /// Trait wording when a segment is below the population ("Low consumption").
     #[serde(default)]
     pub low: Option<String>,
+    /// `high` and `low` in Chinese.
+    #[serde(default)]
+    pub high_zh: Option<String>,
+    #[serde(default)]
+    pub low_zh: Option<String>,
     /// How values are shown in reports.
     #[serde(default)]
     pub format: ValueFormat,
+}
+
+impl FeatureSpec {
+    /// The label in both languages.
+    pub fn label_text(&self) -> Text {
+        Text::new(self.label.clone(), self.label_zh.clone())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -448,6 +502,17 @@ pub struct AttributeSettings {
     /// Customer attributes (columns of the customers export) profiled per segment; empty = every
     /// text column except the id.
     pub profile: Vec<String>,
+    /// Plain-language names of attribute columns in reports (`region = "Region"`); the column name
+    /// otherwise.
+    pub labels: BTreeMap<String, String>,
+    pub labels_zh: BTreeMap<String, String>,
+}
+
+impl AttributeSettings {
+    pub fn label_of(&self, column: &str) -> Text {
+        let en = self.labels.get(column).cloned().unwrap_or_else(|| column.to_string());
+        Text::new(en, self.labels_zh.get(column).cloned())
+    }
 }
 
 /// Columns a feature may aggregate, per source, beside the customers export (which offers all of its own).
@@ -674,12 +739,32 @@ impl Profile {
                 }
             }
         }
+        for (key, names) in [("segments.names", &self.segments.names), ("segments.names_zh", &self.segments.names_zh)] {
+            let mut seen: Vec<&str> = Vec::new();
+            for (id, name) in names {
+                if !id.parse::<usize>().is_ok_and(|i| i >= 1) {
+                    return fail(format!("{key}: \"{id}\" is not a segment number (1, 2, …)"));
+                }
+                if name.trim().is_empty() {
+                    return fail(format!("{key}.{id}: the name is empty"));
+                }
+                if seen.contains(&name.as_str()) {
+                    return fail(format!("{key}.{id}: \"{name}\" names two segments"));
+                }
+                seen.push(name);
+            }
+        }
         Ok(())
     }
 
     /// The profile's display name.
     pub fn display_name(&self, fallback: &str) -> String {
         self.name.clone().unwrap_or_else(|| fallback.to_string())
+    }
+
+    /// The display name in both languages.
+    pub fn display_text(&self, fallback: &str) -> Text {
+        Text::new(self.display_name(fallback), self.name_zh.clone())
     }
 }
 
@@ -717,35 +802,58 @@ mod tests {
 
     #[test]
     fn every_profile_key_is_documented() {
-        let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/README.md")).unwrap();
-        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/examples/gbk-chinese-headers.toml");
-        let p = Profile::load(&example).unwrap();
-        let value = toml::Value::try_from(&p).unwrap();
-        let mut keys = Vec::new();
-        fn walk(v: &toml::Value, keys: &mut Vec<String>) {
-            match v {
-                toml::Value::Table(t) => {
-                    for (k, v) in t {
-                        keys.push(k.clone());
-                        walk(v, keys);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let doc = std::fs::read_to_string(root.join("profiles/README.md")).unwrap();
+        // The bundled profile and the example together set every kind of key.
+        for file in ["profiles/residential.toml", "profiles/examples/gbk-chinese-headers.toml"] {
+            let p = Profile::load(&root.join(file)).unwrap();
+            let value = toml::Value::try_from(&p).unwrap();
+            let mut keys = Vec::new();
+            fn walk(v: &toml::Value, keys: &mut Vec<String>) {
+                match v {
+                    toml::Value::Table(t) => {
+                        for (k, v) in t {
+                            keys.push(k.clone());
+                            walk(v, keys);
+                        }
                     }
+                    toml::Value::Array(a) => a.iter().for_each(|v| walk(v, keys)),
+                    _ => {}
                 }
-                toml::Value::Array(a) => a.iter().for_each(|v| walk(v, keys)),
-                _ => {}
+            }
+            walk(&value, &mut keys);
+            for k in keys {
+                // Group keys, column mappings and labels, and segment numbers are the profile's own
+                // names, not profile keys.
+                let own = Source::ALL.iter().any(|s| p.exports.get(*s).columns.contains_key(&k))
+                    || p.groups.contains_key(&k)
+                    || p.attributes.labels.contains_key(&k)
+                    || p.attributes.labels_zh.contains_key(&k)
+                    || k.parse::<usize>().is_ok();
+                if own {
+                    continue;
+                }
+                let documented = [format!("`{k}`"), format!("`[{k}]`"), format!("`[[{k}]]`"), format!("{k} = ")]
+                    .iter()
+                    .any(|form| doc.contains(form.as_str()));
+                assert!(documented, "profiles/README.md does not document `{k}` (set in {file})");
             }
         }
-        walk(&value, &mut keys);
-        for k in keys {
-            // Group keys and column mappings are the profile's own names, not profile keys.
-            let mapped = Source::ALL.iter().any(|s| p.exports.get(*s).columns.contains_key(&k));
-            if p.groups.contains_key(&k) || mapped {
-                continue;
-            }
-            let documented = [format!("`{k}`"), format!("`[{k}]`"), format!("`[[{k}]]`"), format!("{k} = ")]
-                .iter()
-                .any(|form| doc.contains(form.as_str()));
-            assert!(documented, "profiles/README.md does not document `{k}`");
-        }
+    }
+
+    #[test]
+    fn segment_names_must_be_numbered_and_distinct() {
+        let with = |extra: &str| parse(&format!("{DEFAULT_PROFILE_TOML}\n{extra}"));
+        let p = with("[segments]\nnames = { 2 = \"Credit watch\" }\nnames_zh = { 2 = \"信用关注\", 3 = \"大客户\" }").unwrap();
+        assert_eq!(p.segments.name_of(2), Some(Text::new("Credit watch", Some("信用关注".into()))));
+        assert_eq!(p.segments.name_of(3).unwrap().get(Lang::Zh), "大客户");
+        assert_eq!(p.segments.name_of(1), None);
+        let err = with("[segments]\nnames = { first = \"A\" }").unwrap_err().to_string();
+        assert!(err.contains("segments.names") && err.contains("\"first\" is not a segment number"), "{err}");
+        let err = with("[segments]\nnames = { 1 = \"A\", 2 = \"A\" }").unwrap_err().to_string();
+        assert!(err.contains("\"A\" names two segments"), "{err}");
+        let err = parse(&DEFAULT_PROFILE_TOML.replace("language = \"en\"", "language = \"fr\"")).unwrap_err().to_string();
+        assert!(err.contains("language") && err.contains("fr"), "{err}");
     }
 
     #[test]

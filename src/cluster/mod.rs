@@ -46,11 +46,24 @@ pub struct Candidate {
 /// The outcome of k selection.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Selection {
-    pub rule: String,
+    pub rule: Rule,
     pub sample_size: usize,
     pub silhouette_sample_size: usize,
     pub candidates: Vec<Candidate>,
     pub chosen_k: Option<usize>,
+}
+
+/// The rule that decided the number of segments, with its settings (reports phrase it in their
+/// language).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Rule {
+    /// `clustering.k`: that k, if balanced.
+    Fixed { k: usize, enforced_shares: Option<[f64; 2]> },
+    /// The largest balanced and stable k of the range.
+    Largest { k_min: usize, k_max: usize, min_share: f64, max_size_ratio: f64, min_stability: f64, enforced_shares: Option<[f64; 2]> },
+    /// `custseg assign`: no selection, customers scored with a saved model.
+    Scored { model: String, enforced: bool },
 }
 
 /// Segment shares sorted largest first.
@@ -195,25 +208,18 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
     if let Some(i) = chosen {
         candidates[i].chosen = true;
     }
-    let mut rule = if s.k.is_some() {
-        "k fixed by the profile; accepted if balanced".to_string()
-    } else {
-        format!(
-            "largest k in {}..={} whose segments are balanced (each >= {:.0}% of customers, largest <= {} x smallest) and stable (every segment reproduced on resamples with Jaccard >= {})",
-            s.k_min,
-            s.k_max,
-            s.min_share * 100.0,
-            s.max_size_ratio,
-            s.min_stability
-        )
+    let enforced_shares = (s.balance == BalanceMode::Enforce).then(|| [s.min_share, s.enforced_max_share()]);
+    let rule = match s.k {
+        Some(k) => Rule::Fixed { k, enforced_shares },
+        None => Rule::Largest {
+            k_min: s.k_min,
+            k_max: s.k_max,
+            min_share: s.min_share,
+            max_size_ratio: s.max_size_ratio,
+            min_stability: s.min_stability,
+            enforced_shares,
+        },
     };
-    if s.balance == BalanceMode::Enforce {
-        rule.push_str(&format!(
-            "; segment sizes enforced between {:.0}% and {:.0}% of customers",
-            s.min_share * 100.0,
-            s.enforced_max_share() * 100.0
-        ));
-    }
     let chosen_k = chosen.map(|i| candidates[i].k);
     let fit = chosen.map(|i| fits.swap_remove(i));
     (

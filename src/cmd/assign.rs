@@ -27,7 +27,10 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
     }
     let model_path: PathBuf = if args.model.is_dir() { args.model.join("model.json") } else { args.model.clone() };
     let model = Model::load(&model_path)?;
-    let profile = model.profile.clone();
+    let mut profile = model.profile.clone();
+    if let Some(lang) = args.output.lang {
+        profile.report.language = lang;
+    }
     let as_of = pipeline::as_of_arg(&args.input)?;
     let paths = pipeline::export_paths(&args.input, &profile)?;
     let previous = args.previous.as_deref().map(pipeline::load_previous).transpose()?;
@@ -78,11 +81,7 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
     let k = model.k();
     let fit = Fit { inertia: d2.iter().sum(), centroids, labels, iterations: 0 };
     let selection = Selection {
-        rule: format!(
-            "scored with the saved model {} (no refit){}",
-            model_path.display(),
-            if args.enforce_balance { ", segment sizes enforced" } else { "" }
-        ),
+        rule: cluster::Rule::Scored { model: model_path.display().to_string(), enforced: args.enforce_balance },
         sample_size: 0,
         silhouette_sample_size: 0,
         candidates: Vec::new(),
@@ -130,7 +129,7 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
                 crate::report::format::percent(max)
             )));
         }
-        pipeline::write_migration(&dir, &m)?;
+        pipeline::write_migration(&dir, &m, summary.language)?;
         summary.migration = Some(m);
     }
     summary.projection = Some(pipeline::projection(fm, &fit.labels, &ident.ids, model.seed));

@@ -3,6 +3,7 @@
 
 pub mod assign;
 pub(crate) mod pipeline;
+pub mod report;
 pub mod run;
 pub mod sample_data;
 pub mod validate;
@@ -16,6 +17,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(args, &log),
         Command::Assign(args) => assign::run(args, &log),
         Command::Validate(args) => validate::run(args),
+        Command::Report(args) => report::run(args, &log),
         Command::SampleData(args) => sample_data::run(args),
     }
 }

@@ -17,6 +17,7 @@ use crate::model::Model;
 use crate::output::{self, Assignment, RunDir};
 use crate::profile::{Profile, Source, DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML};
 use crate::report::{self, Attributes, RunSummary};
+use crate::report::i18n::{t, Lang, Text};
 
 pub(crate) fn configure_threads(threads: Option<usize>) -> Result<()> {
     if let Some(t) = threads {
@@ -416,34 +417,41 @@ pub(crate) fn projection(fm: &FeatureMatrix, labels: &[u32], ids: &[usize], seed
     report::projection::pca_2d(fm.scaled.view(), &rows, &segment_of)
 }
 
-/// `report.md`, `report.html` and the charts under `charts/`, all from the run result.
+/// `report.md`, `report.html` and the charts under `charts/`, all from the run result, in the run's
+/// language.
 pub(crate) fn write_reports(dir: &RunDir, summary: &RunSummary) -> Result<()> {
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let charts = report::html::chart_files(summary)?;
+    write_reports_in(dir, summary, summary.language, &command)
+}
+
+/// The reports of `summary` in `lang`; `command` reproduces the run.
+pub(crate) fn write_reports_in(dir: &RunDir, summary: &RunSummary, lang: Lang, command: &str) -> Result<()> {
+    let charts = report::charts::render_all(summary, lang)?;
     for (name, svg) in &charts {
         dir.write_text(&format!("charts/{name}"), svg)?;
     }
-    dir.write_text("report.md", &report::markdown::render(summary, &command))?;
-    dir.write_text("report.html", &report::html::render(summary, &command, &charts))
+    let doc = report::document::build(summary, lang, command);
+    dir.write_text("report.md", &report::markdown::render(&doc))?;
+    dir.write_text("report.html", &report::html::render(&doc, &charts))
 }
 
 /// `migration.csv`: one row per (previous segment, segment now) pair, plus new and departed customers.
-pub(crate) fn write_migration(dir: &RunDir, m: &Migration) -> Result<()> {
+pub(crate) fn write_migration(dir: &RunDir, m: &Migration, lang: Lang) -> Result<()> {
     let path = dir.path("migration.csv");
     let map = |e: csv::Error| Error::io(format!("writing {}", path.display()), e.into());
     let mut w = csv::Writer::from_path(&path).map_err(map)?;
     w.write_record(["from_segment", "from_name", "to_segment", "to_name", "customers", "share_of_from"]).map_err(map)?;
-    let safe = |s: &str| output::spreadsheet_safe(s).into_owned();
+    let safe = |s: &Text| output::spreadsheet_safe(s.get(lang)).into_owned();
     for (r, f) in m.from.iter().enumerate() {
-        for (c, t) in m.to.iter().enumerate() {
-            w.write_record([f.id.to_string(), safe(&f.name), t.id.to_string(), safe(&t.name), m.counts[r][c].to_string(), format!("{:.6}", m.shares[r][c])])
+        for (c, to) in m.to.iter().enumerate() {
+            w.write_record([f.id.to_string(), safe(&f.name), to.id.to_string(), safe(&to.name), m.counts[r][c].to_string(), format!("{:.6}", m.shares[r][c])])
                 .map_err(map)?;
         }
-        w.write_record([f.id.to_string(), safe(&f.name), String::new(), "(left)".into(), m.departed_customers[r].to_string(), String::new()])
+        w.write_record([f.id.to_string(), safe(&f.name), String::new(), t(lang, "(left)").into(), m.departed_customers[r].to_string(), String::new()])
             .map_err(map)?;
     }
-    for (c, t) in m.to.iter().enumerate() {
-        w.write_record([String::new(), "(new customer)".into(), t.id.to_string(), safe(&t.name), m.new_customers[c].to_string(), String::new()])
+    for (c, to) in m.to.iter().enumerate() {
+        w.write_record([String::new(), t(lang, "(new customer)").into(), to.id.to_string(), safe(&to.name), m.new_customers[c].to_string(), String::new()])
             .map_err(map)?;
     }
     w.flush().map_err(|e| Error::io(format!("writing {}", path.display()), e))
@@ -451,7 +459,7 @@ pub(crate) fn write_migration(dir: &RunDir, m: &Migration) -> Result<()> {
 
 /// Writes the assignments (CSV and Parquet): segment ids and names as the summary has them.
 pub(crate) fn write_assignments(dir: &RunDir, summary: &RunSummary, fm: &FeatureMatrix, labels: &[u32], ids: &[usize], d2: &[f64]) -> Result<()> {
-    let name_of: HashMap<usize, &str> = summary.segments.iter().map(|s| (s.id, s.name.as_str())).collect();
+    let name_of: HashMap<usize, &str> = summary.segments.iter().map(|s| (s.id, s.name.get(summary.language))).collect();
     let rows: Vec<Assignment<'_>> = fm
         .customer_ids
         .iter()

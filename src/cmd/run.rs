@@ -18,6 +18,9 @@ fn load_profile(args: &RunArgs) -> Result<(Profile, String)> {
     if let Some(seed) = args.seed {
         profile.run.seed = seed;
     }
+    if let Some(lang) = args.output.lang {
+        profile.report.language = lang;
+    }
     if let Some(k) = args.k {
         if !(2..=crate::profile::MAX_SEGMENTS).contains(&k) {
             return Err(Error::Usage(format!(
@@ -111,7 +114,7 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
             enforced = cost;
             let shares = cluster::fit_shares(&f);
             if enforced.is_some() || cluster::is_balanced(&shares, &profile.clustering) {
-                log.info(format!("chose k = {k}: {}", selection.rule));
+                log.info(format!("chose k = {k}: {}", report::document::rule_text(&selection.rule, report::i18n::Lang::En)));
                 fit = Some(f);
             } else {
                 failure = Some(format!(
@@ -173,7 +176,7 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
                     args.output.out.join("migration.csv").display()
                 )));
             }
-            pipeline::write_migration(&dir, &m)?;
+            pipeline::write_migration(&dir, &m, summary.language)?;
             summary.migration = Some(m);
         }
         summary.projection = Some(pipeline::projection(fm, &f.labels, &ident.ids, profile.run.seed));

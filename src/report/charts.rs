@@ -5,7 +5,30 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::migration::Migration;
+use super::i18n::{f, t, Lang};
 use super::RunSummary;
+
+/// The charts of a run in `lang`, as (file name under `charts/`, SVG).
+pub fn render_all(r: &RunSummary, lang: Lang) -> crate::error::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    if !r.segments.is_empty() {
+        out.push(("sizes.svg".to_string(), segment_sizes(r, lang)?));
+        out.push(("profile-heatmap.svg".to_string(), zscore_heatmap(r, lang)?));
+        if r.projection.is_some() {
+            out.push(("map.svg".to_string(), projection_map(r, lang)?));
+        }
+        for (i, s) in r.segments.iter().enumerate() {
+            out.push((format!("segment-{}-index.svg", s.id), index_bars(r, i, lang)?));
+        }
+    }
+    if !r.selection.is_empty() {
+        out.push(("k-selection.svg".to_string(), k_selection(r, lang)?));
+    }
+    if let Some(m) = &r.migration {
+        out.push(("migration.svg".to_string(), migration_heatmap(m, lang)?));
+    }
+    Ok(out)
+}
 
 /// Segment colours: the Okabe–Ito palette (distinguishable with colour-vision deficiencies), in an
 /// order whose lightness alternates so that neighbours also differ in grayscale print.
@@ -37,12 +60,41 @@ fn shade(share: f64) -> RGBColor {
     RGBColor(mix(255.0, 8.0), mix(255.0, 48.0), mix(255.0, 107.0))
 }
 
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
+/// Width of a character in units of a narrow (Latin) character: CJK and other wide characters take
+/// two.
+fn width(ch: char) -> usize {
+    let c = ch as u32;
+    let wide = (0x1100..=0x115F).contains(&c)
+        || (0x2E80..=0xA4CF).contains(&c)
+        || (0xAC00..=0xD7A3).contains(&c)
+        || (0xF900..=0xFAFF).contains(&c)
+        || (0xFE30..=0xFE4F).contains(&c)
+        || (0xFF00..=0xFF60).contains(&c)
+        || (0xFFE0..=0xFFE6).contains(&c)
+        || (0x20000..=0x3FFFD).contains(&c);
+    if wide {
+        2
     } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
+        1
     }
+}
+
+/// `s` cut to at most `max` narrow-character widths, with an ellipsis when cut.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().map(width).sum::<usize>() <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        if used + width(ch) > max.saturating_sub(1) {
+            break;
+        }
+        used += width(ch);
+        out.push(ch);
+    }
+    out.push('…');
+    out
 }
 
 /// Text of `size` CSS pixels (plotters' SVG backend writes `size / 1.24`, hence the factor).
@@ -56,7 +108,7 @@ fn draw_error<E: std::fmt::Debug>(e: E) -> crate::error::Error {
 
 /// The migration heatmap: one row per previous segment (and new customers), one column per segment
 /// now (and customers who left); each cell gives the customers and their share of the row.
-pub fn migration_heatmap(m: &Migration) -> crate::error::Result<String> {
+pub fn migration_heatmap(m: &Migration, lang: Lang) -> crate::error::Result<String> {
     let (cell_w, cell_h, left, top) = (96i32, 46i32, 300i32, 86i32);
     let cols = m.to.len() as i32 + 1;
     let rows = m.from.len() as i32 + 1;
@@ -66,17 +118,17 @@ pub fn migration_heatmap(m: &Migration) -> crate::error::Result<String> {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
         let dark = RGBColor(33, 33, 33);
-        root.draw(&Text::new("Customers moving between segments since the previous run".to_string(), (left / 2, 18), text(16, &dark, HPos::Left)))
+        root.draw(&Text::new(t(lang, "Customers moving between segments since the previous run").to_string(), (left / 2, 18), text(16, &dark, HPos::Left)))
             .map_err(draw_error)?;
-        root.draw(&Text::new("Previous segment ↓ · segment now →".to_string(), (8, top - 16), text(13, &dark, HPos::Left)))
+        root.draw(&Text::new(t(lang, "Previous segment ↓ · segment now →").to_string(), (8, top - 16), text(13, &dark, HPos::Left)))
             .map_err(draw_error)?;
         // Column headers.
         for (c, t) in m.to.iter().enumerate() {
             let x = left + c as i32 * cell_w + cell_w / 2;
-            root.draw(&Text::new(format!("Now {}", t.id), (x, top - 36), text(13, &dark, HPos::Center))).map_err(draw_error)?;
-            root.draw(&Text::new(clip(&t.name, 14), (x, top - 16), text(10, &dark, HPos::Center))).map_err(draw_error)?;
+            root.draw(&Text::new(f(lang, "Now {0}", &[&t.id]), (x, top - 36), text(13, &dark, HPos::Center))).map_err(draw_error)?;
+            root.draw(&Text::new(clip(t.name.get(lang), 14), (x, top - 16), text(10, &dark, HPos::Center))).map_err(draw_error)?;
         }
-        root.draw(&Text::new("Left".to_string(), (left + (cols - 1) * cell_w + cell_w / 2, top - 26), text(13, &dark, HPos::Center)))
+        root.draw(&Text::new(t(lang, "Left").to_string(), (left + (cols - 1) * cell_w + cell_w / 2, top - 26), text(13, &dark, HPos::Center)))
             .map_err(draw_error)?;
         let cell = |r: i32, c: i32, count: usize, share: Option<f64>| -> crate::error::Result<()> {
             let (x0, y0) = (left + c * cell_w, top + r * cell_h);
@@ -94,19 +146,19 @@ pub fn migration_heatmap(m: &Migration) -> crate::error::Result<String> {
         };
         for (r, f) in m.from.iter().enumerate() {
             let y = top + r as i32 * cell_h + cell_h / 2;
-            root.draw(&Text::new(format!("{}: {}", f.id, clip(&f.name, 34)), (8, y), text(13, &dark, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(format!("{}: {}", f.id, clip(f.name.get(lang), 34)), (8, y), text(13, &dark, HPos::Left))).map_err(draw_error)?;
             for c in 0..m.to.len() {
                 cell(r as i32, c as i32, m.counts[r][c], Some(m.shares[r][c]))?;
             }
             cell(r as i32, cols - 1, m.departed_customers[r], None)?;
         }
         let r = rows - 1;
-        root.draw(&Text::new("New customers".to_string(), (8, top + r * cell_h + cell_h / 2), text(13, &dark, HPos::Left))).map_err(draw_error)?;
+        root.draw(&Text::new(t(lang, "New customers").to_string(), (8, top + r * cell_h + cell_h / 2), text(13, &dark, HPos::Left))).map_err(draw_error)?;
         for c in 0..m.to.len() {
             cell(r, c as i32, m.new_customers[c], None)?;
         }
         root.draw(&Text::new(
-            "Shares are of each previous segment's customers who are still customers; darker = more.".to_string(),
+            t(lang, "Shares are of each previous segment's customers who are still customers; darker = more.").to_string(),
             (8, top + rows * cell_h + 20),
             text(12, &dark, HPos::Left),
         ))
@@ -117,7 +169,7 @@ pub fn migration_heatmap(m: &Migration) -> crate::error::Result<String> {
 }
 
 /// Horizontal bars: one per segment, its share of customers, labelled with the count and share.
-pub fn segment_sizes(r: &RunSummary) -> crate::error::Result<String> {
+pub fn segment_sizes(r: &RunSummary, lang: Lang) -> crate::error::Result<String> {
     let rows = r.segments.len() as i32;
     let (left, top, bar_h, width) = (280i32, 40i32, 34i32, 760i32);
     let h = (top + rows * bar_h + 40) as u32;
@@ -126,11 +178,11 @@ pub fn segment_sizes(r: &RunSummary) -> crate::error::Result<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (width as u32, h)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
-        root.draw(&Text::new("Customers per segment".to_string(), (8, 16), text(16, &INK, HPos::Left))).map_err(draw_error)?;
+        root.draw(&Text::new(t(lang, "Customers per segment").to_string(), (8, 16), text(16, &INK, HPos::Left))).map_err(draw_error)?;
         let span = width - left - 150;
         for (i, s) in r.segments.iter().enumerate() {
             let y = top + i as i32 * bar_h;
-            root.draw(&Text::new(format!("{}: {}", s.id, clip(&s.name, 32)), (8, y + bar_h / 2), text(13, &INK, HPos::Left)))
+            root.draw(&Text::new(format!("{}: {}", s.id, clip(s.name.get(lang), 32)), (8, y + bar_h / 2), text(13, &INK, HPos::Left)))
                 .map_err(draw_error)?;
             let len = ((s.share / max) * span as f64).round() as i32;
             root.draw(&Rectangle::new([(left, y + 5), (left + len.max(1), y + bar_h - 5)], segment_colour(i).filled()))
@@ -155,7 +207,7 @@ fn diverging(z: f64) -> RGBColor {
 
 /// Segment × feature heatmap of z-scores (how many population standard deviations each segment's mean
 /// sits from the average), features in profile order, segments in report order.
-pub fn zscore_heatmap(r: &RunSummary) -> crate::error::Result<String> {
+pub fn zscore_heatmap(r: &RunSummary, lang: Lang) -> crate::error::Result<String> {
     let features = &r.features;
     let (left, top, cell_w, cell_h) = (300i32, 150i32, 64i32, 22i32);
     let cols = r.segments.len() as i32;
@@ -165,10 +217,10 @@ pub fn zscore_heatmap(r: &RunSummary) -> crate::error::Result<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
-        root.draw(&Text::new("How each segment differs from the average customer".to_string(), (8, 16), text(16, &INK, HPos::Left)))
+        root.draw(&Text::new(t(lang, "How each segment differs from the average customer").to_string(), (8, 16), text(16, &INK, HPos::Left)))
             .map_err(draw_error)?;
         root.draw(&Text::new(
-            "Columns are segments. Standard deviations from the average: red above, blue below, white average".to_string(),
+            t(lang, "Columns are segments. Standard deviations from the average: red above, blue below, white average").to_string(),
             (8, 38),
             text(12, &INK, HPos::Left),
         ))
@@ -177,11 +229,11 @@ pub fn zscore_heatmap(r: &RunSummary) -> crate::error::Result<String> {
             let x = left + c as i32 * cell_w + cell_w / 2;
             root.draw(&Rectangle::new([(x - 20, top - 58), (x + 20, top - 50)], segment_colour(c).filled())).map_err(draw_error)?;
             root.draw(&Text::new(format!("{}", s.id), (x, top - 36), text(14, &INK, HPos::Center))).map_err(draw_error)?;
-            root.draw(&Text::new(clip(&s.name, 10), (x, top - 18), text(10, &INK, HPos::Center))).map_err(draw_error)?;
+            root.draw(&Text::new(clip(s.name.get(lang), 10), (x, top - 18), text(10, &INK, HPos::Center))).map_err(draw_error)?;
         }
         for (j, f) in features.iter().enumerate() {
             let y = top + j as i32 * cell_h;
-            root.draw(&Text::new(clip(&f.label, 44), (8, y + cell_h / 2), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(clip(f.label.get(lang), 44), (8, y + cell_h / 2), text(12, &INK, HPos::Left))).map_err(draw_error)?;
             for (c, s) in r.segments.iter().enumerate() {
                 let z = s.features.iter().find(|st| st.name == f.name).map(|st| st.z).unwrap_or(0.0);
                 let x = left + c as i32 * cell_w;
@@ -199,7 +251,7 @@ pub fn zscore_heatmap(r: &RunSummary) -> crate::error::Result<String> {
 
 /// The k-selection diagnostics: each metric per k on its own small panel (scaled to its own range),
 /// balanced k marked with a filled dot, unbalanced with a hollow one, the chosen k with a ring.
-pub fn k_selection(r: &RunSummary) -> crate::error::Result<String> {
+pub fn k_selection(r: &RunSummary, lang: Lang) -> crate::error::Result<String> {
     type Metric = (&'static str, fn(&crate::cluster::Candidate) -> f64);
     let metrics: [Metric; 5] = [
         ("Silhouette (higher is better)", |c| c.silhouette),
@@ -216,14 +268,14 @@ pub fn k_selection(r: &RunSummary) -> crate::error::Result<String> {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
         root.draw(&Text::new(
-            "How the number of segments was chosen: filled dots are balanced k, the ring is the chosen k".to_string(),
+            t(lang, "How the number of segments was chosen: filled dots are balanced k, the ring is the chosen k").to_string(),
             (8, 16),
             text(13, &INK, HPos::Left),
         ))
         .map_err(draw_error)?;
         for (m, (title, get)) in metrics.iter().enumerate() {
             let (px, py) = (gap + (m as i32 % 2) * (panel_w + gap), 40 + (m as i32 / 2) * (panel_h + gap));
-            root.draw(&Text::new(title.to_string(), (px, py + 8), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(t(lang, title).to_string(), (px, py + 8), text(12, &INK, HPos::Left))).map_err(draw_error)?;
             let (x0, x1, y0, y1) = (px + 36, px + panel_w - 10, py + 26, py + panel_h - 22);
             root.draw(&PathElement::new(vec![(x0, y1), (x1, y1)], GRID.stroke_width(1))).map_err(draw_error)?;
             if cands.is_empty() {
@@ -258,7 +310,7 @@ pub fn k_selection(r: &RunSummary) -> crate::error::Result<String> {
 
 /// The segment map: sampled customers on the first two principal components, one colour per segment,
 /// with a legend.
-pub fn projection_map(r: &RunSummary) -> crate::error::Result<String> {
+pub fn projection_map(r: &RunSummary, lang: Lang) -> crate::error::Result<String> {
     let Some(p) = &r.projection else { return Ok(String::new()) };
     let (w, h) = (760u32, 560u32);
     let (x0, y0, x1, y1) = (60i32, 50i32, 540i32, 510i32);
@@ -276,24 +328,24 @@ pub fn projection_map(r: &RunSummary) -> crate::error::Result<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
-        root.draw(&Text::new("Map of the segments: each dot is a customer (a sample)".to_string(), (8, 16), text(16, &INK, HPos::Left)))
+        root.draw(&Text::new(t(lang, "Map of the segments: each dot is a customer (a sample)").to_string(), (8, 16), text(16, &INK, HPos::Left)))
             .map_err(draw_error)?;
         root.draw(&Rectangle::new([(x0, y0), (x1, y1)], GRID.stroke_width(1))).map_err(draw_error)?;
         for &(a, b, id) in &p.points {
             root.draw(&Circle::new((sx(a), sy(b)), 2, segment_colour(position(id)).mix(0.6).filled())).map_err(draw_error)?;
         }
         root.draw(&Text::new(
-            format!("Main direction of difference ({} of the variation)", super::format::percent(p.explained[0])),
+            f(lang, "Main direction of difference ({0} of the variation)", &[&super::format::percent(p.explained[0])]),
             ((x0 + x1) / 2, y1 + 18),
             text(12, &INK, HPos::Center),
         ))
         .map_err(draw_error)?;
-        root.draw(&Text::new(format!("Second direction ({})", super::format::percent(p.explained[1])), (x0, y0 - 12), text(12, &INK, HPos::Left)))
+        root.draw(&Text::new(f(lang, "Second direction ({0})", &[&super::format::percent(p.explained[1])]), (x0, y0 - 12), text(12, &INK, HPos::Left)))
             .map_err(draw_error)?;
         for (i, s) in r.segments.iter().enumerate() {
             let y = y0 + 10 + i as i32 * 24;
             root.draw(&Circle::new((x1 + 24, y), 6, segment_colour(i).filled())).map_err(draw_error)?;
-            root.draw(&Text::new(format!("{}: {}", s.id, clip(&s.name, 22)), (x1 + 36, y), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(format!("{}: {}", s.id, clip(s.name.get(lang), 22)), (x1 + 36, y), text(12, &INK, HPos::Left))).map_err(draw_error)?;
         }
         root.present().map_err(draw_error)?;
     }
@@ -302,7 +354,7 @@ pub fn projection_map(r: &RunSummary) -> crate::error::Result<String> {
 
 /// Index bars of one segment's traits: 100 is the average customer; bars start at 100 and run to the
 /// segment's index, on a logarithmic scale so that 50 and 200 are equally far from 100.
-pub fn index_bars(r: &RunSummary, position: usize) -> crate::error::Result<String> {
+pub fn index_bars(r: &RunSummary, position: usize, lang: Lang) -> crate::error::Result<String> {
     let s = &r.segments[position];
     let shown: Vec<&super::FeatureStat> = s.features.iter().filter(|f| f.index.is_some()).collect();
     let (left, top, row_h, width) = (330i32, 34i32, 22i32, 760i32);
@@ -311,7 +363,7 @@ pub fn index_bars(r: &RunSummary, position: usize) -> crate::error::Result<Strin
     {
         let root = SVGBackend::with_string(&mut svg, (width as u32, h)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
-        root.draw(&Text::new(format!("Segment {}: index against the average customer (100)", s.id), (8, 14), text(13, &INK, HPos::Left)))
+        root.draw(&Text::new(f(lang, "Segment {0}: index against the average customer (100)", &[&s.id]), (8, 14), text(13, &INK, HPos::Left)))
             .map_err(draw_error)?;
         let span = (width - left - 70) as f64;
         let x_of = |index: f64| left + ((index.clamp(12.5, 800.0) / 12.5).log2() / 6.0 * span) as i32;
@@ -326,7 +378,7 @@ pub fn index_bars(r: &RunSummary, position: usize) -> crate::error::Result<Strin
         for (i, f) in shown.iter().enumerate() {
             let y = top + i as i32 * row_h;
             let index = f.index.unwrap_or(100.0);
-            root.draw(&Text::new(clip(&f.label, 46), (8, y + row_h / 2), text(11, &INK, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(clip(&super::document::label(r, &f.name, lang), 46), (8, y + row_h / 2), text(11, &INK, HPos::Left))).map_err(draw_error)?;
             let x = x_of(index);
             let (a, b) = if x >= x100 { (x100, x) } else { (x, x100) };
             root.draw(&Rectangle::new([(a, y + 4), (b.max(a + 1), y + row_h - 4)], segment_colour(position).filled())).map_err(draw_error)?;
@@ -347,12 +399,12 @@ mod tests {
     #[test]
     fn the_heatmap_holds_every_cell_and_escapes_names() {
         let previous: HashMap<String, usize> = [("a", 1), ("b", 2)].iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        let seg = |id: usize, name: &str| SegmentRef { id, name: name.into() };
+        let seg = |id: usize, name: &str| SegmentRef { id, name: crate::report::i18n::Text::en(name) };
         let m = compute("prev", &previous, vec![seg(1, "<script>x</script>"), seg(2, "A & B")], &[("a", 1), ("b", 1), ("c", 2)], vec![
             seg(1, "<script>x</script>"),
             seg(2, "A & B"),
         ]);
-        let svg = migration_heatmap(&m).unwrap();
+        let svg = migration_heatmap(&m, Lang::En).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{svg}");
         assert!(!svg.contains("<script>"), "unescaped name: {svg}");
         assert!(svg.contains("&lt;script&gt;") && svg.contains("A &amp; B"), "{svg}");

@@ -2,7 +2,9 @@
 //! names and describes each segment, and renders that result as `summary.json` and `report.md`.
 
 pub mod charts;
+pub mod document;
 pub mod html;
+pub mod i18n;
 pub mod projection;
 pub mod format;
 pub mod markdown;
@@ -15,6 +17,7 @@ use crate::cluster::{Fit, Selection};
 use crate::features::{FeatureMatrix, SkippedFeature};
 use crate::ingest::{InputStats, Window};
 use crate::profile::{Agg, FeatureSpec, Profile, Source, Transform, ValueFormat};
+use i18n::{Lang, Text};
 
 /// How far from the population (in standard deviations) a segment must be for a feature to count as
 /// one of its traits.
@@ -27,16 +30,25 @@ pub struct RunSummary {
     pub version: String,
     pub profile: ProfileInfo,
     pub seed: u64,
+    /// The language of the run's reports and of the segment names in its CSV outputs.
+    #[serde(default)]
+    pub language: Lang,
     pub window: Window,
     pub customers: usize,
     /// The number of segments, or null when no k passed the checks.
     pub k: Option<usize>,
+    /// How the number of segments was chosen, in English (`rule` holds its settings).
     pub selection_rule: String,
+    #[serde(default)]
+    pub rule: Option<crate::cluster::Rule>,
     pub selection_sample_size: usize,
     pub silhouette_sample_size: usize,
     /// One entry per k tried.
     pub selection: Vec<crate::cluster::Candidate>,
     pub features: Vec<FeatureInfo>,
+    /// The label of every feature group of the profile, by key.
+    #[serde(default)]
+    pub group_labels: BTreeMap<String, Text>,
     pub skipped_features: Vec<SkippedFeature>,
     pub skipped_groups: Vec<SkippedFeature>,
     pub segments: Vec<SegmentProfile>,
@@ -67,7 +79,7 @@ pub struct RunSummary {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProfileInfo {
     pub path: String,
-    pub name: String,
+    pub name: Text,
     pub consumption_unit: String,
     pub currency: String,
 }
@@ -75,7 +87,7 @@ pub struct ProfileInfo {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FeatureInfo {
     pub name: String,
-    pub label: String,
+    pub label: Text,
     pub group: String,
     pub source: Source,
     pub agg: Agg,
@@ -88,7 +100,6 @@ pub struct FeatureInfo {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FeatureStat {
     pub name: String,
-    pub label: String,
     pub mean: f64,
     pub population_mean: f64,
     /// Segment mean ÷ population mean × 100; null when the population mean is 0.
@@ -102,7 +113,7 @@ pub struct Trait {
     pub feature: String,
     /// "high" or "low".
     pub direction: String,
-    pub text: String,
+    pub text: Text,
     pub z: f64,
     pub index: Option<f64>,
 }
@@ -116,7 +127,11 @@ pub struct AttributeShare {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AttributeProfile {
+    /// The column of the customers export.
     pub name: String,
+    /// How reports name it (`[attributes] labels`).
+    #[serde(default)]
+    pub label: Text,
     pub values: Vec<AttributeShare>,
 }
 
@@ -128,7 +143,7 @@ pub struct SegmentProfile {
     /// With `--previous`: whether the segment continues one of the previous run (false: new).
     #[serde(default)]
     pub carried_over: Option<bool>,
-    pub name: String,
+    pub name: Text,
     pub size: usize,
     pub share: f64,
     /// Share of the amount billed in the window.
@@ -136,7 +151,7 @@ pub struct SegmentProfile {
     pub traits: Vec<Trait>,
     pub features: Vec<FeatureStat>,
     pub attributes: Vec<AttributeProfile>,
-    pub description: String,
+    pub description: Text,
 }
 
 /// A customer attribute (a text column of the customers export), coded per customer in the feature
@@ -154,11 +169,11 @@ pub type Attributes = Vec<Attribute>;
 pub struct SegmentIdentity {
     pub ids: Vec<usize>,
     /// A name to keep; `None`: generate one from the traits.
-    pub names: Vec<Option<String>>,
+    pub names: Vec<Option<Text>>,
     /// With `--previous`: whether each segment continues a previous one.
     pub carried_over: Option<Vec<bool>>,
     /// Names generated names must not take (the previous run's).
-    pub reserved_names: Vec<String>,
+    pub reserved_names: Vec<Text>,
 }
 
 /// Everything the report stage needs.
@@ -178,9 +193,13 @@ pub struct ReportInput<'a> {
     pub scored_with_model: Option<String>,
 }
 
-fn trait_text(spec: &FeatureSpec, high: bool) -> String {
-    let custom = if high { spec.high.clone() } else { spec.low.clone() };
-    custom.unwrap_or_else(|| format!("{} {}", if high { "High" } else { "Low" }, spec.label.to_lowercase()))
+/// A trait's wording: the profile's `high`/`low` (`high_zh`/`low_zh`), or "High …"/"Low …" and the label.
+fn trait_text(spec: &FeatureSpec, high: bool) -> Text {
+    let (en, zh) = if high { (&spec.high, &spec.high_zh) } else { (&spec.low, &spec.low_zh) };
+    let template = if high { "High {0}" } else { "Low {0}" };
+    let en = en.clone().unwrap_or_else(|| i18n::f(Lang::En, template, &[&spec.label.to_lowercase()]));
+    let zh = zh.clone().or_else(|| spec.label_zh.as_ref().map(|l| i18n::f(Lang::Zh, template, &[l])));
+    Text::new(en, zh)
 }
 
 /// Builds the run result.
@@ -195,7 +214,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
         let k = fit.centroids.nrows();
         let mut by_segment: Vec<Vec<AttributeProfile>> = vec![Vec::new(); k];
         for a in input.attributes {
-            for (s, p) in attribute_profiles(a, &fit.labels, k).into_iter().enumerate() {
+            for (s, p) in attribute_profiles(a, profile.attributes.label_of(&a.name), &fit.labels, k).into_iter().enumerate() {
                 by_segment[s].push(p);
             }
         }
@@ -212,7 +231,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
                 let mean = members.iter().map(|&i| fm.raw[[i, j]]).sum::<f64>() / size.max(1) as f64;
                 let z = members.iter().map(|&i| fm.scaled[[i, j]]).sum::<f64>() / size.max(1) as f64 / fm.scaler[j].scale;
                 let index = if pop_mean[j].abs() > 1e-12 { Some(mean / pop_mean[j] * 100.0) } else { None };
-                stats.push(FeatureStat { name: fm.specs[j].name.clone(), label: fm.specs[j].label.clone(), mean, population_mean: pop_mean[j], index, z });
+                stats.push(FeatureStat { name: fm.specs[j].name.clone(), mean, population_mean: pop_mean[j], index, z });
             }
             let mut order: Vec<usize> = (0..d).filter(|&j| stats[j].z.abs() >= TRAIT_MIN_Z).collect();
             order.sort_by(|&a, &b| stats[b].z.abs().total_cmp(&stats[a].z.abs()).then(a.cmp(&b)));
@@ -231,40 +250,45 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
             segments.push(SegmentProfile {
                 id: input.identity.map_or(s + 1, |x| x.ids[s]),
                 carried_over: input.identity.and_then(|x| x.carried_over.as_ref()).map(|c| c[s]),
-                name: String::new(),
+                name: Text::default(),
                 size,
                 share: size as f64 / n.max(1) as f64,
                 revenue_share: if total_revenue > 0.0 { revenue / total_revenue } else { 0.0 },
                 traits,
                 features: stats,
                 attributes,
-                description: String::new(),
+                description: Text::default(),
             });
         }
-        let (fixed, reserved): (Vec<Option<String>>, Vec<String>) = match input.identity {
+        let (mut fixed, reserved): (Vec<Option<Text>>, Vec<Text>) = match input.identity {
             Some(x) => (x.names.clone(), x.reserved_names.clone()),
             None => (vec![None; k], Vec::new()),
         };
-        name_segments(&mut segments, fm, &fixed, &reserved);
-        for seg in segments.iter_mut() {
-            seg.description = describe(seg, fm, profile);
+        // Names the profile gives (`[segments.names]`) win over kept and generated ones.
+        for (s, seg) in segments.iter().enumerate() {
+            if let Some(name) = profile.segments.name_of(seg.id) {
+                fixed[s] = Some(name);
+            }
         }
+        name_segments(&mut segments, fm, &fixed, &reserved);
         segments.sort_by_key(|s| s.id);
     }
-    RunSummary {
+    let mut summary = RunSummary {
         tool: "custseg".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         profile: ProfileInfo {
             path: input.profile_path.to_string(),
-            name: profile.display_name(input.profile_path),
+            name: profile.display_text(input.profile_path),
             consumption_unit: profile.run.consumption_unit.clone(),
             currency: profile.run.currency.clone(),
         },
         seed: profile.run.seed,
+        language: profile.report.language,
         window: input.window,
         customers: n,
         k: input.fit.map(|f| f.centroids.nrows()),
-        selection_rule: input.selection.rule.clone(),
+        selection_rule: document::rule_text(&input.selection.rule, Lang::En),
+        rule: Some(input.selection.rule.clone()),
         selection_sample_size: input.selection.sample_size,
         silhouette_sample_size: input.selection.silhouette_sample_size,
         selection: input.selection.candidates.clone(),
@@ -274,7 +298,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
             .zip(&fm.scaler)
             .map(|(s, sc)| FeatureInfo {
                 name: s.name.clone(),
-                label: s.label.clone(),
+                label: s.label_text(),
                 group: s.group.clone(),
                 source: s.source,
                 agg: s.agg,
@@ -283,6 +307,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
                 scale: sc.scale,
             })
             .collect(),
+        group_labels: profile.groups.iter().map(|(k, g)| (k.clone(), Text::new(g.label.clone(), g.label_zh.clone()))).collect(),
         skipped_features: fm.skipped.clone(),
         skipped_groups: fm.skipped_groups.clone(),
         segments,
@@ -294,11 +319,17 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
         drift: None,
         balance: None,
         projection: None,
+    };
+    for i in 0..summary.segments.len() {
+        let en = document::describe(&summary, i, Lang::En);
+        let zh = document::describe(&summary, i, Lang::Zh);
+        summary.segments[i].description = Text::new(en, Some(zh));
     }
+    summary
 }
 
 /// The distribution of one attribute in each segment against the population.
-fn attribute_profiles(a: &Attribute, labels: &[u32], k: usize) -> Vec<AttributeProfile> {
+fn attribute_profiles(a: &Attribute, label: Text, labels: &[u32], k: usize) -> Vec<AttributeProfile> {
     let m = a.levels.len();
     let mut counts = vec![0usize; k * m];
     let mut pop = vec![0usize; m];
@@ -328,19 +359,20 @@ fn attribute_profiles(a: &Attribute, labels: &[u32], k: usize) -> Vec<AttributeP
                     population_share: rest.iter().map(|s| s.population_share).sum(),
                 });
             }
-            AttributeProfile { name: a.name.clone(), values: shares }
+            AttributeProfile { name: a.name.clone(), label: label.clone(), values: shares }
         })
         .collect()
 }
 
 /// Names each segment after its strongest trait and its strongest trait from another feature group,
-/// adding traits (then the segment number) until every name is distinct. Segments with a `fixed` name
-/// (kept from a previous run) keep it; generated names avoid it and every `reserved` name.
-fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[Option<String>], reserved: &[String]) {
+/// adding traits (then the segment number) until every name is distinct in every language. Segments
+/// with a `fixed` name (kept from a previous run, or given by the profile) keep it; generated names
+/// avoid it and every `reserved` name.
+fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[Option<Text>], reserved: &[Text]) {
     let group_of = |feature: &str| fm.specs.iter().find(|s| s.name == feature).map(|s| s.group.clone()).unwrap_or_default();
-    let mut candidates: Vec<Vec<String>> = Vec::new();
+    let mut candidates: Vec<Vec<Text>> = Vec::new();
     for seg in segments.iter() {
-        let mut words: Vec<String> = Vec::new();
+        let mut words: Vec<Text> = Vec::new();
         let mut groups: Vec<String> = Vec::new();
         // Strongest trait per group first, then the rest.
         for t in &seg.traits {
@@ -356,20 +388,28 @@ fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[O
             }
         }
         if words.is_empty() {
-            words.push("Typical customers".into());
+            words.push(Text::new(i18n::t(Lang::En, "Typical customers"), Some(i18n::t(Lang::Zh, "Typical customers").into())));
         }
         candidates.push(words);
     }
+    let join = |words: &[Text], lang: Lang| words.iter().map(|w| w.get(lang)).collect::<Vec<_>>().join(" · ");
     let mut taken = vec![2usize; segments.len()];
     loop {
-        let names: Vec<String> = candidates
+        let names: Vec<Text> = candidates
             .iter()
             .zip(&taken)
             .zip(fixed)
-            .map(|((w, &t), f)| f.clone().unwrap_or_else(|| w.iter().take(t).cloned().collect::<Vec<_>>().join(" · ")))
+            .map(|((w, &t), f)| {
+                f.clone().unwrap_or_else(|| {
+                    let w = &w[..t.min(w.len())];
+                    Text::new(join(w, Lang::En), Some(join(w, Lang::Zh)))
+                })
+            })
             .collect();
+        let same = |a: &Text, b: &Text| Lang::ALL.iter().any(|&l| a.get(l) == b.get(l));
         let clashes = |i: usize| {
-            names.iter().enumerate().any(|(j, n)| j != i && *n == names[i]) || (fixed[i].is_none() && reserved.contains(&names[i]))
+            names.iter().enumerate().any(|(j, n)| j != i && same(n, &names[i]))
+                || (fixed[i].is_none() && reserved.iter().any(|r| same(r, &names[i])))
         };
         let mut changed = false;
         for i in 0..names.len() {
@@ -380,60 +420,13 @@ fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[O
         }
         if !changed {
             for (i, seg) in segments.iter_mut().enumerate() {
-                seg.name = if fixed[i].is_none() && clashes(i) { format!("{} ({})", names[i], seg.id) } else { names[i].clone() };
+                seg.name = if fixed[i].is_none() && clashes(i) {
+                    names[i].map(|n, _| format!("{n} ({})", seg.id))
+                } else {
+                    names[i].clone()
+                };
             }
             return;
         }
     }
-}
-
-/// One plain-language paragraph: who they are, how many, and what sets them apart, in numbers.
-fn describe(seg: &SegmentProfile, fm: &FeatureMatrix, profile: &Profile) -> String {
-    let (cur, unit) = (&profile.run.currency, &profile.run.consumption_unit);
-    let mut s = format!(
-        "{} customers ({} of all customers, {} of the amount billed).",
-        format::count(seg.size),
-        format::percent(seg.share),
-        format::percent(seg.revenue_share)
-    );
-    if seg.traits.is_empty() {
-        s.push_str(" They are close to the average customer on every measure.");
-        return s;
-    }
-    let parts: Vec<String> = seg
-        .traits
-        .iter()
-        .take(3)
-        .filter_map(|t| {
-            let j = fm.specs.iter().position(|sp| sp.name == t.feature)?;
-            let spec = &fm.specs[j];
-            let st = &seg.features[j];
-            Some(format!(
-                "{} {} (all customers: {})",
-                spec.label.to_lowercase(),
-                format::value(st.mean, spec.format, cur, unit),
-                format::value(st.population_mean, spec.format, cur, unit)
-            ))
-        })
-        .collect();
-    s.push_str(" Compared with the average customer: ");
-    s.push_str(&parts.join("; "));
-    s.push('.');
-    for a in &seg.attributes {
-        if let Some(top) = a.values.iter().filter(|v| v.segment_share >= 0.3).max_by(|x, y| {
-            (x.segment_share - x.population_share).total_cmp(&(y.segment_share - y.population_share))
-        }) {
-            if top.segment_share >= top.population_share * 1.3 {
-                s.push_str(&format!(
-                    " {} of them have {} = {} ({} of all customers).",
-                    format::percent(top.segment_share),
-                    a.name,
-                    top.value,
-                    format::percent(top.population_share)
-                ));
-                break;
-            }
-        }
-    }
-    s
 }

@@ -53,8 +53,9 @@ fn default_run_on_committed_sample_is_balanced_and_accounts_for_every_row() {
     }
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     for seg in segments {
-        assert!(report.contains(seg["name"].as_str().unwrap()), "report lacks segment {}", seg["name"]);
-        assert!(!seg["description"].as_str().unwrap().is_empty());
+        assert!(report.contains(seg["name"]["en"].as_str().unwrap()), "report lacks segment {}", seg["name"]);
+        assert!(!seg["description"]["en"].as_str().unwrap().is_empty());
+        assert!(!seg["description"]["zh"].as_str().unwrap().is_empty());
     }
     // Group weighting: each group's scales, squared, add up to the group weight (1 by default).
     let mut per_group: BTreeMap<String, f64> = BTreeMap::new();
@@ -148,7 +149,7 @@ fn runs_without_outages_or_tickets_and_says_which_groups_were_skipped() {
     assert!(reasons.contains("no outages export was given"), "{reasons}");
     assert!(reasons.contains("no tickets export was given"), "{reasons}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(report.contains("Feature group **reliability** was skipped: no outages export was given"), "{report}");
+    assert!(report.contains("Feature group **Reliability experience** was skipped: no outages export was given"), "{report}");
 }
 
 #[test]
