@@ -346,7 +346,7 @@ pub(crate) fn finish(dir: RunDir, record: RunRecord, summary_rows: BTreeMap<Stri
 /// the gate's error if one failed (the folder is written either way), else the report's path.
 pub(crate) fn complete(dir: RunDir, record: RunRecord, summary: &RunSummary, gate: Option<Error>, quiet: bool, log: &Log) -> Result<()> {
     dir.write_json("summary.json", summary)?;
-    write_reports(&dir, summary)?;
+    write_reports(&dir, summary, log)?;
     log.stage_done("report");
     let exit_code = gate.as_ref().map_or(0, Error::exit_code);
     let out = finish(dir, record, summary.inputs.clone(), summary.customers, summary.k, exit_code, log)?;
@@ -419,20 +419,28 @@ pub(crate) fn projection(fm: &FeatureMatrix, labels: &[u32], ids: &[usize], seed
 
 /// `report.md`, `report.html` and the charts under `charts/`, all from the run result, in the run's
 /// language.
-pub(crate) fn write_reports(dir: &RunDir, summary: &RunSummary) -> Result<()> {
+pub(crate) fn write_reports(dir: &RunDir, summary: &RunSummary, log: &Log) -> Result<()> {
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    write_reports_in(dir, summary, summary.language, &command)
+    write_reports_in(dir, summary, summary.language, &command, log)
 }
 
-/// The reports of `summary` in `lang`; `command` reproduces the run.
-pub(crate) fn write_reports_in(dir: &RunDir, summary: &RunSummary, lang: Lang, command: &str) -> Result<()> {
+/// The reports of `summary` in `lang`; `command` reproduces the run. A fixed text without a
+/// translation is shown in English and named in a warning.
+pub(crate) fn write_reports_in(dir: &RunDir, summary: &RunSummary, lang: Lang, command: &str, log: &Log) -> Result<()> {
+    report::i18n::take_missing();
     let charts = report::charts::render_all(summary, lang)?;
     for (name, svg) in &charts {
         dir.write_text(&format!("charts/{name}"), svg)?;
     }
     let doc = report::document::build(summary, lang, command);
     dir.write_text("report.md", &report::markdown::render(&doc))?;
-    dir.write_text("report.html", &report::html::render(&doc, &charts))
+    dir.write_text("report.html", &report::html::render(&doc, &charts))?;
+    let missing = report::i18n::take_missing();
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
+        log.info(format!("warning: {} report texts have no {lang} translation and show in English: {}", missing.len(), list.join(", ")));
+    }
+    Ok(())
 }
 
 /// `migration.csv`: one row per (previous segment, segment now) pair, plus new and departed customers.

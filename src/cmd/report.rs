@@ -27,7 +27,8 @@ pub fn run(args: ReportArgs, logargs: &LogArgs) -> Result<()> {
     let lang = args.lang.unwrap_or(summary.language);
     let out: PathBuf = args.out.clone().unwrap_or_else(|| args.run.join(format!("report-{lang}")));
     let dir = RunDir::create(&out, args.force)?;
-    pipeline::write_reports_in(&dir, &summary, lang, &command)?;
+    let log = crate::log::Log::new(logargs);
+    pipeline::write_reports_in(&dir, &summary, lang, &command, &log)?;
     let done = dir.commit()?;
     if !logargs.quiet {
         println!("{}", done.join("report.html").display());

@@ -367,8 +367,8 @@ fn segments_overview(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
         b.push(Block::Para { content, muted: false, swatch: Some(i) });
     }
 
-    // Overview: size and value, the main traits, then the first feature of each group (the
-    // profile's headline measure).
+    // Overview: size and value, then the first feature of each group (the profile's headline
+    // measure). The segment names carry the main traits.
     let mut headline: Vec<&FeatureInfo> = Vec::new();
     for fi in &r.features {
         if !headline.iter().any(|h| h.group == fi.group) {
@@ -383,7 +383,6 @@ fn segments_overview(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
         Cell::num(t(lang, "Share of amount billed")),
     ];
     head.extend(headline.iter().map(|h| Cell::num(h.label.get(lang))));
-    head.push(Cell::text(t(lang, "Main traits")));
     let mut rows = Vec::new();
     for (i, s) in r.segments.iter().enumerate() {
         let mut cells = vec![
@@ -396,8 +395,6 @@ fn segments_overview(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
             let v = s.features.iter().find(|st| st.name == h.name).map(|st| value(st.mean, h.format, cur, unit)).unwrap_or_default();
             cells.push(Cell::num(v));
         }
-        let traits: Vec<&str> = s.traits.iter().take(3).map(|tr| tr.text.get(lang)).collect();
-        cells.push(Cell::text(traits.join(list_sep(lang))));
         rows.push(Row { cells, swatch: Some(i), strong: false });
     }
     let mut all = vec![
@@ -410,7 +407,6 @@ fn segments_overview(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
         let v = r.segments.first().and_then(|s| s.features.iter().find(|st| st.name == h.name)).map(|st| value(st.population_mean, h.format, cur, unit)).unwrap_or_default();
         all.push(Cell::num(v));
     }
-    all.push(Cell::text(""));
     rows.push(Row::new(all));
     b.push(Block::Table(Table { head, rows }));
     b.push(Block::Chart { file: "sizes.svg".into(), alt: t(lang, "Customers per segment").into() });

@@ -281,7 +281,6 @@ fn zh(en: &str) -> Option<&'static str> {
         "Customers" => "客户数",
         "Share" => "占比",
         "Share of amount billed" => "账单金额占比",
-        "Main traits" => "主要特征",
         "All customers" => "全部客户",
         "Measure" => "指标",
         "This segment" => "本客户群",

@@ -43,16 +43,51 @@ window.addEventListener('load', function () {
 });
 </script>"#;
 
+/// Whether fontconfig knows a font that covers Chinese.
+fn has_cjk_font() -> bool {
+    Command::new("fc-list")
+        .arg(":lang=zh")
+        .output()
+        .map(|o| o.status.success() && !o.stdout.is_empty())
+        .unwrap_or(false)
+}
+
 #[test]
 fn report_html_renders_in_headless_chromium_without_overflow_or_console_errors() {
+    probe_report("en");
+}
+
+/// The Chinese report: CJK text in tables, paragraphs and chart labels stays inside its box (with the
+/// Noto CJK fonts `.ci/run` installs).
+#[test]
+fn chinese_report_html_renders_in_headless_chromium_without_overflow() {
+    probe_report("zh");
+}
+
+fn probe_report(lang: &str) {
+    let required = std::env::var_os("CUSTSEG_REQUIRE_CHROMIUM").is_some();
     let Some(browser) = chromium() else {
-        assert!(std::env::var_os("CUSTSEG_REQUIRE_CHROMIUM").is_none(), "Chromium is required (CUSTSEG_REQUIRE_CHROMIUM is set) but not found");
+        assert!(!required, "Chromium is required (CUSTSEG_REQUIRE_CHROMIUM is set) but not found");
         eprintln!("skipped: no chromium on PATH (`.ci/run` installs it)");
         return;
     };
+    if lang == "zh" && !has_cjk_font() {
+        assert!(!required, "a Chinese font is required (CUSTSEG_REQUIRE_CHROMIUM is set) but fc-list finds none");
+        eprintln!("skipped: no Chinese font (`.ci/run` installs fonts-noto-cjk)");
+        return;
+    }
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("o");
-    custseg().args(["run", "--quiet", "--out"]).arg(&out).assert().success();
+    let mut run = custseg();
+    run.args(["run", "--quiet", "--lang", lang, "--out"]).arg(&out);
+    // The Chinese run also draws the migration chart (against an English run of the same data).
+    let migration = lang == "zh";
+    if migration {
+        let prev = t.path().join("prev");
+        custseg().args(["run", "--quiet", "--out"]).arg(&prev).assert().success();
+        run.arg("--previous").arg(&prev);
+    }
+    run.assert().success();
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let k = read_json(&out.join("summary.json"))["k"].as_u64().unwrap() as usize;
     let probed = t.path().join("probed.html");
@@ -88,9 +123,9 @@ fn report_html_renders_in_headless_chromium_without_overflow_or_console_errors()
         .and_then(|s| s.split("PROBE-END").next())
         .unwrap_or_else(|| panic!("the probe did not run; chromium said:\n{log}"));
     let findings: Vec<&str> = probe.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    assert_eq!(findings.first().copied(), Some(format!("charts={}", 4 + k).as_str()), "{findings:?}");
+    assert_eq!(findings.first().copied(), Some(format!("charts={}", 4 + k + migration as usize).as_str()), "{findings:?}");
     let problems: Vec<&&str> = findings.iter().skip(1).collect();
-    assert!(problems.is_empty(), "layout problems:\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
+    assert!(problems.is_empty(), "layout problems ({lang}):\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
     let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE") && !l.contains("PROBE")).collect();
     assert!(console.is_empty(), "console messages:\n{}", console.join("\n"));
 }

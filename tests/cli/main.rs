@@ -11,3 +11,4 @@ mod sample_data;
 mod snapshots;
 mod validate;
 mod formats;
+mod language;

@@ -86,20 +86,44 @@ fn hostile_text_is_escaped_in_html_and_svg_and_neutralised_in_every_csv() {
     let t = tempfile::tempdir().unwrap();
     let data = t.path().join("data");
     hostile_data(&data);
+    // Segment names from the profile are hostile too.
+    let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
+    let profile = t.path().join("hostile.toml");
+    std::fs::write(
+        &profile,
+        format!("{base}\n[segments]\nnames = {{ 1 = \"=HYPERLINK(\\\"http://evil.example\\\",\\\"y\\\")\", 2 = \"<img src=x onerror=alert(2)> & *bold*\" }}\n"),
+    )
+    .unwrap();
     let out = t.path().join("o");
-    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
-    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    well_formed_and_offline(&html);
-    assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), "the attribute value is not in the report, escaped");
+    custseg().args(["run", "--quiet", "--data"]).arg(&data).arg("--profile").arg(&profile).arg("--out").arg(&out).assert().success();
+    // The same report in Chinese, re-rendered from the run.
+    custseg().args(["report", "--quiet", "--lang", "zh", "--run"]).arg(&out).assert().success();
+    for html_path in [out.join("report.html"), out.join("report-zh/report.html")] {
+        let html = std::fs::read_to_string(html_path).unwrap();
+        well_formed_and_offline(&html);
+        assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"), "the attribute value is not in the report, escaped");
+        assert!(html.contains("&lt;img src=x onerror=alert(2)&gt; &amp; *bold*"), "the segment name is not in the report, escaped");
+        assert!(!html.contains("<img"), "raw markup from a segment name");
+    }
     for entry in std::fs::read_dir(out.join("charts")).unwrap() {
         let svg = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         assert!(!svg.contains("<script"));
         roxmltree::Document::parse(&svg).expect("a chart is not well-formed");
     }
-    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(!md.contains("<script>"), "raw markup in report.md");
+    for md_path in [out.join("report.md"), out.join("report-zh/report.md")] {
+        let md = std::fs::read_to_string(md_path).unwrap();
+        assert!(!md.contains("<script>") && !md.contains("<img"), "raw markup in report.md");
+        assert!(md.contains("&lt;img src=x onerror=alert(2)&gt; &amp; \\*bold\\*"), "the segment name is not escaped in report.md");
+    }
+    for entry in std::fs::read_dir(out.join("report-zh/charts")).unwrap() {
+        let svg = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!svg.contains("<script") && !svg.contains("<img"));
+        roxmltree::Document::parse(&svg).expect("a chart is not well-formed");
+    }
     // Every CSV: no cell starts with a formula character unless neutralised.
     let mut checked = 0;
+    let assignments = std::fs::read_to_string(out.join("assignments.csv")).unwrap();
+    assert!(assignments.contains("'=HYPERLINK("), "the hostile segment name is not neutralised in assignments.csv");
     for csv_path in [out.join("assignments.csv"), out.join("rejects/billing.csv")] {
         let mut r = csv::Reader::from_path(&csv_path).unwrap();
         for rec in r.records() {

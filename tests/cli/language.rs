@@ -1,0 +1,205 @@
+//! Reports in Chinese (`--lang zh`, `[report] language`), `custseg report --run`, and segment names
+//! set in the profile (`[segments] names`).
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{custseg, read_json, read_pairs, repo};
+
+const NO_TRANSLATION: &str = "translation";
+
+/// Runs custseg, asserting the exit code and that every report text had a translation.
+fn run_ok(args: &[&str], code: i32) -> String {
+    let out = custseg().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(code), "custseg {args:?}: {stderr}");
+    assert!(!stderr.contains(NO_TRANSLATION), "custseg {args:?}: untranslated report texts: {stderr}");
+    stderr
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The English headings and phrases a Chinese report must not fall back to.
+const ENGLISH: &[&str] = &[
+    "## In short",
+    "## Overview",
+    "## The segments",
+    "## Data used",
+    "## Reproduce this run",
+    "Suggested actions",
+    "This segment",
+    "All customers",
+    "customers with bills between",
+    "Changes since the previous run",
+    "How customers were placed",
+    "How the number of segments was chosen",
+    "was skipped",
+];
+
+fn assert_chinese(md: &str) {
+    for e in ENGLISH {
+        assert!(!md.contains(e), "English text \"{e}\" in a Chinese report:\n{md}");
+    }
+}
+
+#[test]
+fn a_chinese_run_names_segments_in_chinese_everywhere() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("zh");
+    run_ok(&["run", "--quiet", "--lang", "zh", "--out", p(&out)], 0);
+    let s = read_json(&out.join("summary.json"));
+    assert_eq!(s["language"], "zh");
+    let html = read(out.join("report.html"));
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    assert!(html.contains("<h1>客户细分：居民用电客户</h1>"), "{}", &html[..html.len().min(2000)]);
+    let md = read(out.join("report.md"));
+    assert_chinese(&md);
+    for heading in ["## 概要", "## 总览", "## 各客户群", "## 客户群数目是如何确定的", "## 所用数据", "## 重现本次运行", "**建议措施**"] {
+        assert!(md.contains(heading), "{heading} missing:\n{md}");
+    }
+    // Names: generated from the profile's Chinese trait words, distinct, and the same in the summary,
+    // the report, the charts and assignments.csv.
+    let names: Vec<String> = s["segments"].as_array().unwrap().iter().map(|g| g["name"]["zh"].as_str().unwrap().to_string()).collect();
+    let mut distinct = names.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), names.len(), "{names:?}");
+    let trait_words: Vec<String> = std::fs::read_to_string(repo().join("profiles/residential.toml"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("high_zh = \"").or_else(|| l.strip_prefix("low_zh = \"")))
+        .map(|w| w.trim_end_matches('"').to_string())
+        .collect();
+    for name in &names {
+        assert!(name.split(" · ").all(|w| trait_words.iter().any(|t| t == w)), "{name} is not made of Chinese trait words");
+        assert!(md.contains(name.as_str()), "{name} not in report.md");
+    }
+    let sizes = read(out.join("charts/sizes.svg"));
+    assert!(sizes.contains("各客户群的客户数"), "chart title not translated");
+    let in_csv: std::collections::BTreeSet<String> = read_pairs(&out.join("assignments.csv"), "segment", "segment_name").into_iter().map(|(_, n)| n).collect();
+    assert_eq!(in_csv, names.iter().cloned().collect(), "assignments.csv names");
+    // model.json keeps both languages.
+    let model = read_json(&out.join("model.json"));
+    assert_eq!(model["segment_names"][0]["zh"], s["segments"][0]["name"]["zh"]);
+    assert_eq!(model["segment_names"][0]["en"], s["segments"][0]["name"]["en"]);
+}
+
+#[test]
+fn every_section_translates_migration_scoring_balance_skipped_groups_and_failure() {
+    let t = tempfile::tempdir().unwrap();
+    let (g1, g2) = (t.path().join("g1"), t.path().join("g2"));
+    custseg().args(["sample-data", "--customers", "2000", "--seed", "5", "--out", p(&g1)]).assert().success();
+    custseg().args(["sample-data", "--customers", "2000", "--seed", "5", "--month", "2", "--out", p(&g2)]).assert().success();
+    let (r1, r2, scored) = (t.path().join("r1"), t.path().join("r2"), t.path().join("scored"));
+    run_ok(&["run", "--quiet", "--data", p(&g1), "--out", p(&r1)], 0);
+    // Migration, in Chinese; migration.csv names in Chinese.
+    run_ok(&["run", "--quiet", "--lang", "zh", "--data", p(&g2), "--previous", p(&r1), "--out", p(&r2)], 0);
+    let md = read(r2.join("report.md"));
+    assert_chinese(&md);
+    assert!(md.contains("## 与上次运行相比的变化") && md.contains("换了客户群"), "{md}");
+    let zh_names: Vec<String> =
+        read_json(&r2.join("summary.json"))["segments"].as_array().unwrap().iter().map(|g| g["name"]["zh"].as_str().unwrap().to_string()).collect();
+    let migration = read(r2.join("migration.csv"));
+    assert!(zh_names.iter().all(|n| migration.contains(n.as_str())) && migration.contains("（新客户）"), "{migration}");
+    // Scoring with a saved model, drift.
+    run_ok(&["assign", "--quiet", "--lang", "zh", "--data", p(&g2), "--model", p(&r1), "--out", p(&scored)], 0);
+    let md = read(scored.join("report.md"));
+    assert_chinese(&md);
+    assert!(md.contains("## 客户是如何归入客户群的") && md.contains("**漂移**"), "{md}");
+    // Skipped groups (no outages, no tickets), re-rendered from a finished English run.
+    let partial = t.path().join("partial");
+    run_ok(&["run", "--quiet", "--billing", p(&g1.join("billing.csv")), "--customers", p(&g1.join("customers.csv")), "--out", p(&partial)], 0);
+    run_ok(&["report", "--quiet", "--run", p(&partial), "--lang", "zh"], 0);
+    let md = read(partial.join("report-zh/report.md"));
+    assert_chinese(&md);
+    assert!(md.contains("特征组**供电可靠性体验**被跳过：未提供停电导出文件"), "{md}");
+    // Enforced balance, and a run where no k passes (exit 4), on unbalanced data.
+    let unbalanced = t.path().join("unbalanced");
+    custseg().args(["sample-data", "--customers", "8000", "--seed", "21", "--dominant-share", "0.6", "--out", p(&unbalanced)]).assert().success();
+    let failed = t.path().join("failed");
+    run_ok(&["run", "--quiet", "--lang", "zh", "--data", p(&unbalanced), "--out", p(&failed)], 4);
+    let md = read(failed.join("report.md"));
+    assert_chinese(&md);
+    assert!(md.contains("**没有任何细分方案通过检查**"), "{md}");
+    let profile = t.path().join("enforce.toml");
+    let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
+    std::fs::write(&profile, base.replace("[clustering]\n", "[clustering]\nbalance = \"enforce\"\n").replace("language = \"en\"", "language = \"zh\"")).unwrap();
+    let enforced = t.path().join("enforced");
+    run_ok(&["run", "--quiet", "--profile", p(&profile), "--data", p(&unbalanced), "--out", p(&enforced)], 0);
+    let md = read(enforced.join("report.md"));
+    assert_chinese(&md);
+    assert!(md.contains("**强制约束**") && md.contains("客户群规模强制保持在"), "{md}");
+}
+
+#[test]
+fn report_re_renders_a_finished_run_exactly_and_leaves_the_run_alone() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    run_ok(&["run", "--quiet", "--out", p(&run)], 0);
+    let before: Vec<(PathBuf, Vec<u8>)> = ["summary.json", "manifest.json", "report.html", "report.md", "model.json"]
+        .iter()
+        .map(|f| (run.join(f), std::fs::read(run.join(f)).unwrap()))
+        .collect();
+    // In the run's own language, from summary.json alone: the same report, byte for byte.
+    let again = t.path().join("again");
+    let out = custseg().args(["report", "--run", p(&run), "--out", p(&again)]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), p(&again.join("report.html")));
+    for f in ["report.md", "report.html", "charts/sizes.svg", "charts/k-selection.svg", "charts/segment-1-index.svg"] {
+        assert!(std::fs::read(run.join(f)).unwrap() == std::fs::read(again.join(f)).unwrap(), "{f} differs when re-rendered");
+    }
+    // In Chinese, into DIR/report-zh by default; a second time needs --force.
+    run_ok(&["report", "--quiet", "--run", p(&run), "--lang", "zh"], 0);
+    assert_chinese(&read(run.join("report-zh/report.md")));
+    assert!(read(run.join("report-zh/charts/profile-heatmap.svg")).contains("月均用电量"));
+    let again = custseg().args(["report", "--quiet", "--run", p(&run), "--lang", "zh"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"), "{}", String::from_utf8_lossy(&again.stderr));
+    run_ok(&["report", "--quiet", "--run", p(&run), "--lang", "zh", "--force"], 0);
+    for (path, bytes) in before {
+        assert!(std::fs::read(&path).unwrap() == bytes, "{} changed", path.display());
+    }
+    // Not a run folder; an unknown language.
+    let bad = custseg().args(["report", "--run", p(t.path())]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no summary.json"), "{}", String::from_utf8_lossy(&bad.stderr));
+    let bad = custseg().args(["report", "--run", p(&run), "--lang", "fr"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown language \"fr\""));
+}
+
+#[test]
+fn names_from_the_profile_replace_generated_ones_and_are_kept_by_the_model() {
+    let t = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
+    let profile = t.path().join("named.toml");
+    std::fs::write(&profile, format!("{base}\n[segments]\nnames = {{ 2 = \"Budget movers\", 9 = \"Nobody\" }}\nnames_zh = {{ 2 = \"精打细算族\" }}\n")).unwrap();
+    let (plain, named, scored) = (t.path().join("plain"), t.path().join("named"), t.path().join("scored"));
+    run_ok(&["run", "--quiet", "--out", p(&plain)], 0);
+    run_ok(&["run", "--quiet", "--profile", p(&profile), "--out", p(&named)], 0);
+    let (a, b) = (read_json(&plain.join("summary.json")), read_json(&named.join("summary.json")));
+    let segs = |s: &serde_json::Value| s["segments"].as_array().unwrap().clone();
+    for (x, y) in segs(&a).iter().zip(segs(&b).iter()) {
+        assert_eq!(x["size"], y["size"], "naming changed the segmentation");
+        if y["id"] == 2 {
+            assert_eq!(y["name"]["en"], "Budget movers");
+            assert_eq!(y["name"]["zh"], "精打细算族");
+        } else {
+            assert_eq!(x["name"], y["name"], "other segments keep their generated names");
+        }
+    }
+    let md = read(named.join("report.md"));
+    assert!(md.contains("### Segment 2: Budget movers") && !md.contains("Nobody"), "{md}");
+    let model = read_json(&named.join("model.json"));
+    let i = model["segment_ids"].as_array().unwrap().iter().position(|v| v == 2).unwrap();
+    assert_eq!(model["segment_names"][i]["en"], "Budget movers");
+    // A model keeps the names it was fitted with.
+    run_ok(&["assign", "--quiet", "--lang", "zh", "--model", p(&named), "--out", p(&scored)], 0);
+    let md = read(scored.join("report.md"));
+    assert!(md.contains("### 客户群 2：精打细算族"), "{md}");
+}
