@@ -429,12 +429,16 @@ fn derive(source: Source, schema: &Schema, lf: LazyFrame, window: Window) -> Laz
         Source::Billing => {
             exprs.push(col("bill_date").dt().month().cast(DataType::Int64).alias("month"));
             if has("due_date") && has("paid_date") {
-                let settled = coalesce(&[col("paid_date"), date_lit(window.as_of)]);
-                let days = (settled - col("due_date")).dt().total_days(false).cast(DataType::Float64);
+                // Dates as day numbers: integer differences, many times faster in polars than Date −
+                // Date durations converted back to days.
+                let day = |c: &str| col(c).cast(DataType::Int32);
+                let as_of = lit(epoch_days(window.as_of));
+                let settled = coalesce(&[day("paid_date"), as_of.clone()]);
+                let days = (settled - day("due_date")).cast(DataType::Float64);
                 let days = when(days.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(days);
                 exprs.push(days.clone().alias("days_late"));
                 exprs.push(days.gt(lit(0.0)).alias("late"));
-                let overdue = (date_lit(window.as_of) - col("due_date")).dt().total_days(false);
+                let overdue = as_of - day("due_date");
                 let owed = if has("amount_paid") {
                     col("amount_due") - col("amount_paid").fill_null(lit(0.0))
                 } else {
