@@ -71,7 +71,8 @@ impl SegmentSettings {
     pub fn name_of(&self, id: usize) -> Option<Text> {
         let key = id.to_string();
         match (self.names.get(&key), self.names_zh.get(&key)) {
-            (Some(en), zh) => Some(Text::new(en.clone(), zh.cloned())),
+            // Without a Chinese name the analyst's name stands in Chinese reports too.
+            (Some(en), zh) => Some(Text::new(en.clone(), Some(zh.unwrap_or(en).clone()))),
             (None, Some(zh)) => Some(Text::new(zh.clone(), Some(zh.clone()))),
             (None, None) => None,
         }
@@ -754,6 +755,14 @@ impl Profile {
                 seen.push(name);
             }
         }
+        let ids: BTreeSet<&String> = self.segments.names.keys().chain(self.segments.names_zh.keys()).collect();
+        let named: Vec<(usize, Text)> =
+            ids.iter().filter_map(|id| id.parse::<usize>().ok()).filter_map(|id| Some((id, self.segments.name_of(id)?))).collect();
+        for (i, (a, ta)) in named.iter().enumerate() {
+            if let Some((b, _)) = named[..i].iter().find(|(_, tb)| Lang::ALL.iter().any(|&l| tb.get(l) == ta.get(l))) {
+                return fail(format!("[segments]: segments {b} and {a} would have the same name (names and names_zh together)"));
+            }
+        }
         Ok(())
     }
 
@@ -852,6 +861,9 @@ mod tests {
         assert!(err.contains("segments.names") && err.contains("\"first\" is not a segment number"), "{err}");
         let err = with("[segments]\nnames = { 1 = \"A\", 2 = \"A\" }").unwrap_err().to_string();
         assert!(err.contains("\"A\" names two segments"), "{err}");
+        // A Chinese-only name stands in for English too, so it may not repeat another English name.
+        let err = with("[segments]\nnames = { 1 = \"A\" }\nnames_zh = { 2 = \"A\" }").unwrap_err().to_string();
+        assert!(err.contains("segments 1 and 2 would have the same name"), "{err}");
         let err = parse(&DEFAULT_PROFILE_TOML.replace("language = \"en\"", "language = \"fr\"")).unwrap_err().to_string();
         assert!(err.contains("language") && err.contains("fr"), "{err}");
     }

@@ -26,6 +26,24 @@ pub fn run(args: ReportArgs, logargs: &LogArgs) -> Result<()> {
         .unwrap_or_else(|| format!("(see {})", args.run.join("manifest.json").display()));
     let lang = args.lang.unwrap_or(summary.language);
     let out: PathBuf = args.out.clone().unwrap_or_else(|| args.run.join(format!("report-{lang}")));
+    // The report goes beside the run, never over it: replacing the run's folder (or one holding it)
+    // would lose the run.
+    let absolute = |p: &std::path::Path| {
+        let resolved = match (p.parent(), p.file_name()) {
+            _ if p.exists() => p.canonicalize().ok(),
+            (Some(parent), Some(name)) => std::path::absolute(parent).ok().and_then(|d| d.canonicalize().ok()).map(|d| d.join(name)),
+            _ => None,
+        };
+        resolved.or_else(|| std::path::absolute(p).ok()).unwrap_or_else(|| p.to_path_buf())
+    };
+    let (run_abs, out_abs) = (absolute(&args.run), absolute(&out));
+    if run_abs.starts_with(&out_abs) {
+        return Err(Error::Usage(format!(
+            "--out {} holds the run {}: the report would replace it; give another folder",
+            out.display(),
+            args.run.display()
+        )));
+    }
     let dir = RunDir::create(&out, args.force)?;
     let log = crate::log::Log::new(logargs);
     pipeline::write_reports_in(&dir, &summary, lang, &command, &log)?;

@@ -146,7 +146,7 @@ pub fn migration_heatmap(m: &Migration, lang: Lang) -> crate::error::Result<Stri
         };
         for (r, f) in m.from.iter().enumerate() {
             let y = top + r as i32 * cell_h + cell_h / 2;
-            root.draw(&Text::new(format!("{}: {}", f.id, clip(f.name.get(lang), 34)), (8, y), text(13, &dark, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(super::i18n::f(lang, "{0}: {1}", &[&f.id, &clip(f.name.get(lang), 34)]), (8, y), text(13, &dark, HPos::Left))).map_err(draw_error)?;
             for c in 0..m.to.len() {
                 cell(r as i32, c as i32, m.counts[r][c], Some(m.shares[r][c]))?;
             }
@@ -182,7 +182,7 @@ pub fn segment_sizes(r: &RunSummary, lang: Lang) -> crate::error::Result<String>
         let span = width - left - 150;
         for (i, s) in r.segments.iter().enumerate() {
             let y = top + i as i32 * bar_h;
-            root.draw(&Text::new(format!("{}: {}", s.id, clip(s.name.get(lang), 32)), (8, y + bar_h / 2), text(13, &INK, HPos::Left)))
+            root.draw(&Text::new(f(lang, "{0}: {1}", &[&s.id, &clip(s.name.get(lang), 32)]), (8, y + bar_h / 2), text(13, &INK, HPos::Left)))
                 .map_err(draw_error)?;
             let len = ((s.share / max) * span as f64).round() as i32;
             root.draw(&Rectangle::new([(left, y + 5), (left + len.max(1), y + bar_h - 5)], segment_colour(i).filled()))
@@ -345,7 +345,7 @@ pub fn projection_map(r: &RunSummary, lang: Lang) -> crate::error::Result<String
         for (i, s) in r.segments.iter().enumerate() {
             let y = y0 + 10 + i as i32 * 24;
             root.draw(&Circle::new((x1 + 24, y), 6, segment_colour(i).filled())).map_err(draw_error)?;
-            root.draw(&Text::new(format!("{}: {}", s.id, clip(s.name.get(lang), 22)), (x1 + 36, y), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(f(lang, "{0}: {1}", &[&s.id, &clip(s.name.get(lang), 22)]), (x1 + 36, y), text(12, &INK, HPos::Left))).map_err(draw_error)?;
         }
         root.present().map_err(draw_error)?;
     }

@@ -189,6 +189,16 @@ pub fn label(r: &RunSummary, name: &str, lang: Lang) -> String {
     feature(r, name).map(|f| f.label.get(lang).to_string()).unwrap_or_else(|| name.to_string())
 }
 
+/// How the report names an attribute: its label, or its column name (summaries written before
+/// attribute labels existed have none).
+fn attribute_label(a: &super::AttributeProfile, lang: Lang) -> String {
+    if a.label.en.is_empty() {
+        a.name.clone()
+    } else {
+        a.label.get(lang).to_string()
+    }
+}
+
 /// In English, a label inside a sentence starts in lower case ("mean bill"); Chinese has no case.
 fn in_sentence(label: &str, lang: Lang) -> String {
     match lang {
@@ -243,7 +253,7 @@ pub fn describe(r: &RunSummary, position: usize, lang: Lang) -> String {
                     "{0} of them have {1} = {2} ({3} of all customers).",
                     &[
                         &percent(top.segment_share),
-                        &in_sentence(a.label.get(lang), lang),
+                        &in_sentence(&attribute_label(a, lang), lang),
                         &i18n::attribute_value(lang, &top.value),
                         &percent(top.population_share),
                     ],
@@ -352,7 +362,7 @@ pub fn build(r: &RunSummary, lang: Lang, command: &str) -> Document {
 
 fn new_flag(s: &SegmentProfile, lang: Lang) -> String {
     if s.carried_over == Some(false) {
-        format!(" {}", t(lang, "(new)"))
+        format!("{}{}", space(lang), t(lang, "(new)"))
     } else {
         String::new()
     }
@@ -386,7 +396,7 @@ fn segments_overview(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
     let mut rows = Vec::new();
     for (i, s) in r.segments.iter().enumerate() {
         let mut cells = vec![
-            Cell::text(format!("{}: {}{}", s.id, s.name.get(lang), new_flag(s, lang))),
+            Cell::text(format!("{}{}", f(lang, "{0}: {1}", &[&s.id, &s.name.get(lang)]), new_flag(s, lang))),
             Cell::num(count(s.size)),
             Cell::num(percent(s.share)),
             Cell::num(percent(s.revenue_share)),
@@ -443,8 +453,10 @@ fn segment_cards(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
             c.push(Block::List(
                 acts.into_iter()
                     .map(|a| {
-                        let mut item = plain(format!("{} ", a.programme));
-                        item.extend(styled(Style::Em, f(lang, "({0})", &[&a.why])));
+                        let mut item = plain(format!("{}{}", a.programme, space(lang)));
+                        // Chinese is not set in italics.
+                        let style = if lang == Lang::Zh { Style::Plain } else { Style::Em };
+                        item.extend(styled(style, f(lang, "({0})", &[&a.why])));
                         item
                     })
                     .collect(),
@@ -481,7 +493,7 @@ fn segment_cards(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
             alt: f(lang, "Segment {0} index against the average customer", &[&s.id]),
         });
         for a in &s.attributes {
-            let head = vec![Cell::text(a.label.get(lang)), Cell::num(t(lang, "This segment")), Cell::num(t(lang, "All customers"))];
+            let head = vec![Cell::text(attribute_label(a, lang)), Cell::num(t(lang, "This segment")), Cell::num(t(lang, "All customers"))];
             let rows = a
                 .values
                 .iter()
@@ -504,11 +516,11 @@ fn migration(b: &mut Vec<Block>, m: &crate::migration::Migration, lang: Lang) {
         &[&m.previous_run, &count(m.continuing), &count(m.moved), &percent(m.moved_share), &count(new_total), &count(departed_total)],
     )));
     let mut head = vec![Cell::text(t(lang, "Previous segment → now"))];
-    head.extend(m.to.iter().map(|s| Cell::num(format!("{}: {}", s.id, s.name.get(lang)))));
+    head.extend(m.to.iter().map(|s| Cell::num(f(lang, "{0}: {1}", &[&s.id, &s.name.get(lang)]))));
     head.push(Cell::num(t(lang, "Left")));
     let mut rows = Vec::new();
     for (ri, from) in m.from.iter().enumerate() {
-        let mut cells = vec![Cell::text(format!("{}: {}", from.id, from.name.get(lang)))];
+        let mut cells = vec![Cell::text(f(lang, "{0}: {1}", &[&from.id, &from.name.get(lang)]))];
         for c in 0..m.to.len() {
             let text = f(lang, "{0} ({1})", &[&count(m.counts[ri][c]), &percent(m.shares[ri][c])]);
             let style = if from.id == m.to[c].id { Style::Strong } else { Style::Plain };

@@ -204,10 +204,10 @@ pub fn reason(lang: Lang, text: &str) -> String {
 fn reason_zh(r: &str) -> String {
     let fixed = match r {
         "blank line" => Some("空行"),
-        "not a number" => Some("不是数字"),
-        "not a date" => Some("不是日期"),
-        "not a date-time" => Some("不是日期时间"),
-        "date in the future" => Some("日期在未来"),
+        "not a number" => Some("非数字"),
+        "not a date" => Some("非日期"),
+        "not a date-time" => Some("非日期时间"),
+        "date in the future" => Some("日期晚于今天"),
         "negative consumption" => Some("用量为负"),
         "outage ends before it starts" => Some("停电结束早于开始"),
         "no customer has a value for it" => Some("没有任何客户有此值"),
@@ -240,140 +240,132 @@ fn reason_zh(r: &str) -> String {
     r.to_string()
 }
 
+/// The Chinese catalogue: (English template, Chinese template).
+const ZH: &[(&str, &str)] = &[
+        // Title and opening.
+        ("Customer segments: {0}", "客户细分：{0}"),
+        ("{0} customers with bills between {1} and {2} ({3} months up to {2}).", "{0} 位客户，账单日期在 {1} 至 {2} 之间（截至 {2} 的 {3} 个月）。"),
+        ("They fall into **{0} segments** of comparable size.", "这些客户分为规模相近的 **{0} 个客户群**。"),
+        ("Segment sizes were **enforced**: every segment holds between {0} and {1} customers ({2} to {3}). Left to itself, k-means would have made segments of {4} to {5} of customers; keeping within the bounds makes the segments {6} less tight.", "客户群规模经过**强制约束**：每个客户群有 {0} 至 {1} 位客户（{2} 至 {3}）。不加约束时，k-means 得到的客户群占客户的 {4} 至 {5}；保持在约束范围内使客户群的紧密度降低 {6}。"),
+        ("**No segmentation passed the checks**: for every number of segments tried, the segments were too unequal in size or did not come out the same on resampled data. See *{0}* below.", "**没有任何细分方案通过检查**：对尝试过的每一个客户群数目，客户群的规模相差太大，或在重抽样数据上结果不一致。见下文“{0}”。"),
+        // Sections.
+        ("In short", "概要"),
+        ("Overview", "总览"),
+        ("Changes since the previous run", "与上次运行相比的变化"),
+        ("The segments", "各客户群"),
+        ("How the number of segments was chosen", "客户群数目是如何确定的"),
+        ("How customers were placed", "客户是如何归入客户群的"),
+        ("Data used", "所用数据"),
+        ("Reproduce this run", "重现本次运行"),
+        ("Suggested actions", "建议措施"),
+        // Segment texts.
+        ("Segment {0}: {1}", "客户群 {0}：{1}"),
+        ("Segment {0}: {1}.", "客户群 {0}：{1}。"),
+        ("{0}: {1}", "{0}：{1}"),
+        (" ({0})", "（{0}）"),
+        ("({0})", "（{0}）"),
+        ("(new)", "（新）"),
+        ("Typical customers", "接近平均的客户"),
+        ("High {0}", "{0}偏高"),
+        ("Low {0}", "{0}偏低"),
+        ("{0} customers ({1} of all customers, {2} of the amount billed).", "{0} 位客户（占全部客户的 {1}，占账单金额的 {2}）。"),
+        ("They are close to the average customer on every measure.", "这些客户在各项指标上都接近平均客户。"),
+        ("Compared with the average customer: {0}.", "与平均客户相比：{0}。"),
+        ("{0} {1} (all customers: {2})", "{0}为 {1}（全部客户：{2}）"),
+        ("{0} of them have {1} = {2} ({3} of all customers).", "其中 {0} 的{1}为 {2}（全部客户中为 {3}）。"),
+        ("*Index* compares a segment with all customers: 100 is average, 200 twice the average, 50 half. *Distance* is how many standard deviations the segment sits from the average; beyond ±{0} it counts as a trait.", "“指数”将客户群与全部客户相比：100 为平均水平，200 为平均的两倍，50 为一半。“距离”表示客户群偏离平均值多少个标准差；超过 ±{0} 即视为该客户群的特征。"),
+        // Tables.
+        ("Segment", "客户群"),
+        ("Customers", "客户数"),
+        ("Share", "占比"),
+        ("Share of amount billed", "账单金额占比"),
+        ("All customers", "全部客户"),
+        ("Measure", "指标"),
+        ("This segment", "本客户群"),
+        ("Index", "指数"),
+        ("Distance", "距离"),
+        ("Silhouette", "轮廓系数"),
+        ("Calinski–Harabasz", "Calinski–Harabasz 指数"),
+        ("Davies–Bouldin", "Davies–Bouldin 指数"),
+        ("Worst segment reproduced", "最差客户群的重现度"),
+        ("Smallest", "最小客户群占比"),
+        ("Largest", "最大客户群占比"),
+        ("Balanced", "规模均衡"),
+        ("Stable", "稳定"),
+        ("Chosen", "是否选定"),
+        ("yes", "是"),
+        ("no", "否"),
+        ("Export", "导出文件"),
+        ("File", "文件"),
+        ("Rows read", "读取行数"),
+        ("Used", "采用行数"),
+        ("Rejected", "拒绝行数"),
+        ("Duplicates", "重复行数"),
+        ("Outside the window", "时间窗口外"),
+        ("Previous segment → now", "上次的客户群 → 现在"),
+        ("Left", "已离开"),
+        ("New customers", "新客户"),
+        ("{0} ({1})", "{0}（{1}）"),
+        ("(left)", "（已离开）"),
+        ("(new customer)", "（新客户）"),
+        // Migration.
+        ("Compared with the previous run (`{0}`): of the {1} customers in both, **{2} ({3}) changed segment**. {4} customers are new and {5} have left. Segments that continue a previous one keep its number and name.", "与上次运行（`{0}`）相比：两次都在的 {1} 位客户中，**{2}（{3}）换了客户群**。新客户 {4} 位，离开的客户 {5} 位。延续上次某个客户群的客户群保留其编号和名称。"),
+        ("Shares are of the previous segment's customers who are still customers; **bold** cells are those who stayed.", "占比以上次客户群中仍是客户的人数为基数；**粗体**单元格是留在原客户群的客户。"),
+        ("Segment {0} ({1}) is new: it matches none of the previous run's segments.", "客户群 {0}（{1}）为新增客户群：它与上次运行的任何客户群都不对应。"),
+        ("Previous segment {0} ({1}) has no successor in this run.", "上次的客户群 {0}（{1}）在本次运行中没有延续。"),
+        // Selection.
+        ("Rule: {0}.", "规则：{0}。"),
+        ("Measured on a sample of {0} customers (silhouette on {1}). Higher silhouette and Calinski–Harabasz are better, lower Davies–Bouldin is better. Stability compares fits on different halves of the sample: the worst segment's match between them (1 = every segment comes out the same).", "在 {0} 位客户的样本上测量（轮廓系数用 {1} 位）。轮廓系数和 Calinski–Harabasz 指数越高越好，Davies–Bouldin 指数越低越好。稳定性比较在样本的两个不同半份上的拟合结果，取匹配最差的客户群（1 表示每个客户群的结果都一样）。"),
+        ("k fixed by the profile at {0}; accepted if balanced", "配置文件把 k 固定为 {0}；规模均衡即接受"),
+        ("largest k in {0}..={1} whose segments are balanced (each at least {2} of customers, the largest at most {3} times the smallest) and stable (every segment reproduced on resamples with Jaccard at least {4})", "在 {0} 到 {1} 之间取最大的 k，要求客户群规模均衡（每个至少占客户的 {2}，最大的不超过最小的 {3} 倍）且稳定（每个客户群在重抽样上重现的 Jaccard 指数至少为 {4}）"),
+        ("scored with the saved model {0} (no refit)", "用已保存的模型 {0} 评分（未重新拟合）"),
+        (", segment sizes enforced", "，客户群规模经过强制约束"),
+        ("; segment sizes enforced between {0} and {1} of customers", "；客户群规模强制保持在客户的 {0} 至 {1} 之间"),
+        ("Customers were scored with the saved model `{0}`: each goes to the segment whose centre is nearest, measured with the same features and scaling as when the model was fitted. Nothing was refitted, so segment numbers and names are the model's.", "客户用已保存的模型 `{0}` 评分：每位客户归入中心最近的客户群，所用特征和缩放与拟合模型时相同。没有重新拟合，因此客户群编号和名称沿用模型的。"),
+        ("Segment sizes were kept within the model's bounds (`--enforce-balance`).", "客户群规模保持在模型的约束范围内（`--enforce-balance`）。"),
+        ("**Drift**: {0} of customers sit farther from their segment's centre than any customer the model was fitted on, and {1} farther than 99% of them (about 1% when customers have not changed). When these shares grow, fit a new segmentation with `custseg run --previous`.", "**漂移**：{0} 的客户离所属客户群中心的距离超过拟合模型时的任何客户，{1} 超过其中 99% 的客户（客户没有变化时约为 1%）。这些比例上升时，请用 `custseg run --previous` 重新细分。"),
+        // Data used.
+        ("Rejected {0} rows, by reason: {1}; see `{2}`.", "{0}导出文件中被拒绝的行（按原因）：{1}；详见 `{2}`。"),
+        ("{0} customers in the {1} export have no bill in the window and were left out.", "{1}导出文件中有 {0} 位客户在窗口内没有账单，未纳入。"),
+        ("The {0} export lists events by feeder; each reached the customers on its feeder. {1} events reached no known customer.", "{0}导出文件按馈线列出事件；每个事件影响该馈线上的客户。有 {1} 个事件没有影响到任何已知客户。"),
+        ("{0} customers with bills are missing from the customers export: their attributes show as (unknown).", "有账单的客户中有 {0} 位不在客户导出文件中：他们的属性显示为（未知）。"),
+        ("Feature group **{0}** was skipped: {1}.", "特征组 **{0}** 被跳过：{1}。"),
+        ("Feature `{0}` was skipped: {1}.", "特征 `{0}` 被跳过：{1}。"),
+        ("Profile `{0}`, seed {1}, custseg {2}. The same inputs, profile and seed give the same segments. Input checksums are in `manifest.json`.", "配置文件 `{0}`，随机种子 {1}，custseg {2}。相同的输入、配置文件和种子得到相同的客户群。输入文件的校验和见 `manifest.json`。"),
+        // Actions.
+        ("Credit management: payment reminders, payment plans, deposit review", "信用管理：缴费提醒、分期缴费计划、押金复核"),
+        ("Reliability outreach: proactive outage notices, restoration updates, compensation where due", "供电可靠性沟通：主动停电通知、恢复供电进展通报、按规定赔偿"),
+        ("Efficiency and EV offers: heat pumps, solar, smart thermostats, EV tariffs", "能效与电动汽车方案：热泵、光伏、智能温控器、电动汽车电价"),
+        ("Channel shift: self-service app, web payments, callbacks instead of queues", "渠道转移：自助 App、网上缴费、以回电代替排队"),
+        ("Retention: loyalty recognition, named contact, early renewal offers", "客户保留：忠诚度回馈、专属联系人、提前续约优惠"),
+        ("{0} {1} SD", "{0} {1} 个标准差"),
+        ("{0} of the amount billed from {1} of customers", "{1} 的客户贡献了 {0} 的账单金额"),
+        // Charts.
+        ("Customers per segment", "各客户群的客户数"),
+        ("How each segment differs from the average customer", "各客户群与平均客户的差异"),
+        ("Columns are segments. Standard deviations from the average: red above, blue below, white average", "每列是一个客户群。与平均值相差的标准差数：红色高于平均，蓝色低于平均，白色为平均"),
+        ("How the number of segments was chosen: filled dots are balanced k, the ring is the chosen k", "客户群数目如何确定：实心点为规模均衡的 k，圆圈为选定的 k"),
+        ("Silhouette (higher is better)", "轮廓系数（越高越好）"),
+        ("Calinski–Harabasz (higher is better)", "Calinski–Harabasz 指数（越高越好）"),
+        ("Davies–Bouldin (lower is better)", "Davies–Bouldin 指数（越低越好）"),
+        ("Worst segment reproduced (Jaccard, higher is better)", "最差客户群的重现度（Jaccard，越高越好）"),
+        ("Inertia (lower is better)", "组内平方和（越低越好）"),
+        ("Map of the segments: each dot is a customer (a sample)", "客户群分布图：每个点是一位客户（抽样）"),
+        ("Map of the segments", "客户群分布图"),
+        ("Main direction of difference ({0} of the variation)", "主要差异方向（占变异的 {0}）"),
+        ("Second direction ({0})", "第二方向（{0}）"),
+        ("Segment {0}: index against the average customer (100)", "客户群 {0}：相对平均客户的指数（100）"),
+        ("Segment {0} index against the average customer", "客户群 {0} 相对平均客户的指数"),
+        ("Customers moving between segments since the previous run", "自上次运行以来客户在客户群之间的流动"),
+        ("Previous segment ↓ · segment now →", "上次的客户群 ↓ · 现在的客户群 →"),
+        ("Now {0}", "现客户群 {0}"),
+        ("Shares are of each previous segment's customers who are still customers; darker = more.", "占比以上次各客户群中仍是客户的人数为基数；颜色越深，人数越多。"),
+        ("k-selection diagnostics", "k 值选择诊断"),
+];
+
 /// The Chinese of an English template.
 fn zh(en: &str) -> Option<&'static str> {
-    Some(match en {
-        // Title and opening.
-        "Customer segments: {0}" => "客户细分：{0}",
-        "{0} customers with bills between {1} and {2} ({3} months up to {2})." => "{0} 位客户，账单日期在 {1} 至 {2} 之间（截至 {2} 的 {3} 个月）。",
-        "They fall into **{0} segments** of comparable size." => "他们分为规模相近的 **{0} 个客户群**。",
-        "Segment sizes were **enforced**: every segment holds between {0} and {1} customers ({2} to {3}). Left to itself, k-means would have made segments of {4} to {5} of customers; keeping within the bounds makes the segments {6} less tight." =>
-            "客户群规模经过**强制约束**：每个客户群有 {0} 至 {1} 位客户（{2} 至 {3}）。不加约束时，k-means 得到的客户群占客户的 {4} 至 {5}；保持在约束范围内使客户群的紧密度降低 {6}。",
-        "**No segmentation passed the checks**: for every number of segments tried, the segments were too unequal in size or did not come out the same on resampled data. See *{0}* below." =>
-            "**没有任何细分方案通过检查**：对尝试过的每一个客户群数目，客户群的规模相差太大，或在重抽样数据上结果不一致。见下文“{0}”。",
-        // Sections.
-        "In short" => "概要",
-        "Overview" => "总览",
-        "Changes since the previous run" => "与上次运行相比的变化",
-        "The segments" => "各客户群",
-        "How the number of segments was chosen" => "客户群数目是如何确定的",
-        "How customers were placed" => "客户是如何归入客户群的",
-        "Data used" => "所用数据",
-        "Reproduce this run" => "重现本次运行",
-        "Suggested actions" => "建议措施",
-        // Segment texts.
-        "Segment {0}: {1}" => "客户群 {0}：{1}",
-        "Segment {0}: {1}." => "客户群 {0}：{1}。",
-        "({0})" => "（{0}）",
-        "(new)" => "（新）",
-        "Typical customers" => "典型客户",
-        "High {0}" => "{0}偏高",
-        "Low {0}" => "{0}偏低",
-        "{0} customers ({1} of all customers, {2} of the amount billed)." => "{0} 位客户（占全部客户的 {1}，占账单金额的 {2}）。",
-        "They are close to the average customer on every measure." => "他们在各项指标上都接近平均客户。",
-        "Compared with the average customer: {0}." => "与平均客户相比：{0}。",
-        "{0} {1} (all customers: {2})" => "{0}为 {1}（全部客户：{2}）",
-        "{0} of them have {1} = {2} ({3} of all customers)." => "其中 {0} 的{1}为 {2}（全部客户中为 {3}）。",
-        "*Index* compares a segment with all customers: 100 is average, 200 twice the average, 50 half. *Distance* is how many standard deviations the segment sits from the average; beyond ±{0} it counts as a trait." =>
-            "*指数*将客户群与全部客户相比：100 为平均水平，200 为平均的两倍，50 为一半。*距离*表示客户群偏离平均值多少个标准差；超过 ±{0} 即视为该客户群的特征。",
-        // Tables.
-        "Segment" => "客户群",
-        "Customers" => "客户数",
-        "Share" => "占比",
-        "Share of amount billed" => "账单金额占比",
-        "All customers" => "全部客户",
-        "Measure" => "指标",
-        "This segment" => "本客户群",
-        "Index" => "指数",
-        "Distance" => "距离",
-        "Silhouette" => "轮廓系数",
-        "Calinski–Harabasz" => "Calinski–Harabasz 指数",
-        "Davies–Bouldin" => "Davies–Bouldin 指数",
-        "Worst segment reproduced" => "最差客户群的重现度",
-        "Smallest" => "最小",
-        "Largest" => "最大",
-        "Balanced" => "规模均衡",
-        "Stable" => "稳定",
-        "Chosen" => "选定",
-        "yes" => "是",
-        "no" => "否",
-        "Export" => "导出文件",
-        "File" => "文件",
-        "Rows read" => "读取行数",
-        "Used" => "使用",
-        "Rejected" => "拒绝",
-        "Duplicates" => "重复",
-        "Outside the window" => "窗口之外",
-        "Previous segment → now" => "上次的客户群 → 现在",
-        "Left" => "已离开",
-        "New customers" => "新客户",
-        "{0} ({1})" => "{0}（{1}）",
-        "(left)" => "（已离开）",
-        "(new customer)" => "（新客户）",
-        // Migration.
-        "Compared with the previous run (`{0}`): of the {1} customers in both, **{2} ({3}) changed segment**. {4} customers are new and {5} have left. Segments that continue a previous one keep its number and name." =>
-            "与上次运行（`{0}`）相比：两次都在的 {1} 位客户中，**{2}（{3}）换了客户群**。新客户 {4} 位，离开的客户 {5} 位。延续上次某个客户群的客户群保留其编号和名称。",
-        "Shares are of the previous segment's customers who are still customers; **bold** cells are those who stayed." =>
-            "占比以上次客户群中仍是客户的人数为基数；**粗体**单元格是留在原客户群的客户。",
-        "Segment {0} ({1}) is new: it matches none of the previous run's segments." => "客户群 {0}（{1}）是新的：它与上次运行的任何客户群都不对应。",
-        "Previous segment {0} ({1}) has no successor in this run." => "上次的客户群 {0}（{1}）在本次运行中没有延续。",
-        // Selection.
-        "Rule: {0}." => "规则：{0}。",
-        "Measured on a sample of {0} customers (silhouette on {1}). Higher silhouette and Calinski–Harabasz are better, lower Davies–Bouldin is better. Stability compares fits on different halves of the sample: the worst segment's match between them (1 = every segment comes out the same)." =>
-            "在 {0} 位客户的样本上测量（轮廓系数用 {1} 位）。轮廓系数和 Calinski–Harabasz 指数越高越好，Davies–Bouldin 指数越低越好。稳定性比较样本不同两半上的拟合结果：取匹配最差的客户群（1 表示每个客户群的结果都一样）。",
-        "k fixed by the profile at {0}; accepted if balanced" => "配置文件把 k 固定为 {0}；规模均衡即接受",
-        "largest k in {0}..={1} whose segments are balanced (each at least {2} of customers, the largest at most {3} times the smallest) and stable (every segment reproduced on resamples with Jaccard at least {4})" =>
-            "在 {0} 到 {1} 之间取最大的 k，要求客户群规模均衡（每个至少占客户的 {2}，最大的不超过最小的 {3} 倍）且稳定（每个客户群在重抽样上重现的 Jaccard 指数至少为 {4}）",
-        "scored with the saved model {0} (no refit)" => "用已保存的模型 {0} 评分（未重新拟合）",
-        ", segment sizes enforced" => "，客户群规模经过强制约束",
-        "; segment sizes enforced between {0} and {1} of customers" => "；客户群规模强制保持在客户的 {0} 至 {1} 之间",
-        "Customers were scored with the saved model `{0}`: each goes to the segment whose centre is nearest, measured with the same features and scaling as when the model was fitted. Nothing was refitted, so segment numbers and names are the model's." =>
-            "客户用已保存的模型 `{0}` 评分：每位客户归入中心最近的客户群，所用特征和缩放与拟合模型时相同。没有重新拟合，因此客户群编号和名称沿用模型的。",
-        "Segment sizes were kept within the model's bounds (`--enforce-balance`)." => "客户群规模保持在模型的约束范围内（`--enforce-balance`）。",
-        "**Drift**: {0} of customers sit farther from their segment's centre than any customer the model was fitted on, and {1} farther than 99% of them (about 1% when customers have not changed). When these shares grow, fit a new segmentation with `custseg run --previous`." =>
-            "**漂移**：{0} 的客户离所属客户群中心的距离超过拟合模型时的任何客户，{1} 超过其中 99% 的客户（客户没有变化时约为 1%）。这些比例上升时，请用 `custseg run --previous` 重新细分。",
-        // Data used.
-        "Rejected {0} rows, by reason: {1}; see `{2}`." => "被拒绝的{0}行，按原因：{1}；见 `{2}`。",
-        "{0} customers in the {1} export have no bill in the window and were left out." => "{1}导出文件中有 {0} 位客户在窗口内没有账单，未纳入。",
-        "The {0} export lists events by feeder; each reached the customers on its feeder. {1} events reached no known customer." =>
-            "{0}导出文件按馈线列出事件；每个事件影响该馈线上的客户。有 {1} 个事件没有影响到任何已知客户。",
-        "{0} customers with bills are missing from the customers export: their attributes show as (unknown)." =>
-            "有账单的客户中有 {0} 位不在客户导出文件中：他们的属性显示为（未知）。",
-        "Feature group **{0}** was skipped: {1}." => "特征组**{0}**被跳过：{1}。",
-        "Feature `{0}` was skipped: {1}." => "特征 `{0}` 被跳过：{1}。",
-        "Profile `{0}`, seed {1}, custseg {2}. The same inputs, profile and seed give the same segments. Input checksums are in `manifest.json`." =>
-            "配置文件 `{0}`，随机种子 {1}，custseg {2}。相同的输入、配置文件和种子得到相同的客户群。输入文件的校验和见 `manifest.json`。",
-        // Actions.
-        "Credit management: payment reminders, payment plans, deposit review" => "信用管理：缴费提醒、分期缴费计划、押金复核",
-        "Reliability outreach: proactive outage notices, restoration updates, compensation where due" => "供电可靠性沟通：主动停电通知、恢复供电进展通报、按规定赔偿",
-        "Efficiency and EV offers: heat pumps, solar, smart thermostats, EV tariffs" => "能效与电动汽车方案：热泵、光伏、智能温控器、电动汽车电价",
-        "Channel shift: self-service app, web payments, callbacks instead of queues" => "渠道转移：自助 App、网上缴费、以回电代替排队",
-        "Retention: loyalty recognition, named contact, early renewal offers" => "客户保留：忠诚度回馈、专属联系人、提前续约优惠",
-        "{0} {1} SD" => "{0} {1} 个标准差",
-        "{0} of the amount billed from {1} of customers" => "以 {1} 的客户贡献了 {0} 的账单金额",
-        // Charts.
-        "Customers per segment" => "各客户群的客户数",
-        "How each segment differs from the average customer" => "各客户群与平均客户的差异",
-        "Columns are segments. Standard deviations from the average: red above, blue below, white average" => "每列是一个客户群。与平均值相差的标准差数：红色高于平均，蓝色低于平均，白色为平均",
-        "How the number of segments was chosen: filled dots are balanced k, the ring is the chosen k" => "客户群数目如何确定：实心点为规模均衡的 k，圆圈为选定的 k",
-        "Silhouette (higher is better)" => "轮廓系数（越高越好）",
-        "Calinski–Harabasz (higher is better)" => "Calinski–Harabasz 指数（越高越好）",
-        "Davies–Bouldin (lower is better)" => "Davies–Bouldin 指数（越低越好）",
-        "Worst segment reproduced (Jaccard, higher is better)" => "最差客户群的重现度（Jaccard，越高越好）",
-        "Inertia (lower is better)" => "组内平方和（越低越好）",
-        "Map of the segments: each dot is a customer (a sample)" => "客户群分布图：每个点是一位客户（抽样）",
-        "Map of the segments" => "客户群分布图",
-        "Main direction of difference ({0} of the variation)" => "主要差异方向（占变异的 {0}）",
-        "Second direction ({0})" => "第二方向（{0}）",
-        "Segment {0}: index against the average customer (100)" => "客户群 {0}：相对平均客户的指数（100）",
-        "Segment {0} index against the average customer" => "客户群 {0} 相对平均客户的指数",
-        "Customers moving between segments since the previous run" => "自上次运行以来客户在客户群之间的流动",
-        "Previous segment ↓ · segment now →" => "上次的客户群 ↓ · 现在的客户群 →",
-        "Now {0}" => "现为 {0}",
-        "Shares are of each previous segment's customers who are still customers; darker = more." => "占比以上次各客户群中仍是客户的人数为基数；颜色越深，人数越多。",
-        "k-selection diagnostics" => "k 值选择诊断",
-        _ => return None,
-    })
+    ZH.iter().find(|(e, _)| *e == en).map(|(_, z)| *z)
 }
 
 #[cfg(test)]
@@ -397,17 +389,13 @@ mod tests {
             v.sort();
             v
         };
-        // A sample of templates from each part; `zh` is a match, so walk its keys through the source.
-        let source = include_str!("i18n.rs");
-        let mut checked = 0;
-        for line in source.lines().map(str::trim).filter(|l| l.starts_with('"') && l.contains("\" => ")) {
-            let en = &line[1..line.find("\" => ").unwrap()];
-            if let Some(z) = zh(en) {
-                assert_eq!(args(en), args(z), "{en} → {z}");
-                checked += 1;
-            }
+        let markup = |s: &str| s.matches("**").count() % 2 == 0 && s.matches('`').count() % 2 == 0;
+        for (i, (en, zh)) in ZH.iter().enumerate() {
+            assert_eq!(args(en), args(zh), "{en} → {zh}");
+            assert!(markup(zh), "unbalanced markup: {zh}");
+            assert!(!ZH[..i].iter().any(|(e, _)| e == en), "{en} twice");
         }
-        assert!(checked > 80, "{checked}");
+        assert!(ZH.len() > 100, "{}", ZH.len());
     }
 
     #[test]
@@ -421,7 +409,7 @@ mod tests {
 
     #[test]
     fn reasons_translate_and_unknown_ones_stay() {
-        assert_eq!(reason(Lang::Zh, "missing bill_date; not a date"), "缺少 bill_date；不是日期");
+        assert_eq!(reason(Lang::Zh, "missing bill_date; not a date"), "缺少 bill_date；非日期");
         assert_eq!(
             reason(Lang::Zh, "the billing export has no column \"paid_date\" (it is derived from due_date and paid_date)"),
             "账单导出文件没有 \"paid_date\" 列（它由 due_date 和 paid_date 推算）"

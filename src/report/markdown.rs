@@ -6,8 +6,15 @@ use std::fmt::Write;
 use super::document::{Block, Cell, Document, Rich, Style, Table};
 
 /// Text from exports or profiles, made inert in Markdown: punctuation that could start markup is
-/// backslash-escaped, angle brackets become entities, line breaks become spaces.
+/// backslash-escaped (web addresses too, so that no autolink is made), angle brackets and ampersands
+/// become entities, line breaks become spaces.
 fn escape(s: &str) -> String {
+    let out = escape_chars(s);
+    // GitHub turns `http://…` and `www.…` into links by themselves.
+    out.replace("://", "\\://").replace("www.", "www\\.").replace("WWW.", "WWW\\.")
+}
+
+fn escape_chars(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let chars: Vec<char> = s.chars().collect();
     for (i, &ch) in chars.iter().enumerate() {
@@ -18,7 +25,7 @@ fn escape(s: &str) -> String {
             && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric());
         match ch {
             '_' if inside_word => out.push(ch),
-            '\\' | '*' | '_' | '`' | '[' | ']' | '|' => {
+            '\\' | '*' | '_' | '`' | '[' | ']' | '|' | '#' | '~' => {
                 out.push('\\');
                 out.push(ch);
             }
@@ -32,16 +39,20 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// A code span that holds any text: fenced with more backticks than it contains.
-fn code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ").replace('|', "\\|");
+/// A code span that holds any text: fenced with more backticks than it contains. In a table cell a
+/// pipe would end the cell even inside the span, so there it is escaped.
+fn code(s: &str, in_table: bool) -> String {
+    let mut s = s.replace(['\n', '\r'], " ");
+    if in_table {
+        s = s.replace('|', "\\|");
+    }
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
-fn inline(content: &Rich) -> String {
+fn inline(content: &Rich, in_table: bool) -> String {
     let mut o = String::new();
     for span in content {
         if span.text.is_empty() {
@@ -55,14 +66,14 @@ fn inline(content: &Rich) -> String {
             Style::Em => {
                 let _ = write!(o, "*{}*", escape(&span.text));
             }
-            Style::Code => o.push_str(&code(&span.text)),
+            Style::Code => o.push_str(&code(&span.text, in_table)),
         }
     }
     o
 }
 
 fn cell(c: &Cell) -> String {
-    inline(&c.content)
+    inline(&c.content, true)
 }
 
 fn table(o: &mut String, t: &Table) {
@@ -95,11 +106,11 @@ fn blocks(o: &mut String, list: &[Block]) {
                 let _ = writeln!(o, "{} {}\n", "#".repeat(*level as usize), escape(text));
             }
             Block::Para { content, .. } => {
-                let _ = writeln!(o, "{}\n", inline(content));
+                let _ = writeln!(o, "{}\n", inline(content, false));
             }
             Block::List(items) => {
                 for item in items {
-                    let _ = writeln!(o, "- {}", inline(item));
+                    let _ = writeln!(o, "- {}", inline(item, false));
                 }
                 o.push('\n');
             }
@@ -135,7 +146,9 @@ mod tests {
     fn text_cannot_become_markup() {
         assert_eq!(escape("a|b *c* <script> [x](y)"), "a\\|b \\*c\\* &lt;script&gt; \\[x\\](y)");
         assert_eq!(escape("heat_pump _x_"), "heat_pump \\_x\\_");
-        assert_eq!(code("a`b"), "``a`b``");
-        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(escape("Key #1 ~~x~~ =HYPERLINK(\"http://evil.example\") www.x.cn"), "Key \\#1 \\~\\~x\\~\\~ =HYPERLINK(\"http\\://evil.example\") www\\.x.cn");
+        assert_eq!(code("a`b", false), "``a`b``");
+        assert_eq!(code("`x", false), "`` `x ``");
+        assert_eq!((code("a|b", false), code("a|b", true)), ("`a|b`".to_string(), "`a\\|b`".to_string()));
     }
 }

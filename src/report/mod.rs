@@ -260,16 +260,24 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
                 description: Text::default(),
             });
         }
-        let (mut fixed, reserved): (Vec<Option<Text>>, Vec<Text>) = match input.identity {
+        let (mut fixed, mut reserved): (Vec<Option<Text>>, Vec<Text>) = match input.identity {
             Some(x) => (x.names.clone(), x.reserved_names.clone()),
             None => (vec![None; k], Vec::new()),
         };
-        // Names the profile gives (`[segments.names]`) win over kept and generated ones.
-        for (s, seg) in segments.iter().enumerate() {
-            if let Some(name) = profile.segments.name_of(seg.id) {
-                fixed[s] = Some(name);
+        // Names the profile gives (`[segments.names]`) win over kept and generated ones: a kept name
+        // that another segment now takes from the profile is given up (and generated anew).
+        let given: Vec<Option<Text>> = segments.iter().map(|seg| profile.segments.name_of(seg.id)).collect();
+        for s in 0..k {
+            if given[s].is_none() {
+                let taken = fixed[s].as_ref().is_some_and(|kept| given.iter().flatten().any(|g| same_name(g, kept)));
+                if taken {
+                    fixed[s] = None;
+                }
+            } else {
+                fixed[s] = given[s].clone();
             }
         }
+        reserved.extend(given.into_iter().flatten());
         name_segments(&mut segments, fm, &fixed, &reserved);
         segments.sort_by_key(|s| s.id);
     }
@@ -364,6 +372,11 @@ fn attribute_profiles(a: &Attribute, label: Text, labels: &[u32], k: usize) -> V
         .collect()
 }
 
+/// Whether two names read the same in either language.
+fn same_name(a: &Text, b: &Text) -> bool {
+    Lang::ALL.iter().any(|&l| a.get(l) == b.get(l))
+}
+
 /// Names each segment after its strongest trait and its strongest trait from another feature group,
 /// adding traits (then the segment number) until every name is distinct in every language. Segments
 /// with a `fixed` name (kept from a previous run, or given by the profile) keep it; generated names
@@ -393,12 +406,25 @@ fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[O
         candidates.push(words);
     }
     let join = |words: &[Text], lang: Lang| words.iter().map(|w| w.get(lang)).collect::<Vec<_>>().join(" · ");
+    // A kept name from before Chinese names existed gets the Chinese of its segment's traits.
+    let fixed: Vec<Option<Text>> = fixed
+        .iter()
+        .zip(&candidates)
+        .map(|(f, words)| {
+            f.clone().map(|mut name| {
+                if name.zh.is_none() {
+                    name.zh = Some(join(&words[..2.min(words.len())], Lang::Zh));
+                }
+                name
+            })
+        })
+        .collect();
     let mut taken = vec![2usize; segments.len()];
     loop {
         let names: Vec<Text> = candidates
             .iter()
             .zip(&taken)
-            .zip(fixed)
+            .zip(&fixed)
             .map(|((w, &t), f)| {
                 f.clone().unwrap_or_else(|| {
                     let w = &w[..t.min(w.len())];
@@ -406,7 +432,7 @@ fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[O
                 })
             })
             .collect();
-        let same = |a: &Text, b: &Text| Lang::ALL.iter().any(|&l| a.get(l) == b.get(l));
+        let same = same_name;
         let clashes = |i: usize| {
             names.iter().enumerate().any(|(j, n)| j != i && same(n, &names[i]))
                 || (fixed[i].is_none() && reserved.iter().any(|r| same(r, &names[i])))
@@ -421,7 +447,7 @@ fn name_segments(segments: &mut [SegmentProfile], fm: &FeatureMatrix, fixed: &[O
         if !changed {
             for (i, seg) in segments.iter_mut().enumerate() {
                 seg.name = if fixed[i].is_none() && clashes(i) {
-                    names[i].map(|n, _| format!("{n} ({})", seg.id))
+                    names[i].map(|n, lang| format!("{n}{}", i18n::f(lang, " ({0})", &[&seg.id])))
                 } else {
                     names[i].clone()
                 };

@@ -7,7 +7,8 @@ use crate::common::{custseg, read_json, read_pairs, repo};
 
 const NO_TRANSLATION: &str = "translation";
 
-/// Runs custseg, asserting the exit code and that every report text had a translation.
+/// Runs custseg (without `--quiet`, so that warnings show), asserting the exit code and that every
+/// report text had a translation.
 fn run_ok(args: &[&str], code: i32) -> String {
     let out = custseg().args(args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
@@ -39,6 +40,17 @@ const ENGLISH: &[&str] = &[
     "How customers were placed",
     "How the number of segments was chosen",
     "was skipped",
+    "Previous segment → now",
+    "New customers",
+    "Rule:",
+    "| Measure |",
+    "| Export |",
+    "| Rows read |",
+    "Silhouette |",
+    "Balanced |",
+    "of all customers",
+    "Drift",
+    "Segment ",
 ];
 
 fn assert_chinese(md: &str) {
@@ -51,7 +63,7 @@ fn assert_chinese(md: &str) {
 fn a_chinese_run_names_segments_in_chinese_everywhere() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("zh");
-    run_ok(&["run", "--quiet", "--lang", "zh", "--out", p(&out)], 0);
+    run_ok(&["run", "--lang", "zh", "--out", p(&out)], 0);
     let s = read_json(&out.join("summary.json"));
     assert_eq!(s["language"], "zh");
     let html = read(out.join("report.html"));
@@ -96,9 +108,9 @@ fn every_section_translates_migration_scoring_balance_skipped_groups_and_failure
     custseg().args(["sample-data", "--customers", "2000", "--seed", "5", "--out", p(&g1)]).assert().success();
     custseg().args(["sample-data", "--customers", "2000", "--seed", "5", "--month", "2", "--out", p(&g2)]).assert().success();
     let (r1, r2, scored) = (t.path().join("r1"), t.path().join("r2"), t.path().join("scored"));
-    run_ok(&["run", "--quiet", "--data", p(&g1), "--out", p(&r1)], 0);
+    run_ok(&["run", "--data", p(&g1), "--out", p(&r1)], 0);
     // Migration, in Chinese; migration.csv names in Chinese.
-    run_ok(&["run", "--quiet", "--lang", "zh", "--data", p(&g2), "--previous", p(&r1), "--out", p(&r2)], 0);
+    run_ok(&["run", "--lang", "zh", "--data", p(&g2), "--previous", p(&r1), "--out", p(&r2)], 0);
     let md = read(r2.join("report.md"));
     assert_chinese(&md);
     assert!(md.contains("## 与上次运行相比的变化") && md.contains("换了客户群"), "{md}");
@@ -107,22 +119,22 @@ fn every_section_translates_migration_scoring_balance_skipped_groups_and_failure
     let migration = read(r2.join("migration.csv"));
     assert!(zh_names.iter().all(|n| migration.contains(n.as_str())) && migration.contains("（新客户）"), "{migration}");
     // Scoring with a saved model, drift.
-    run_ok(&["assign", "--quiet", "--lang", "zh", "--data", p(&g2), "--model", p(&r1), "--out", p(&scored)], 0);
+    run_ok(&["assign", "--lang", "zh", "--data", p(&g2), "--model", p(&r1), "--out", p(&scored)], 0);
     let md = read(scored.join("report.md"));
     assert_chinese(&md);
     assert!(md.contains("## 客户是如何归入客户群的") && md.contains("**漂移**"), "{md}");
     // Skipped groups (no outages, no tickets), re-rendered from a finished English run.
     let partial = t.path().join("partial");
-    run_ok(&["run", "--quiet", "--billing", p(&g1.join("billing.csv")), "--customers", p(&g1.join("customers.csv")), "--out", p(&partial)], 0);
-    run_ok(&["report", "--quiet", "--run", p(&partial), "--lang", "zh"], 0);
+    run_ok(&["run", "--billing", p(&g1.join("billing.csv")), "--customers", p(&g1.join("customers.csv")), "--out", p(&partial)], 0);
+    run_ok(&["report", "--run", p(&partial), "--lang", "zh"], 0);
     let md = read(partial.join("report-zh/report.md"));
     assert_chinese(&md);
-    assert!(md.contains("特征组**供电可靠性体验**被跳过：未提供停电导出文件"), "{md}");
+    assert!(md.contains("特征组 **供电可靠性体验** 被跳过：未提供停电导出文件"), "{md}");
     // Enforced balance, and a run where no k passes (exit 4), on unbalanced data.
     let unbalanced = t.path().join("unbalanced");
     custseg().args(["sample-data", "--customers", "8000", "--seed", "21", "--dominant-share", "0.6", "--out", p(&unbalanced)]).assert().success();
     let failed = t.path().join("failed");
-    run_ok(&["run", "--quiet", "--lang", "zh", "--data", p(&unbalanced), "--out", p(&failed)], 4);
+    run_ok(&["run", "--lang", "zh", "--data", p(&unbalanced), "--out", p(&failed)], 4);
     let md = read(failed.join("report.md"));
     assert_chinese(&md);
     assert!(md.contains("**没有任何细分方案通过检查**"), "{md}");
@@ -130,7 +142,7 @@ fn every_section_translates_migration_scoring_balance_skipped_groups_and_failure
     let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
     std::fs::write(&profile, base.replace("[clustering]\n", "[clustering]\nbalance = \"enforce\"\n").replace("language = \"en\"", "language = \"zh\"")).unwrap();
     let enforced = t.path().join("enforced");
-    run_ok(&["run", "--quiet", "--profile", p(&profile), "--data", p(&unbalanced), "--out", p(&enforced)], 0);
+    run_ok(&["run", "--profile", p(&profile), "--data", p(&unbalanced), "--out", p(&enforced)], 0);
     let md = read(enforced.join("report.md"));
     assert_chinese(&md);
     assert!(md.contains("**强制约束**") && md.contains("客户群规模强制保持在"), "{md}");
@@ -140,7 +152,7 @@ fn every_section_translates_migration_scoring_balance_skipped_groups_and_failure
 fn report_re_renders_a_finished_run_exactly_and_leaves_the_run_alone() {
     let t = tempfile::tempdir().unwrap();
     let run = t.path().join("run");
-    run_ok(&["run", "--quiet", "--out", p(&run)], 0);
+    run_ok(&["run", "--out", p(&run)], 0);
     let before: Vec<(PathBuf, Vec<u8>)> = ["summary.json", "manifest.json", "report.html", "report.md", "model.json"]
         .iter()
         .map(|f| (run.join(f), std::fs::read(run.join(f)).unwrap()))
@@ -154,13 +166,13 @@ fn report_re_renders_a_finished_run_exactly_and_leaves_the_run_alone() {
         assert!(std::fs::read(run.join(f)).unwrap() == std::fs::read(again.join(f)).unwrap(), "{f} differs when re-rendered");
     }
     // In Chinese, into DIR/report-zh by default; a second time needs --force.
-    run_ok(&["report", "--quiet", "--run", p(&run), "--lang", "zh"], 0);
+    run_ok(&["report", "--run", p(&run), "--lang", "zh"], 0);
     assert_chinese(&read(run.join("report-zh/report.md")));
     assert!(read(run.join("report-zh/charts/profile-heatmap.svg")).contains("月均用电量"));
     let again = custseg().args(["report", "--quiet", "--run", p(&run), "--lang", "zh"]).output().unwrap();
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"), "{}", String::from_utf8_lossy(&again.stderr));
-    run_ok(&["report", "--quiet", "--run", p(&run), "--lang", "zh", "--force"], 0);
+    run_ok(&["report", "--run", p(&run), "--lang", "zh", "--force"], 0);
     for (path, bytes) in before {
         assert!(std::fs::read(&path).unwrap() == bytes, "{} changed", path.display());
     }
@@ -168,6 +180,13 @@ fn report_re_renders_a_finished_run_exactly_and_leaves_the_run_alone() {
     let bad = custseg().args(["report", "--run", p(t.path())]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no summary.json"), "{}", String::from_utf8_lossy(&bad.stderr));
+    // Never over the run itself, or a folder holding it.
+    for out in [run.clone(), t.path().to_path_buf()] {
+        let bad = custseg().args(["report", "--run", p(&run), "--force", "--out", p(&out)]).output().unwrap();
+        assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("would replace it"));
+    }
+    assert!(run.join("summary.json").is_file());
     let bad = custseg().args(["report", "--run", p(&run), "--lang", "fr"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown language \"fr\""));
@@ -180,8 +199,8 @@ fn names_from_the_profile_replace_generated_ones_and_are_kept_by_the_model() {
     let profile = t.path().join("named.toml");
     std::fs::write(&profile, format!("{base}\n[segments]\nnames = {{ 2 = \"Budget movers\", 9 = \"Nobody\" }}\nnames_zh = {{ 2 = \"精打细算族\" }}\n")).unwrap();
     let (plain, named, scored) = (t.path().join("plain"), t.path().join("named"), t.path().join("scored"));
-    run_ok(&["run", "--quiet", "--out", p(&plain)], 0);
-    run_ok(&["run", "--quiet", "--profile", p(&profile), "--out", p(&named)], 0);
+    run_ok(&["run", "--out", p(&plain)], 0);
+    run_ok(&["run", "--profile", p(&profile), "--out", p(&named)], 0);
     let (a, b) = (read_json(&plain.join("summary.json")), read_json(&named.join("summary.json")));
     let segs = |s: &serde_json::Value| s["segments"].as_array().unwrap().clone();
     for (x, y) in segs(&a).iter().zip(segs(&b).iter()) {
@@ -199,7 +218,67 @@ fn names_from_the_profile_replace_generated_ones_and_are_kept_by_the_model() {
     let i = model["segment_ids"].as_array().unwrap().iter().position(|v| v == 2).unwrap();
     assert_eq!(model["segment_names"][i]["en"], "Budget movers");
     // A model keeps the names it was fitted with.
-    run_ok(&["assign", "--quiet", "--lang", "zh", "--model", p(&named), "--out", p(&scored)], 0);
+    run_ok(&["assign", "--lang", "zh", "--model", p(&named), "--out", p(&scored)], 0);
     let md = read(scored.join("report.md"));
     assert!(md.contains("### 客户群 2：精打细算族"), "{md}");
+}
+
+#[test]
+fn a_name_from_the_profile_wins_over_a_kept_one_and_the_model_stays_loadable() {
+    let t = tempfile::tempdir().unwrap();
+    let (g1, g2) = (t.path().join("g1"), t.path().join("g2"));
+    custseg().args(["sample-data", "--customers", "2000", "--seed", "5", "--out", p(&g1)]).assert().success();
+    custseg().args(["sample-data", "--customers", "2000", "--seed", "5", "--month", "2", "--out", p(&g2)]).assert().success();
+    let r1 = t.path().join("r1");
+    run_ok(&["run", "--data", p(&g1), "--out", p(&r1)], 0);
+    let first = read_json(&r1.join("summary.json"));
+    // Segment 1 is named after segment 2's kept name: segment 2 must give it up.
+    let kept = first["segments"][1]["name"]["en"].as_str().unwrap().to_string();
+    let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
+    let profile = t.path().join("named.toml");
+    std::fs::write(&profile, format!("{base}\n[segments]\nnames = {{ 1 = \"{kept}\" }}\n")).unwrap();
+    let r2 = t.path().join("r2");
+    run_ok(&["run", "--profile", p(&profile), "--data", p(&g2), "--previous", p(&r1), "--out", p(&r2)], 0);
+    let second = read_json(&r2.join("summary.json"));
+    let names: Vec<&str> = second["segments"].as_array().unwrap().iter().map(|g| g["name"]["en"].as_str().unwrap()).collect();
+    assert_eq!(names.iter().filter(|n| **n == kept).count(), 1, "{names:?}");
+    assert_eq!(second["segments"][0]["name"]["en"], kept.as_str());
+    // The model is still loadable: it scores, and serves as --previous.
+    let scored = t.path().join("scored");
+    run_ok(&["assign", "--data", p(&g2), "--model", p(&r2), "--previous", p(&r2), "--out", p(&scored)], 0);
+}
+
+#[test]
+fn a_summary_written_before_reports_had_languages_still_renders() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    run_ok(&["run", "--out", p(&run)], 0);
+    // Turn the summary into its older form: plain-string names, labels and texts; no attribute labels,
+    // rule, language or group labels.
+    let mut s = read_json(&run.join("summary.json"));
+    let plain = |v: &mut serde_json::Value| *v = v["en"].clone();
+    plain(&mut s["profile"]["name"]);
+    for f in s["features"].as_array_mut().unwrap() {
+        plain(&mut f["label"]);
+    }
+    for seg in s["segments"].as_array_mut().unwrap() {
+        plain(&mut seg["name"]);
+        plain(&mut seg["description"]);
+        for tr in seg["traits"].as_array_mut().unwrap() {
+            plain(&mut tr["text"]);
+        }
+        for a in seg["attributes"].as_array_mut().unwrap() {
+            a.as_object_mut().unwrap().remove("label");
+        }
+    }
+    for key in ["rule", "language", "group_labels"] {
+        s.as_object_mut().unwrap().remove(key);
+    }
+    let old = t.path().join("old");
+    std::fs::create_dir(&old).unwrap();
+    std::fs::write(old.join("summary.json"), serde_json::to_string(&s).unwrap()).unwrap();
+    run_ok(&["report", "--run", p(&old), "--lang", "zh"], 0);
+    let md = read(old.join("report-zh/report.md"));
+    assert!(md.contains("| region | 本客户群 | 全部客户 |"), "attribute tables fall back to the column name:\n{md}");
+    assert!(md.contains("## 概要"));
 }

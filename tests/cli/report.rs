@@ -114,6 +114,7 @@ fn hostile_text_is_escaped_in_html_and_svg_and_neutralised_in_every_csv() {
         let md = std::fs::read_to_string(md_path).unwrap();
         assert!(!md.contains("<script>") && !md.contains("<img"), "raw markup in report.md");
         assert!(md.contains("&lt;img src=x onerror=alert(2)&gt; &amp; \\*bold\\*"), "the segment name is not escaped in report.md");
+        assert!(md.contains("http\\://evil.example") && !md.contains("http://evil"), "a web address in report.md would become a link");
     }
     for entry in std::fs::read_dir(out.join("report-zh/charts")).unwrap() {
         let svg = std::fs::read_to_string(entry.unwrap().path()).unwrap();
