@@ -7,9 +7,12 @@
 //! `sqrt(group weight) * w_f / sqrt(sum of w² in the group)`, so that every group adds its weight to the
 //! total variance however many features it has.
 
+mod grouped;
+
 use std::collections::{BTreeMap, HashMap};
 
 use ndarray::Array2;
+use rayon::prelude::*;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -111,12 +114,24 @@ fn filter_expr(spec: &FeatureSpec, schema: &Schema) -> Option<Expr> {
     pred.map(|p| p.fill_null(lit(false)))
 }
 
+/// The feature's column as f64.
+fn value_expr(spec: &FeatureSpec) -> Expr {
+    col(spec.column.as_deref().unwrap_or("")).cast(DataType::Float64)
+}
+
+/// The feature's column where `p` holds, null elsewhere.
+fn masked_expr(spec: &FeatureSpec, p: Expr) -> Expr {
+    when(p).then(value_expr(spec)).otherwise(lit(NULL).cast(DataType::Float64))
+}
+
+/// The feature as a polars aggregation (the customers export, and the reference the Rust aggregation
+/// in [`grouped`] is tested against).
 fn agg_expr(spec: &FeatureSpec, schema: &Schema, window: Window) -> Expr {
     let pred = filter_expr(spec, schema);
-    let value = || col(spec.column.as_deref().unwrap_or("")).cast(DataType::Float64);
+    let value = || value_expr(spec);
     // Masking (null outside the filter) keeps every aggregation on polars' fast group-by path, which
     // `filter` inside `agg` leaves.
-    let masked = |p: Expr| when(p).then(value()).otherwise(lit(NULL).cast(DataType::Float64));
+    let masked = |p: Expr| masked_expr(spec, p);
     let filtered = || match &pred {
         Some(p) => masked(p.clone()),
         None => value(),
@@ -214,24 +229,45 @@ const REVENUE: &str = "__amount_billed";
 fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<Aggregated> {
     // One group-by per export, every feature of that export in it. Billing goes first: its customers
     // (sorted by id) are the population, and its group-by also sums the amount billed.
-    let aggregate_one = |source: Source, extra: Vec<Expr>, sorted: bool| -> Result<Option<DataFrame>> {
+    let aggregate_one = |source: Source, revenue: bool, sorted: bool| -> Result<Option<DataFrame>> {
         let Some(export) = exports.get(&source) else { return Ok(None) };
-        let mut aggs: Vec<Expr> =
-            used.iter().filter(|s| s.source == source).map(|s| agg_expr(s, export.schema(), window)).collect();
-        if aggs.is_empty() && extra.is_empty() {
+        let specs: Vec<&FeatureSpec> = used.iter().filter(|s| s.source == source).collect();
+        if specs.is_empty() && !revenue {
             return Ok(None);
         }
-        aggs.extend(extra);
-        let mut lf = export.lazy().group_by([col("customer_id")]).agg(aggs);
+        let context = |e| Error::polars(format!("aggregating the {source} export per customer"), e);
+        let mut df = if source == Source::Customers {
+            // One row per customer: polars' group-by is quick here, and it holds the date parsing
+            // `tenure_years` needs.
+            let aggs: Vec<Expr> = specs.iter().map(|s| agg_expr(s, export.schema(), window)).collect();
+            export.lazy().group_by([col("customer_id")]).agg(aggs).collect().map_err(context)?
+        } else {
+            let frame = &export.frame;
+            let key = frame.column("customer_id").and_then(|c| c.str().cloned()).map_err(context)?;
+            let g = grouped::groups_of(&key);
+            let mut columns = vec![Column::new("customer_id".into(), &g.keys)];
+            // Features in parallel: each is one pass of its own (the result does not depend on it).
+            let values: Vec<Vec<Option<f64>>> = specs
+                .par_iter()
+                .map(|spec| {
+                    let pred = filter_expr(spec, export.schema());
+                    grouped::aggregate(frame, &g, spec, pred, || value_expr(spec), |p| masked_expr(spec, p))
+                })
+                .collect::<Result<_>>()?;
+            for (spec, values) in specs.iter().zip(values) {
+                columns.push(Column::new(spec.name.as_str().into(), values));
+            }
+            if revenue {
+                columns.push(Column::new(REVENUE.into(), grouped::sum(frame, &g, col("amount_due"))?));
+            }
+            DataFrame::new_infer_height(columns).map_err(context)?
+        };
         if sorted {
-            lf = lf.sort(["customer_id"], Default::default());
+            df = df.sort(["customer_id"], Default::default()).map_err(context)?;
         }
-        lf.collect()
-            .map(Some)
-            .map_err(|e| Error::polars(format!("aggregating the {source} export per customer"), e))
+        Ok(Some(df))
     };
-    let billing = aggregate_one(Source::Billing, vec![col("amount_due").sum().alias(REVENUE)], true)?
-        .expect("billing is required");
+    let billing = aggregate_one(Source::Billing, true, true)?.expect("billing is required");
     let customer_ids: Vec<String> = billing
         .column("customer_id")
         .and_then(|c| c.str())
@@ -263,7 +299,7 @@ fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<
         let df = if source == Source::Billing {
             billing.clone()
         } else {
-            match aggregate_one(source, Vec::new(), false)? {
+            match aggregate_one(source, false, false)? {
                 Some(df) => df,
                 None => continue,
             }
@@ -454,6 +490,88 @@ mod tests {
         let lo = pos.floor() as usize;
         let hi = pos.ceil() as usize;
         sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+    }
+
+    #[test]
+    fn the_rust_aggregation_matches_polars_for_every_kind_of_feature() {
+        use crate::profile::{Filter, FilterValue};
+        let n = 20_000;
+        let pick = |i: usize, m: usize| (i.wrapping_mul(2654435761) >> 9) % m;
+        let ids: Vec<String> = (0..n).map(|i| format!("c{}", pick(i, 1500))).collect();
+        let amount: Vec<Option<f64>> = (0..n).map(|i| (pick(i + 3, 11) != 0).then(|| (pick(i + 5, 1000) as f64) * 0.37 - 20.0)).collect();
+        let late: Vec<Option<bool>> = (0..n).map(|i| [Some(true), Some(false), None][pick(i + 7, 3)]).collect();
+        let month: Vec<i64> = (0..n).map(|i| 1 + pick(i + 11, 12) as i64).collect();
+        let method: Vec<Option<&str>> = (0..n).map(|i| [Some("cash"), Some("online"), None, Some("check")][pick(i + 13, 4)]).collect();
+        let df = DataFrame::new_infer_height(vec![
+            Column::new("customer_id".into(), ids),
+            Column::new("amount".into(), amount),
+            Column::new("late".into(), late),
+            Column::new("month".into(), month),
+            Column::new("method".into(), method),
+        ])
+        .unwrap();
+        let spec = |agg: Agg, column: Option<&str>, filter: Option<(&str, Vec<FilterValue>)>| FeatureSpec {
+            name: format!("f{}", rand_name(agg, column, filter.is_some())),
+            label: "x".into(),
+            label_zh: None,
+            group: "g".into(),
+            source: Source::Billing,
+            agg,
+            column: column.map(String::from),
+            filter: filter.map(|(c, v)| Filter { column: c.into(), equals: None, one_of: Some(v) }),
+            transform: Transform::None,
+            weight: 1.0,
+            high: None,
+            low: None,
+            high_zh: None,
+            low_zh: None,
+            format: Default::default(),
+        };
+        fn rand_name(agg: Agg, column: Option<&str>, filtered: bool) -> String {
+            format!("{agg:?}_{}_{filtered}", column.unwrap_or("rows"))
+        }
+        let cash = || Some(("method", vec![FilterValue::Text("cash".into())]));
+        let winter = || Some(("month", vec![FilterValue::Int(12), FilterValue::Int(1), FilterValue::Int(2)]));
+        let specs = vec![
+            spec(Agg::Count, None, None),
+            spec(Agg::Count, None, cash()),
+            spec(Agg::Sum, Some("amount"), None),
+            spec(Agg::Sum, Some("amount"), cash()),
+            spec(Agg::Mean, Some("amount"), None),
+            spec(Agg::Mean, Some("amount"), winter()),
+            spec(Agg::Cv, Some("amount"), None),
+            spec(Agg::Share, None, cash()),
+            spec(Agg::Share, Some("late"), None),
+            spec(Agg::Ratio, Some("amount"), winter()),
+        ];
+        let window = Window { start: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(), as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() };
+        let schema = df.schema().clone();
+        let reference = df
+            .clone()
+            .lazy()
+            .group_by([col("customer_id")])
+            .agg(specs.iter().map(|s| agg_expr(s, &schema, window)).collect::<Vec<_>>())
+            .sort(["customer_id"], Default::default())
+            .collect()
+            .unwrap();
+        let key = df.column("customer_id").unwrap().str().unwrap().clone();
+        let g = grouped::groups_of(&key);
+        let mut order: Vec<usize> = (0..g.keys.len()).collect();
+        order.sort_by(|&a, &b| g.keys[a].cmp(&g.keys[b]));
+        let ref_ids: Vec<&str> = reference.column("customer_id").unwrap().str().unwrap().iter().map(|s| s.unwrap()).collect();
+        assert_eq!(ref_ids, order.iter().map(|&i| g.keys[i].as_str()).collect::<Vec<_>>());
+        let usable = |v: Option<f64>| v.filter(|x| x.is_finite());
+        for s in &specs {
+            let ours = grouped::aggregate(&df, &g, s, filter_expr(s, &schema), || value_expr(s), |p| masked_expr(s, p)).unwrap();
+            let theirs = reference.column(s.name.as_str()).unwrap().cast(&DataType::Float64).unwrap();
+            let theirs: Vec<Option<f64>> = theirs.f64().unwrap().iter().collect();
+            for (r, &i) in order.iter().enumerate() {
+                match (usable(ours[i]), usable(theirs[r])) {
+                    (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{}: {} vs {b} for {}", s.name, a, g.keys[i]),
+                    (a, b) => assert_eq!(a, b, "{} for {}", s.name, g.keys[i]),
+                }
+            }
+        }
     }
 
     #[test]
