@@ -288,11 +288,42 @@ fn line_hash(line: &[u8]) -> u64 {
 /// For every record line after the header: does it repeat an earlier line exactly? (A trailing `\r`
 /// is ignored; the last line may lack its newline.)
 pub fn repeated_lines(bytes: &[u8]) -> Vec<bool> {
-    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').skip(1).map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
-    if bytes.ends_with(b"\n") {
-        lines.pop();
+    // Lines found and hashed in parallel: the file is cut into pieces at line ends, each piece split
+    // and hashed on its own, the pieces' lines then taken in file order.
+    let body = match bytes.iter().position(|&b| b == b'\n') {
+        Some(end_of_header) => &bytes[end_of_header + 1..],
+        None => &bytes[bytes.len()..],
+    };
+    let pieces = (rayon::current_num_threads() * 8).max(1);
+    let mut cuts = vec![0usize];
+    for p in 1..pieces {
+        let at = body.len() * p / pieces;
+        let from = (*cuts.last().expect("non-empty")).max(at);
+        match body[from..].iter().position(|&b| b == b'\n') {
+            Some(i) => cuts.push(from + i + 1),
+            None => break,
+        }
     }
-    let hashes: Vec<u64> = lines.par_iter().map(|l| line_hash(l)).collect();
+    cuts.push(body.len());
+    cuts.dedup();
+    let split: Vec<Vec<(&[u8], u64)>> = cuts
+        .par_windows(2)
+        .map(|w| {
+            let piece = &body[w[0]..w[1]];
+            let mut out: Vec<(&[u8], u64)> = piece
+                .split(|&b| b == b'\n')
+                .map(|l| {
+                    let l = l.strip_suffix(b"\r").unwrap_or(l);
+                    (l, line_hash(l))
+                })
+                .collect();
+            if piece.ends_with(b"\n") {
+                out.pop();
+            }
+            out
+        })
+        .collect();
+    let (lines, hashes): (Vec<&[u8]>, Vec<u64>) = split.into_iter().flatten().unzip();
     // Buckets by the hash's top bits, each resolved on its own in line order: deterministic.
     const BUCKETS: usize = 64;
     let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); BUCKETS];
@@ -624,12 +655,15 @@ pub fn parse(
         .ok()
         .and_then(|d| d.column("n").ok().and_then(|c| c.cast(&DataType::UInt64).ok()).and_then(|c| c.u64().ok().and_then(|c| c.get(0))))
         .unwrap_or(0) as usize;
-    let accepted = all
-        .lazy()
-        .filter(col("__check").is_null().and(col("__repeat").not()))
-        .select(keep)
-        .collect()
-        .map_err(polars_err)?;
+    // Without rejects or repeats every row is kept: no filter, so no copy of the columns.
+    let all = all.lazy();
+    let accepted = if rejected.height() == 0 && duplicates == 0 {
+        all.select(keep)
+    } else {
+        all.filter(col("__check").is_null().and(col("__repeat").not())).select(keep)
+    }
+    .collect()
+    .map_err(polars_err)?;
     Ok(Parsed { accepted, rejects, duplicates })
 }
 
@@ -660,6 +694,35 @@ mod tests {
         let keep: BooleanChunked = dup.iter().map(|d| !d).collect();
         assert!(df.filter(&keep).unwrap().equals_missing(&unique), "not the first of each");
         assert!(!dup[0]);
+    }
+
+    #[test]
+    fn repeated_lines_marks_every_later_copy_whatever_the_pieces() {
+        use super::repeated_lines;
+        // Naive reference: a line repeats if an earlier record line is byte-equal (without `\r`).
+        fn naive(bytes: &[u8]) -> Vec<bool> {
+            let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').skip(1).map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+            if bytes.ends_with(b"\n") {
+                lines.pop();
+            }
+            (0..lines.len()).map(|i| lines[..i].contains(&lines[i])).collect()
+        }
+        let pick = |i: usize, m: usize| (i.wrapping_mul(2654435761) >> 7) % m;
+        for (n, crlf, trailing) in [(0, false, true), (1, false, false), (5, true, true), (400, false, true), (3000, true, false)] {
+            let mut text = String::from("customer_id,x\n");
+            for i in 0..n {
+                text.push_str(&format!("c{},{}", pick(i, 50), pick(i + 1, 3)));
+                if crlf && i % 2 == 0 {
+                    text.push('\r');
+                }
+                if i + 1 < n || trailing {
+                    text.push('\n');
+                }
+            }
+            assert_eq!(repeated_lines(text.as_bytes()), naive(text.as_bytes()), "n = {n}");
+        }
+        assert!(repeated_lines(b"header only").is_empty());
+        assert_eq!(repeated_lines(b"h\n\n\n"), vec![false, true]);
     }
 
     #[test]
