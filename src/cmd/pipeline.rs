@@ -531,7 +531,13 @@ pub(crate) fn prepare(
     log.begin("window and derived columns");
     let window = ingest::window_for(&exports[&Source::Billing], as_of, profile.run.window_months)?;
     for e in exports.values_mut() {
-        ingest::apply_window(e, window)?;
+        // The billing export stays whole, its window marked (no copy of every bill); the others are
+        // small and are filtered.
+        if e.source == Source::Billing {
+            ingest::mark_window(e, window)?;
+        } else {
+            ingest::apply_window(e, window)?;
+        }
     }
     expand_outages(&mut exports)?;
     log.info(format!("window: {} to {}", window.start, window.as_of));

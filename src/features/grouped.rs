@@ -9,8 +9,12 @@ use polars::prelude::*;
 use crate::error::{Error, Result};
 use crate::profile::{Agg, FeatureSpec};
 
+/// The code of a row outside the window: it belongs to no group.
+const OUTSIDE: u32 = u32::MAX;
+
 /// Row → group codes of a key column, groups numbered in order of first appearance.
 pub struct Groups {
+    /// Per row, its group ([`OUTSIDE`] for a row outside the window).
     pub codes: Vec<u32>,
     /// The key of each group.
     pub keys: Vec<String>,
@@ -18,13 +22,21 @@ pub struct Groups {
     pub sizes: Vec<u32>,
 }
 
-/// Codes the rows of a string key column (null keys form one group of their own, as in polars).
-pub fn groups_of(key: &StringChunked) -> Groups {
+/// Codes the rows of a string key column (null keys form one group of their own, as in polars); with
+/// `inside`, only the rows it marks.
+pub fn groups_of(key: &StringChunked, inside: Option<&BooleanChunked>) -> Groups {
     let mut index: PlHashMap<Option<&str>, u32> = PlHashMap::with_capacity(key.len() / 8 + 16);
     let mut codes = Vec::with_capacity(key.len());
     let mut keys = Vec::new();
     let mut sizes: Vec<u32> = Vec::new();
+    let mut inside = inside.map(|m| m.iter());
     for k in key.iter() {
+        if let Some(m) = inside.as_mut() {
+            if m.next().flatten() != Some(true) {
+                codes.push(OUTSIDE);
+                continue;
+            }
+        }
         let next = keys.len() as u32;
         let code = *index.entry(k).or_insert_with(|| {
             keys.push(k.unwrap_or("").to_string());
@@ -46,18 +58,20 @@ fn count_sum(values: &Float64Chunked, g: &Groups) -> (Vec<u32>, Vec<f64>) {
         match arr.validity() {
             None => {
                 for &v in arr.values().iter() {
-                    let c = g.codes[row] as usize;
-                    n[c] += 1;
-                    s[c] += v;
+                    let c = g.codes[row];
+                    if c != OUTSIDE {
+                        n[c as usize] += 1;
+                        s[c as usize] += v;
+                    }
                     row += 1;
                 }
             }
             Some(valid) => {
                 for (&v, ok) in arr.values().iter().zip(valid.iter()) {
-                    if ok {
-                        let c = g.codes[row] as usize;
-                        n[c] += 1;
-                        s[c] += v;
+                    let c = g.codes[row];
+                    if ok && c != OUTSIDE {
+                        n[c as usize] += 1;
+                        s[c as usize] += v;
                     }
                     row += 1;
                 }
@@ -71,28 +85,28 @@ fn count_sum(values: &Float64Chunked, g: &Groups) -> (Vec<u32>, Vec<f64>) {
 fn squared_deviations(values: &Float64Chunked, g: &Groups, mean: &[f64]) -> Vec<f64> {
     let mut ss = vec![0.0f64; g.keys.len()];
     for (row, v) in values.iter().enumerate() {
-        if let Some(v) = v {
-            let c = g.codes[row] as usize;
-            let d = v - mean[c];
-            ss[c] += d * d;
+        let c = g.codes[row];
+        if let (Some(v), true) = (v, c != OUTSIDE) {
+            let d = v - mean[c as usize];
+            ss[c as usize] += d * d;
         }
     }
     ss
 }
 
 /// Per group, the sum of a numeric expression's non-null values.
-pub fn sum(df: &DataFrame, g: &Groups, e: Expr) -> Result<Vec<f64>> {
-    Ok(count_sum(&column(df, e)?, g).1)
+pub fn sum(rows: &LazyFrame, g: &Groups, e: Expr) -> Result<Vec<f64>> {
+    Ok(count_sum(&column(rows, e)?, g).1)
 }
 
 fn mean_of(n: &[u32], s: &[f64]) -> Vec<Option<f64>> {
     n.iter().zip(s).map(|(&n, &s)| (n > 0).then(|| s / n as f64)).collect()
 }
 
-/// One numeric column of `df` from an expression, as f64.
-fn column(df: &DataFrame, e: Expr) -> Result<Float64Chunked> {
+/// One numeric column of `rows` from an expression, as f64.
+fn column(rows: &LazyFrame, e: Expr) -> Result<Float64Chunked> {
     let context = |e: PolarsError| Error::polars("computing a feature's values", e);
-    let out = df.clone().lazy().select([e.cast(DataType::Float64).alias("__v")]).collect().map_err(context)?;
+    let out = rows.clone().select([e.cast(DataType::Float64).alias("__v")]).collect().map_err(context)?;
     let c = out.column("__v").map_err(context)?.as_materialized_series().rechunk();
     c.f64().cloned().map_err(context)
 }
@@ -100,7 +114,7 @@ fn column(df: &DataFrame, e: Expr) -> Result<Float64Chunked> {
 /// A feature per group, with the meaning `agg_expr` gives it in polars: `pred` is the feature's filter
 /// (null counts as false), `value` its column, `masked(p)` the column where `p` holds (null elsewhere).
 pub fn aggregate(
-    df: &DataFrame,
+    df: &LazyFrame,
     g: &Groups,
     spec: &FeatureSpec,
     pred: Option<Expr>,
@@ -156,11 +170,16 @@ mod tests {
     #[test]
     fn groups_number_keys_by_first_appearance_and_count_rows() {
         let key = StringChunked::from_iter(["b", "a", "b", "c", "a", "b"].iter().map(|s| Some(*s)));
-        let g = groups_of(&key);
+        let g = groups_of(&key, None);
         assert_eq!(g.keys, ["b", "a", "c"]);
         assert_eq!(g.codes, [0, 1, 0, 2, 1, 0]);
         assert_eq!(g.sizes, [3, 2, 1]);
         let v = Float64Chunked::from_iter([Some(1.0), None, Some(3.0), Some(4.0), Some(5.0), None]);
         assert_eq!(count_sum(&v, &g), (vec![2, 1, 1], vec![4.0, 5.0, 4.0]));
+        // Rows outside the window belong to no group.
+        let inside = BooleanChunked::from_iter([Some(true), Some(false), Some(true), Some(false), Some(true), None]);
+        let g = groups_of(&key, Some(&inside));
+        assert_eq!((g.keys.clone(), g.sizes.clone()), (vec!["b".to_string(), "a".to_string()], vec![2, 1]));
+        assert_eq!(count_sum(&v, &g), (vec![2, 1], vec![4.0, 5.0]));
     }
 }

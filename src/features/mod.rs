@@ -244,9 +244,10 @@ fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<
             let aggs: Vec<Expr> = specs.iter().map(|s| agg_expr(s, export.schema(), window)).collect();
             export.lazy().group_by([col("customer_id")]).agg(aggs).collect().map_err(context)?
         } else {
-            let frame = &export.frame;
-            let key = frame.column("customer_id").and_then(|c| c.str().cloned()).map_err(context)?;
-            let g = grouped::groups_of(&key);
+            let (frame, inside) = export.all_rows();
+            let key = export.frame.column("customer_id").and_then(|c| c.str().cloned()).map_err(context)?;
+            let g = grouped::groups_of(&key, inside);
+            let frame = &frame;
             let mut columns = vec![Column::new("customer_id".into(), &g.keys)];
             // Features in parallel: each is one pass of its own (the result does not depend on it).
             let values: Vec<Vec<Option<f64>>> = specs
@@ -557,14 +558,14 @@ mod tests {
             .collect()
             .unwrap();
         let key = df.column("customer_id").unwrap().str().unwrap().clone();
-        let g = grouped::groups_of(&key);
+        let g = grouped::groups_of(&key, None);
         let mut order: Vec<usize> = (0..g.keys.len()).collect();
         order.sort_by(|&a, &b| g.keys[a].cmp(&g.keys[b]));
         let ref_ids: Vec<&str> = reference.column("customer_id").unwrap().str().unwrap().iter().map(|s| s.unwrap()).collect();
         assert_eq!(ref_ids, order.iter().map(|&i| g.keys[i].as_str()).collect::<Vec<_>>());
         let usable = |v: Option<f64>| v.filter(|x| x.is_finite());
         for s in &specs {
-            let ours = grouped::aggregate(&df, &g, s, filter_expr(s, &schema), || value_expr(s), |p| masked_expr(s, p)).unwrap();
+            let ours = grouped::aggregate(&df.clone().lazy(), &g, s, filter_expr(s, &schema), || value_expr(s), |p| masked_expr(s, p)).unwrap();
             let theirs = reference.column(s.name.as_str()).unwrap().cast(&DataType::Float64).unwrap();
             let theirs: Vec<Option<f64>> = theirs.f64().unwrap().iter().collect();
             for (r, &i) in order.iter().enumerate() {

@@ -141,8 +141,10 @@ pub struct Reject {
     pub reason: String,
 }
 
-/// An export after parsing: accepted rows with typed canonical columns; once the window is applied,
-/// only the rows inside it, with the derived columns.
+/// An export after parsing: accepted rows with typed canonical columns. Once the window is applied,
+/// either `frame` holds only the rows inside it, with the derived columns ([`apply_window`]), or it
+/// keeps every row and `marked` says which are inside and how the derived columns are computed
+/// ([`mark_window`]: no copy of a large export); [`Export::lazy`] gives the windowed rows either way.
 pub struct Export {
     pub source: Source,
     pub path: PathBuf,
@@ -150,6 +152,15 @@ pub struct Export {
     pub stats: InputStats,
     pub rejects: Vec<Reject>,
     schema: SchemaRef,
+    marked: Option<Marked>,
+}
+
+/// The window of an export whose frame was left whole.
+pub struct Marked {
+    /// Per row of `frame`: inside the window.
+    pub inside: BooleanChunked,
+    predicate: Expr,
+    derived: Vec<Expr>,
 }
 
 impl Export {
@@ -162,8 +173,21 @@ impl Export {
         self.schema.contains(name)
     }
 
+    /// The rows inside the window (every row before the window is applied), with the derived columns.
     pub fn lazy(&self) -> LazyFrame {
-        self.frame.clone().lazy()
+        match &self.marked {
+            None => self.frame.clone().lazy(),
+            Some(m) => self.frame.clone().lazy().filter(m.predicate.clone()).with_columns(m.derived.clone()),
+        }
+    }
+
+    /// Every row of `frame` with the derived columns (computed only where a query uses them), and
+    /// which rows are inside the window (`None`: all of them).
+    pub fn all_rows(&self) -> (LazyFrame, Option<&BooleanChunked>) {
+        match &self.marked {
+            None => (self.frame.clone().lazy(), None),
+            Some(m) => (self.frame.clone().lazy().with_columns(m.derived.clone()), Some(&m.inside)),
+        }
     }
 }
 
@@ -341,7 +365,7 @@ fn load_file(source: Source, path: &Path, settings: &ExportSettings) -> Result<E
     stats.rows_duplicate += parsed.duplicates;
     stats.rows_accepted = frame.height();
     let schema = frame.schema().clone();
-    Ok(Export { source, path: path.to_path_buf(), frame, stats, rejects: parsed.rejects, schema })
+    Ok(Export { source, path: path.to_path_buf(), frame, stats, rejects: parsed.rejects, schema, marked: None })
 }
 
 /// The newest bill date among accepted billing rows.
@@ -392,6 +416,30 @@ pub fn apply_window(export: &mut Export, window: Window) -> Result<()> {
     Ok(())
 }
 
+/// Like [`apply_window`], without copying the rows: the frame stays whole, the rows inside the window
+/// are marked and the derived columns are left to be computed where they are used. For the billing
+/// export, by far the largest: the copy of every bill inside the window was most of a run's memory.
+pub fn mark_window(export: &mut Export, window: Window) -> Result<()> {
+    let context = |e| Error::polars(format!("windowing the {} export", export.source), e);
+    let predicate = in_window(export.source, window);
+    let inside = export
+        .frame
+        .clone()
+        .lazy()
+        .select([predicate.clone().fill_null(lit(false)).alias("__in")])
+        .collect()
+        .map_err(context)?;
+    let inside = inside.column("__in").map_err(context)?.bool().map_err(context)?.rechunk().into_owned();
+    let kept = inside.sum().unwrap_or(0) as usize;
+    let derived = derived_columns(export.source, &export.frame.schema(), window);
+    let schema = export.frame.clone().lazy().with_columns(derived.clone()).collect_schema().map_err(context)?;
+    export.stats.rows_outside_window = export.stats.rows_accepted - kept;
+    export.stats.rows_accepted = kept;
+    export.schema = schema;
+    export.marked = Some(Marked { inside, predicate: predicate.fill_null(lit(false)), derived });
+    Ok(())
+}
+
 /// Turns feeder-keyed outage events (inside the window) into one row per event and customer on the
 /// feeder, through the customers export's feeder_id, and counts the events that reach no customer.
 pub fn expand_feeder_events(outages: &mut Export, customers: Option<&Export>) -> Result<()> {
@@ -423,6 +471,16 @@ pub fn expand_feeder_events(outages: &mut Export, customers: Option<&Export>) ->
 
 /// Derived per-row columns (documented in profiles/README.md).
 fn derive(source: Source, schema: &Schema, lf: LazyFrame, window: Window) -> LazyFrame {
+    let exprs = derived_columns(source, schema, window);
+    if exprs.is_empty() {
+        lf
+    } else {
+        lf.with_columns(exprs)
+    }
+}
+
+/// The expressions of the derived columns of an export.
+fn derived_columns(source: Source, schema: &Schema, window: Window) -> Vec<Expr> {
     let has = |c: &str| schema.contains(c);
     let mut exprs: Vec<Expr> = Vec::new();
     match source {
@@ -476,11 +534,7 @@ fn derive(source: Source, schema: &Schema, lf: LazyFrame, window: Window) -> Laz
         }
         Source::Customers => {}
     }
-    if exprs.is_empty() {
-        lf
-    } else {
-        lf.with_columns(exprs)
-    }
+    exprs
 }
 
 /// Default end of the window when neither `--as-of` nor data give one.
