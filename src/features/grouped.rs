@@ -107,7 +107,8 @@ fn mean_of(n: &[u32], s: &[f64]) -> Vec<Option<f64>> {
 fn column(rows: &LazyFrame, e: Expr) -> Result<Float64Chunked> {
     let context = |e: PolarsError| Error::polars("computing a feature's values", e);
     let out = rows.clone().select([e.cast(DataType::Float64).alias("__v")]).collect().map_err(context)?;
-    let c = out.column("__v").map_err(context)?.as_materialized_series().rechunk();
+    // The passes below walk the chunks as they are: no rechunk.
+    let c = out.column("__v").map_err(context)?.as_materialized_series().clone();
     c.f64().cloned().map_err(context)
 }
 

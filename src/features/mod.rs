@@ -12,7 +12,6 @@ mod grouped;
 use std::collections::{BTreeMap, HashMap};
 
 use ndarray::Array2;
-use rayon::prelude::*;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -249,9 +248,10 @@ fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<
             let g = grouped::groups_of(&key, inside);
             let frame = &frame;
             let mut columns = vec![Column::new("customer_id".into(), &g.keys)];
-            // Features in parallel: each is one pass of its own (the result does not depend on it).
+            // One feature after another: polars evaluates each expression on all cores already, and
+            // running features side by side on top of that was slower.
             let values: Vec<Vec<Option<f64>>> = specs
-                .par_iter()
+                .iter()
                 .map(|spec| {
                     let pred = filter_expr(spec, export.schema());
                     grouped::aggregate(frame, &g, spec, pred, || value_expr(spec), |p| masked_expr(spec, p))
