@@ -56,6 +56,8 @@ pub struct Profile {
 pub struct ReportSettings {
     /// Language of `report.md`, `report.html`, the charts and the segment names in CSV outputs.
     pub language: Lang,
+    /// Features shown in the report's overview table, by name (empty: the first feature of each group).
+    pub overview: Vec<String>,
 }
 
 /// Segment names chosen by the analyst, by segment id, instead of the generated ones.
@@ -738,6 +740,14 @@ impl Profile {
                         ));
                     }
                 }
+            }
+        }
+        if self.report.overview.len() > 6 {
+            return fail(format!("report.overview lists {} features: at most 6 fit in the overview table", self.report.overview.len()));
+        }
+        for name in &self.report.overview {
+            if !self.features.iter().any(|f| &f.name == name) {
+                return fail(format!("report.overview: \"{name}\" is not a feature of this profile"));
             }
         }
         for (key, names) in [("segments.names", &self.segments.names), ("segments.names_zh", &self.segments.names_zh)] {

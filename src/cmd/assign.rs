@@ -136,7 +136,7 @@ pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
     pipeline::write_assignments(&dir, &summary, fm, &fit.labels, &ident.ids, &d2)?;
     // The model travels with its scores, so this folder can be the next run's --previous.
     dir.write_text("model.json", &String::from_utf8_lossy(&model_bytes))?;
-    pipeline::complete(dir, record, &summary, gate, logargs.quiet, &log)
+    pipeline::complete(dir, record, &mut summary, gate, logargs.quiet, &log)
 }
 
 /// Migration against a previous run compares segment ids, so its segments must be the model's: every

@@ -225,14 +225,7 @@ pub(crate) fn profile_text(input: &InputArgs) -> String {
     }
 }
 
-/// One input file as the manifest records it.
-#[derive(Debug, Clone, Serialize)]
-pub struct InputFile {
-    pub export: String,
-    pub path: String,
-    pub bytes: u64,
-    pub sha256: String,
-}
+pub use crate::report::InputFile;
 
 /// One output file as the manifest records it.
 #[derive(Debug, Clone, Serialize)]
@@ -307,11 +300,15 @@ pub(crate) struct RunRecord {
     pub inputs: std::thread::JoinHandle<Result<Vec<InputFile>>>,
 }
 
+fn hashed(inputs: std::thread::JoinHandle<Result<Vec<InputFile>>>) -> Result<Vec<InputFile>> {
+    inputs.join().map_err(|_| Error::io("hashing inputs", std::io::Error::other("hashing thread panicked")))?
+}
+
 /// Writes `manifest.json` (last, with the checksums of every other file) and moves the folder into
 /// place. Returns the folder's final path.
 pub(crate) fn finish(dir: RunDir, record: RunRecord, summary_rows: BTreeMap<String, InputStats>, customers: usize, k: Option<usize>, exit_code: i32, log: &Log) -> Result<PathBuf> {
     log.begin("writing the manifest");
-    let inputs = record.inputs.join().map_err(|_| Error::io("hashing inputs", std::io::Error::other("hashing thread panicked")))??;
+    let inputs = hashed(record.inputs)?;
     let mut outputs = Vec::new();
     for file in dir.files()? {
         let p = dir.path(&file);
@@ -344,7 +341,12 @@ pub(crate) fn finish(dir: RunDir, record: RunRecord, summary_rows: BTreeMap<Stri
 
 /// The end of `run` and `assign`: the run result, the reports, the manifest, the move into place; then
 /// the gate's error if one failed (the folder is written either way), else the report's path.
-pub(crate) fn complete(dir: RunDir, record: RunRecord, summary: &RunSummary, gate: Option<Error>, quiet: bool, log: &Log) -> Result<()> {
+pub(crate) fn complete(dir: RunDir, mut record: RunRecord, summary: &mut RunSummary, gate: Option<Error>, quiet: bool, log: &Log) -> Result<()> {
+    // The report names every input with its checksum: wait for the hashing thread here.
+    let files = hashed(record.inputs)?;
+    summary.input_files = files.clone();
+    record.inputs = std::thread::spawn(move || Ok(files));
+    let summary = &*summary;
     dir.write_json("summary.json", summary)?;
     write_reports(&dir, summary, log)?;
     log.stage_done("report");

@@ -207,5 +207,5 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
         };
         dir.write_json("model.json", &model)?;
     }
-    pipeline::complete(dir, record, &summary, gate, logargs.quiet, &log)
+    pipeline::complete(dir, record, &mut summary, gate, logargs.quiet, &log)
 }

@@ -377,12 +377,14 @@ fn segments_overview(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
         b.push(Block::Para { content, muted: false, swatch: Some(i) });
     }
 
-    // Overview: size and value, then the first feature of each group (the profile's headline
-    // measure). The segment names carry the main traits.
-    let mut headline: Vec<&FeatureInfo> = Vec::new();
-    for fi in &r.features {
-        if !headline.iter().any(|h| h.group == fi.group) {
-            headline.push(fi);
+    // Overview: size and value, then the profile's headline measures (`[report] overview`, else the
+    // first feature of each group). The segment names carry the main traits.
+    let mut headline: Vec<&FeatureInfo> = r.overview.iter().filter_map(|name| feature(r, name)).collect();
+    if r.overview.is_empty() {
+        for fi in &r.features {
+            if !headline.iter().any(|h| h.group == fi.group) {
+                headline.push(fi);
+            }
         }
     }
     b.push(heading(2, "overview", t(lang, "Overview")));
@@ -705,10 +707,26 @@ fn data_used(b: &mut Vec<Block>, r: &RunSummary, lang: Lang, command: &str) {
     }
     b.push(heading(2, "reproduce", t(lang, "Reproduce this run")));
     b.push(Block::Pre(command.to_string()));
+    if !r.input_files.is_empty() {
+        let head = vec![Cell::text(t(lang, "Export")), Cell::text(t(lang, "File")), Cell::num(t(lang, "Size")), Cell::text("SHA-256")];
+        let rows = r
+            .input_files
+            .iter()
+            .map(|i| {
+                Row::new(vec![
+                    Cell::text(i18n::export_name(lang, &i.export)),
+                    Cell::text(i.path.clone()),
+                    Cell::num(super::format::bytes(i.bytes)),
+                    Cell::rich(styled(Style::Code, i.sha256.clone())),
+                ])
+            })
+            .collect();
+        b.push(Block::Table(Table { head, rows }));
+    }
     b.push(Block::Para {
         content: rich(
             lang,
-            "Profile `{0}`, seed {1}, custseg {2}. The same inputs, profile and seed give the same segments. Input checksums are in `manifest.json`.",
+            "Profile `{0}`, seed {1}, custseg {2}. The same inputs, profile and seed give the same segments. `manifest.json` also has the checksum of every output.",
             &[&r.profile.path, &r.seed, &r.version],
         ),
         muted: true,

@@ -63,6 +63,21 @@ pub fn percent(share: f64) -> String {
     }
 }
 
+/// A file size: `812.0 MB`, `4.2 kB`, `17 B` (decimal units).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut x = n as f64 / 1000.0;
+    let mut unit = 0;
+    while x >= 1000.0 && unit < UNITS.len() - 1 {
+        x /= 1000.0;
+        unit += 1;
+    }
+    format!("{x:.1} {}", UNITS[unit])
+}
+
 /// A feature value in the way its profile entry asks for.
 pub fn value(x: f64, format: ValueFormat, currency: &str, unit: &str) -> String {
     match format {
@@ -94,5 +109,6 @@ mod tests {
         assert_eq!(percent(0.004), "0.4%");
         assert_eq!(value(1500.0, ValueFormat::Money, "$", "kWh"), "$1,500");
         assert_eq!(value(412.3, ValueFormat::Consumption, "$", "kWh"), "412 kWh");
+        assert_eq!((bytes(17), bytes(4_200), bytes(812_047_341), bytes(2_500_000_000_000_000)), ("17 B".into(), "4.2 kB".into(), "812.0 MB".into(), "2500.0 TB".into()));
     }
 }

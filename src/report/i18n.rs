@@ -296,6 +296,7 @@ const ZH: &[(&str, &str)] = &[
         ("yes", "是"),
         ("no", "否"),
         ("Export", "导出文件"),
+        ("Size", "大小"),
         ("File", "文件"),
         ("Rows read", "读取行数"),
         ("Used", "采用行数"),
@@ -331,7 +332,7 @@ const ZH: &[(&str, &str)] = &[
         ("{0} customers with bills are missing from the customers export: their attributes show as (unknown).", "有账单的客户中有 {0} 位不在客户导出文件中：他们的属性显示为（未知）。"),
         ("Feature group **{0}** was skipped: {1}.", "特征组 **{0}** 被跳过：{1}。"),
         ("Feature `{0}` was skipped: {1}.", "特征 `{0}` 被跳过：{1}。"),
-        ("Profile `{0}`, seed {1}, custseg {2}. The same inputs, profile and seed give the same segments. Input checksums are in `manifest.json`.", "配置文件 `{0}`，随机种子 {1}，custseg {2}。相同的输入、配置文件和种子得到相同的客户群。输入文件的校验和见 `manifest.json`。"),
+        ("Profile `{0}`, seed {1}, custseg {2}. The same inputs, profile and seed give the same segments. `manifest.json` also has the checksum of every output.", "配置文件 `{0}`，随机种子 {1}，custseg {2}。相同的输入、配置文件和种子得到相同的客户群。`manifest.json` 还记录了每个输出文件的校验和。"),
         // Actions.
         ("Credit management: payment reminders, payment plans, deposit review", "信用管理：缴费提醒、分期缴费计划、押金复核"),
         ("Reliability outreach: proactive outage notices, restoration updates, compensation where due", "供电可靠性沟通：主动停电通知、恢复供电进展通报、按规定赔偿"),

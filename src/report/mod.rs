@@ -46,6 +46,10 @@ pub struct RunSummary {
     /// One entry per k tried.
     pub selection: Vec<crate::cluster::Candidate>,
     pub features: Vec<FeatureInfo>,
+    /// The features of the report's overview table (`[report] overview`; empty: the first of each
+    /// group).
+    #[serde(default)]
+    pub overview: Vec<String>,
     /// The label of every feature group of the profile, by key.
     #[serde(default)]
     pub group_labels: BTreeMap<String, Text>,
@@ -74,6 +78,18 @@ pub struct RunSummary {
     /// A sample of customers on the first two principal components, for the report's map.
     #[serde(default)]
     pub projection: Option<projection::Projection>,
+    /// Every input file with its size and SHA-256, for the report's *Reproduce* section.
+    #[serde(default)]
+    pub input_files: Vec<InputFile>,
+}
+
+/// One input file: which export, where, how large, its SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InputFile {
+    pub export: String,
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -315,6 +331,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
                 scale: sc.scale,
             })
             .collect(),
+        overview: profile.report.overview.clone(),
         group_labels: profile.groups.iter().map(|(k, g)| (k.clone(), Text::new(g.label.clone(), g.label_zh.clone()))).collect(),
         skipped_features: fm.skipped.clone(),
         skipped_groups: fm.skipped_groups.clone(),
@@ -327,6 +344,7 @@ pub fn summarize(input: ReportInput<'_>) -> RunSummary {
         drift: None,
         balance: None,
         projection: None,
+        input_files: Vec::new(),
     };
     for i in 0..summary.segments.len() {
         let en = document::describe(&summary, i, Lang::En);
