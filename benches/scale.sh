@@ -20,5 +20,5 @@ for n in "${@:-1000000}"; do
     fi
     echo "== $n customers from Parquet ($(du -sh "$data" | cut -f1))"
     /usr/bin/time -f "wall %e s, peak %M kB" "$bin" run --quiet --force --data "$data" --out "$work/out-$n"
-    python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print('stages:', ', '.join(f\"{t['stage']} {t['seconds']:.1f} s\" for t in m['timings']), '| k =', m['k'])" "$work/out-$n/manifest.json"
+    python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print('stages:', ', '.join(f\"{t['stage']} {t['seconds']:.1f} s ({t.get('peak_rss_mib')} MiB peak)\" for t in m['timings']), '| k =', m['k'])" "$work/out-$n/manifest.json"
 done

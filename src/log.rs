@@ -17,6 +17,17 @@ use crate::error::Error;
 pub struct StageTiming {
     pub stage: String,
     pub seconds: f64,
+    /// The process's peak resident memory so far, in MiB, when the stage ended (Linux; null elsewhere).
+    #[serde(default)]
+    pub peak_rss_mib: Option<u64>,
+}
+
+/// The process's peak resident set size so far (`VmHWM` in /proc/self/status), in MiB.
+pub fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 /// Whether errors go out as JSON lines (set once the command line is read); for messages printed
@@ -105,7 +116,7 @@ impl Log {
         let mut s = self.stage_start.lock().unwrap_or_else(|e| e.into_inner());
         let seconds = (now - *s).as_secs_f64();
         *s = now;
-        self.timings.lock().unwrap_or_else(|e| e.into_inner()).push(StageTiming { stage: name.to_string(), seconds });
+        self.timings.lock().unwrap_or_else(|e| e.into_inner()).push(StageTiming { stage: name.to_string(), seconds, peak_rss_mib: peak_rss_mib() });
     }
 
     pub fn timings(&self) -> Vec<StageTiming> {

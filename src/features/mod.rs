@@ -226,6 +226,10 @@ pub fn quantile(values: &mut [f64], q: f64) -> f64 {
 
 const REVENUE: &str = "__amount_billed";
 
+/// A customer without a value for a feature (aggregates that are not finite count as missing too):
+/// half the memory of `Option<f64>`, which matters at 10 million customers × 21 features.
+const MISSING: f64 = f64::NAN;
+
 /// One group-by per export, every used feature of that export in it.
 fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<Aggregated> {
     // One group-by per export, every feature of that export in it. Billing goes first: its customers
@@ -296,7 +300,7 @@ fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<
         .map(|v| v.unwrap_or(0.0))
         .collect();
 
-    let mut columns: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+    let mut columns: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut customers_seen = BTreeMap::new();
     for source in Source::ALL {
         let df = if source == Source::Billing {
@@ -324,11 +328,11 @@ fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<
                 .and_then(|c| c.cast(&DataType::Float64))
                 .map_err(|e| Error::polars(format!("feature {}", spec.name), e))?;
             let values = values.f64().map_err(|e| Error::polars(format!("feature {}", spec.name), e))?;
-            let mut out = vec![None; n];
+            let mut out = vec![MISSING; n];
             for (row, v) in rows.iter().zip(values.iter()) {
                 if let (Some(r), Some(v)) = (row, v) {
                     if v.is_finite() {
-                        out[*r] = Some(v);
+                        out[*r] = v;
                     }
                 }
             }
@@ -356,9 +360,9 @@ pub fn build_with_scaler(specs: &[FeatureSpec], scaler: &[ScaledFeature], export
     let d = specs.len();
     let mut raw = Array2::zeros((n, d));
     for (j, (spec, sf)) in specs.iter().zip(scaler).enumerate() {
-        let values = columns.remove(&spec.name).unwrap_or_else(|| vec![None; n]);
-        for (i, v) in values.iter().enumerate() {
-            raw[[i, j]] = v.unwrap_or(sf.fill);
+        let values = columns.remove(&spec.name).unwrap_or_else(|| vec![MISSING; n]);
+        for (i, &v) in values.iter().enumerate() {
+            raw[[i, j]] = if v.is_nan() { sf.fill } else { v };
         }
     }
     let scaled = Array2::from_shape_fn((n, d), |(i, j)| scaler[j].apply(raw[[i, j]]));
@@ -378,7 +382,8 @@ pub fn build_with_scaler(specs: &[FeatureSpec], scaler: &[ScaledFeature], export
 /// Per-customer aggregates of the used features, before the missing-value rule.
 struct Aggregated {
     customer_ids: Vec<String>,
-    columns: BTreeMap<String, Vec<Option<f64>>>,
+    /// Per used feature, one value per customer; [`MISSING`] where the customer has none.
+    columns: BTreeMap<String, Vec<f64>>,
     revenue: Vec<f64>,
     customers_seen: BTreeMap<Source, CustomersSeen>,
 }
@@ -400,8 +405,8 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
     let [q_lo, q_hi] = profile.transform.winsorize;
     let mut kept: Vec<(FeatureSpec, Vec<f64>, ScaledFeature)> = Vec::new();
     for spec in used {
-        let values = columns.remove(&spec.name).unwrap_or_else(|| vec![None; n]);
-        let mut present: Vec<f64> = values.iter().flatten().copied().collect();
+        let values = columns.remove(&spec.name).unwrap_or_else(|| vec![MISSING; n]);
+        let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
         let fill = if spec.agg.missing_is_zero() {
             0.0
         } else if present.is_empty() {
@@ -414,7 +419,8 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
         } else {
             median(&mut present)
         };
-        let raw: Vec<f64> = values.iter().map(|v| v.unwrap_or(fill)).collect();
+        let raw: Vec<f64> = values.iter().map(|&v| if v.is_nan() { fill } else { v }).collect();
+        drop(values);
         let mut sf = ScaledFeature {
             name: spec.name.clone(),
             group: spec.group.clone(),

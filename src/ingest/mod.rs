@@ -349,8 +349,6 @@ fn load_file(source: Source, path: &Path, settings: &ExportSettings) -> Result<E
             frame = frame.filter(&keep).map_err(|e| Error::polars("dropping duplicate rows", e))?;
         }
         stats.rows_duplicate += duplicates;
-        // One chunk per column, as the CSV path gives: later stages run faster on it.
-        frame.rechunk_mut_par();
     }
     if source == Source::Customers {
         // One row per customer: later rows for the same id are duplicates.
