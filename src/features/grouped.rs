@@ -30,10 +30,20 @@ pub fn groups_of(key: &StringChunked, inside: Option<&BooleanChunked>) -> Groups
     let mut keys = Vec::new();
     let mut sizes: Vec<u32> = Vec::new();
     let mut inside = inside.map(|m| m.iter());
+    // Exports usually list a customer's rows together: a row with the previous row's key needs no
+    // lookup.
+    let mut last: Option<(Option<&str>, u32)> = None;
     for k in key.iter() {
         if let Some(m) = inside.as_mut() {
             if m.next().flatten() != Some(true) {
                 codes.push(OUTSIDE);
+                continue;
+            }
+        }
+        if let Some((lk, lc)) = last {
+            if lk == k {
+                sizes[lc as usize] += 1;
+                codes.push(lc);
                 continue;
             }
         }
@@ -45,6 +55,7 @@ pub fn groups_of(key: &StringChunked, inside: Option<&BooleanChunked>) -> Groups
         });
         sizes[code as usize] += 1;
         codes.push(code);
+        last = Some((k, code));
     }
     Groups { codes, keys, sizes }
 }
