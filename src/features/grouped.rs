@@ -7,7 +7,7 @@
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::profile::{Agg, FeatureSpec};
+use crate::profile::Agg;
 
 /// The code of a row outside the window: it belongs to no group.
 const OUTSIDE: u32 = u32::MAX;
@@ -60,119 +60,172 @@ pub fn groups_of(key: &StringChunked, inside: Option<&BooleanChunked>) -> Groups
     Groups { codes, keys, sizes }
 }
 
-/// Per group: the number of non-null values and their sum.
-fn count_sum(values: &Float64Chunked, g: &Groups) -> (Vec<u32>, Vec<f64>) {
-    let m = g.keys.len();
-    let (mut n, mut s) = (vec![0u32; m], vec![0.0f64; m]);
+/// Adds the non-null values of `values` (rows `offset..` of the export) to their groups' count and sum.
+fn count_sum(values: &Float64Chunked, codes: &[u32], n: &mut [u32], s: &mut [f64]) {
     let mut row = 0usize;
     for arr in values.downcast_iter() {
+        let codes = &codes[row..row + arr.len()];
         match arr.validity() {
             None => {
-                for &v in arr.values().iter() {
-                    let c = g.codes[row];
+                for (&v, &c) in arr.values().iter().zip(codes) {
                     if c != OUTSIDE {
                         n[c as usize] += 1;
                         s[c as usize] += v;
                     }
-                    row += 1;
                 }
             }
             Some(valid) => {
-                for (&v, ok) in arr.values().iter().zip(valid.iter()) {
-                    let c = g.codes[row];
+                for ((&v, ok), &c) in arr.values().iter().zip(valid.iter()).zip(codes) {
                     if ok && c != OUTSIDE {
                         n[c as usize] += 1;
                         s[c as usize] += v;
                     }
-                    row += 1;
                 }
             }
         }
+        row += arr.len();
     }
-    (n, s)
 }
 
-/// Per group: the sum of squared deviations from `mean` of the non-null values.
-fn squared_deviations(values: &Float64Chunked, g: &Groups, mean: &[f64]) -> Vec<f64> {
-    let mut ss = vec![0.0f64; g.keys.len()];
-    for (row, v) in values.iter().enumerate() {
-        let c = g.codes[row];
+/// Adds the squared deviations from their group's `mean` of the non-null values to `ss`.
+fn squared_deviations(values: &Float64Chunked, codes: &[u32], mean: &[f64], ss: &mut [f64]) {
+    for (v, &c) in values.iter().zip(codes) {
         if let (Some(v), true) = (v, c != OUTSIDE) {
             let d = v - mean[c as usize];
             ss[c as usize] += d * d;
         }
     }
-    ss
 }
 
-/// Per group, the sum of a numeric expression's non-null values.
-pub fn sum(rows: &LazyFrame, g: &Groups, e: Expr) -> Result<Vec<f64>> {
-    Ok(count_sum(&column(rows, e)?, g).1)
+/// One feature to aggregate, with the meaning `agg_expr` gives it in polars: `pred` is its filter
+/// (null counts as false), `value` its column, `masked` the column where `pred` holds and `masked_not`
+/// where it does not (null elsewhere).
+pub struct Request {
+    pub agg: Agg,
+    pub pred: Option<Expr>,
+    pub value: Expr,
+    pub masked: Option<Expr>,
+    pub masked_not: Option<Expr>,
 }
 
-fn mean_of(n: &[u32], s: &[f64]) -> Vec<Option<f64>> {
-    n.iter().zip(s).map(|(&n, &s)| (n > 0).then(|| s / n as f64)).collect()
+/// How a feature is made from the per-group count and sum of the expressions evaluated.
+enum Plan {
+    Rows,
+    Sum(usize),
+    Mean(usize),
+    Cv(usize),
+    /// Sum over the group's rows.
+    Share(usize),
+    Ratio(usize, usize),
 }
 
-/// One numeric column of `rows` from an expression, as f64.
-fn column(rows: &LazyFrame, e: Expr) -> Result<Float64Chunked> {
-    let context = |e: PolarsError| Error::polars("computing a feature's values", e);
-    let out = rows.clone().select([e.cast(DataType::Float64).alias("__v")]).collect().map_err(context)?;
-    // The passes below walk the chunks as they are: no rechunk.
-    let c = out.column("__v").map_err(context)?.as_materialized_series().clone();
-    c.f64().cloned().map_err(context)
+/// Rows evaluated at a time: the expressions' columns for one slice stay small (a few hundred MB at
+/// most), however many bills there are.
+const SLICE_ROWS: usize = 1 << 21;
+
+/// Every requested feature per group, and the sum per group of each of `sums`. The rows of `rows`
+/// (`n_rows` of them) are evaluated a slice at a time, every expression of a slice in one polars
+/// query (which computes shared parts, such as a derived column, once), and the slice is added to
+/// the groups' counts and sums, one expression per thread; each sum runs in row order, so results
+/// do not depend on the thread count.
+pub fn aggregate(rows: &LazyFrame, n_rows: usize, g: &Groups, requests: &[Request], sums: &[Expr]) -> Result<(Vec<Vec<Option<f64>>>, Vec<Vec<f64>>)> {
+    aggregate_in_slices(rows, n_rows, g, requests, sums, SLICE_ROWS)
 }
 
-/// A feature per group, with the meaning `agg_expr` gives it in polars: `pred` is the feature's filter
-/// (null counts as false), `value` its column, `masked(p)` the column where `p` holds (null elsewhere).
-pub fn aggregate(
-    df: &LazyFrame,
+/// [`aggregate`] with slices of `slice_rows` rows (tests use small ones).
+pub fn aggregate_in_slices(
+    rows: &LazyFrame,
+    n_rows: usize,
     g: &Groups,
-    spec: &FeatureSpec,
-    pred: Option<Expr>,
-    value: impl Fn() -> Expr,
-    masked: impl Fn(Expr) -> Expr,
-) -> Result<Vec<Option<f64>>> {
-    let mean_of_column = |e: Expr| -> Result<Vec<Option<f64>>> {
-        let (n, s) = count_sum(&column(df, e)?, g);
-        Ok(mean_of(&n, &s))
+    requests: &[Request],
+    sums: &[Expr],
+    slice_rows: usize,
+) -> Result<(Vec<Vec<Option<f64>>>, Vec<Vec<f64>>)> {
+    use rayon::prelude::*;
+    let mut exprs: Vec<Expr> = Vec::new();
+    let mut add = |e: Expr| {
+        exprs.push(e);
+        exprs.len() - 1
     };
-    let filtered = || match &pred {
-        Some(p) => masked(p.clone()),
-        None => value(),
-    };
-    Ok(match spec.agg {
-        Agg::Count => match &pred {
-            Some(p) => count_sum(&column(df, p.clone())?, g).1.into_iter().map(Some).collect(),
-            None => g.sizes.iter().map(|&n| Some(n as f64)).collect(),
-        },
-        // polars sums a group of nulls to 0.
-        Agg::Sum => count_sum(&column(df, filtered())?, g).1.into_iter().map(Some).collect(),
-        Agg::Mean => mean_of_column(filtered())?,
-        Agg::Cv => {
-            let values = column(df, filtered())?;
-            let (n, s) = count_sum(&values, g);
-            let mean: Vec<f64> = n.iter().zip(&s).map(|(&n, &s)| if n > 0 { s / n as f64 } else { 0.0 }).collect();
-            let ss = squared_deviations(&values, g, &mean);
-            (0..g.keys.len())
-                .map(|c| (n[c] >= 2).then(|| (ss[c] / (n[c] - 1) as f64).sqrt() / mean[c]))
-                .collect()
-        }
-        Agg::Share => match &pred {
-            Some(p) => {
-                let (_, s) = count_sum(&column(df, p.clone())?, g);
-                s.iter().zip(&g.sizes).map(|(&s, &n)| Some(s / n as f64)).collect()
+    let plans: Vec<Plan> = requests
+        .iter()
+        .map(|r| {
+            let filtered = || r.masked.clone().unwrap_or_else(|| r.value.clone());
+            match (r.agg, &r.pred) {
+                (Agg::Count, Some(p)) => Plan::Sum(add(p.clone())),
+                (Agg::Count, None) => Plan::Rows,
+                (Agg::Sum, _) => Plan::Sum(add(filtered())),
+                (Agg::Mean, _) => Plan::Mean(add(filtered())),
+                (Agg::Cv, _) => Plan::Cv(add(filtered())),
+                (Agg::Share, Some(p)) => Plan::Share(add(p.clone())),
+                (Agg::Share, None) => Plan::Mean(add(r.value.clone())),
+                (Agg::Ratio, _) => {
+                    let on = add(r.masked.clone().expect("validated: ratio has a filter"));
+                    Plan::Ratio(on, add(r.masked_not.clone().expect("validated: ratio has a filter")))
+                }
+                (Agg::Value | Agg::TenureYears, _) => unreachable!("customers-export features are aggregated by polars"),
             }
-            None => mean_of_column(value())?,
-        },
-        Agg::Ratio => {
-            let p = pred.clone().expect("validated: ratio has a filter");
-            let on = mean_of_column(masked(p.clone()))?;
-            let off = mean_of_column(masked(p.not()))?;
-            on.into_iter().zip(off).map(|(a, b)| Some(a? / b?)).collect()
+        })
+        .collect();
+    let sum_at: Vec<usize> = sums.iter().map(|e| add(e.clone())).collect();
+    let m = g.keys.len();
+    let context = |e: PolarsError| Error::polars("computing features' values", e);
+    let slices = |indices: &[usize], visit: &mut dyn FnMut(usize, Vec<Float64Chunked>)| -> Result<()> {
+        let mut offset = 0usize;
+        while offset < n_rows {
+            let len = slice_rows.min(n_rows - offset);
+            let select: Vec<Expr> = indices.iter().map(|&i| exprs[i].clone().cast(DataType::Float64).alias(format!("__e{i}"))).collect();
+            let out = rows.clone().slice(offset as i64, len as IdxSize).select(select).collect().map_err(context)?;
+            let columns = out
+                .columns()
+                .iter()
+                .map(|c| c.as_materialized_series().f64().cloned())
+                .collect::<PolarsResult<Vec<_>>>()
+                .map_err(context)?;
+            visit(offset, columns);
+            offset += len;
         }
-        Agg::Value | Agg::TenureYears => unreachable!("customers-export features are aggregated by polars"),
-    })
+        Ok(())
+    };
+    // Pass 1: counts and sums of every expression.
+    let all: Vec<usize> = (0..exprs.len()).collect();
+    let mut acc: Vec<(Vec<u32>, Vec<f64>)> = vec![(vec![0; m], vec![0.0; m]); exprs.len()];
+    slices(&all, &mut |offset, columns| {
+        acc.par_iter_mut().zip(columns.par_iter()).for_each(|((n, s), values)| {
+            count_sum(values, &g.codes[offset..offset + values.len()], n, s);
+        });
+    })?;
+    let mean = |i: usize| -> Vec<Option<f64>> { acc[i].0.iter().zip(&acc[i].1).map(|(&n, &s)| (n > 0).then(|| s / n as f64)).collect() };
+    // Pass 2, for coefficients of variation: squared deviations from the group means (two passes, as
+    // polars computes a standard deviation, rather than a sum of squares that cancels).
+    let cv: Vec<usize> = plans.iter().filter_map(|p| if let Plan::Cv(i) = p { Some(*i) } else { None }).collect();
+    let mut ss: Vec<Vec<f64>> = vec![vec![0.0; m]; cv.len()];
+    if !cv.is_empty() {
+        let means: Vec<Vec<f64>> = cv.iter().map(|&i| mean(i).into_iter().map(|v| v.unwrap_or(0.0)).collect()).collect();
+        slices(&cv, &mut |offset, columns| {
+            ss.par_iter_mut().zip(columns.par_iter()).zip(means.par_iter()).for_each(|((ss, values), mean)| {
+                squared_deviations(values, &g.codes[offset..offset + values.len()], mean, ss);
+            });
+        })?;
+    }
+    let features = plans
+        .iter()
+        .map(|p| match *p {
+            Plan::Rows => g.sizes.iter().map(|&n| Some(n as f64)).collect(),
+            // polars sums a group of nulls to 0.
+            Plan::Sum(i) => acc[i].1.iter().map(|&s| Some(s)).collect(),
+            Plan::Mean(i) => mean(i),
+            Plan::Share(i) => acc[i].1.iter().zip(&g.sizes).map(|(&s, &n)| Some(s / n as f64)).collect(),
+            Plan::Ratio(a, b) => mean(a).into_iter().zip(mean(b)).map(|(a, b)| Some(a? / b?)).collect(),
+            Plan::Cv(i) => {
+                let k = cv.iter().position(|&c| c == i).expect("planned");
+                let (n, s) = &acc[i];
+                (0..m).map(|c| (n[c] >= 2).then(|| (ss[k][c] / (n[c] - 1) as f64).sqrt() / (s[c] / n[c] as f64))).collect()
+            }
+        })
+        .collect();
+    let sums = sum_at.iter().map(|&i| acc[i].1.clone()).collect();
+    Ok((features, sums))
 }
 
 #[cfg(test)]
@@ -187,11 +240,16 @@ mod tests {
         assert_eq!(g.codes, [0, 1, 0, 2, 1, 0]);
         assert_eq!(g.sizes, [3, 2, 1]);
         let v = Float64Chunked::from_iter([Some(1.0), None, Some(3.0), Some(4.0), Some(5.0), None]);
-        assert_eq!(count_sum(&v, &g), (vec![2, 1, 1], vec![4.0, 5.0, 4.0]));
+        let sums = |g: &Groups| {
+            let (mut n, mut s) = (vec![0; g.keys.len()], vec![0.0; g.keys.len()]);
+            count_sum(&v, &g.codes, &mut n, &mut s);
+            (n, s)
+        };
+        assert_eq!(sums(&g), (vec![2, 1, 1], vec![4.0, 5.0, 4.0]));
         // Rows outside the window belong to no group.
         let inside = BooleanChunked::from_iter([Some(true), Some(false), Some(true), Some(false), Some(true), None]);
         let g = groups_of(&key, Some(&inside));
         assert_eq!((g.keys.clone(), g.sizes.clone()), (vec!["b".to_string(), "a".to_string()], vec![2, 1]));
-        assert_eq!(count_sum(&v, &g), (vec![2, 1], vec![4.0, 5.0]));
+        assert_eq!(sums(&g), (vec![2, 1], vec![4.0, 5.0]));
     }
 }

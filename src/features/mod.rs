@@ -12,6 +12,7 @@ mod grouped;
 use std::collections::{BTreeMap, HashMap};
 
 use ndarray::Array2;
+use rayon::prelude::*;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -250,22 +251,27 @@ fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<
             let (frame, inside) = export.all_rows();
             let key = export.frame.column("customer_id").and_then(|c| c.str().cloned()).map_err(context)?;
             let g = grouped::groups_of(&key, inside);
-            let frame = &frame;
-            let mut columns = vec![Column::new("customer_id".into(), &g.keys)];
-            // One feature after another: polars evaluates each expression on all cores already, and
-            // running features side by side on top of that was slower.
-            let values: Vec<Vec<Option<f64>>> = specs
+            let requests: Vec<grouped::Request> = specs
                 .iter()
                 .map(|spec| {
                     let pred = filter_expr(spec, export.schema());
-                    grouped::aggregate(frame, &g, spec, pred, || value_expr(spec), |p| masked_expr(spec, p))
+                    grouped::Request {
+                        agg: spec.agg,
+                        masked: pred.clone().map(|p| masked_expr(spec, p)),
+                        masked_not: pred.clone().map(|p| masked_expr(spec, p.not())),
+                        pred,
+                        value: value_expr(spec),
+                    }
                 })
-                .collect::<Result<_>>()?;
+                .collect();
+            let sums = if revenue { vec![col("amount_due")] } else { Vec::new() };
+            let (values, sums) = grouped::aggregate(&frame, export.frame.height(), &g, &requests, &sums)?;
+            let mut columns = vec![Column::new("customer_id".into(), &g.keys)];
             for (spec, values) in specs.iter().zip(values) {
                 columns.push(Column::new(spec.name.as_str().into(), values));
             }
-            if revenue {
-                columns.push(Column::new(REVENUE.into(), grouped::sum(frame, &g, col("amount_due"))?));
+            if let Some(amount) = sums.into_iter().next() {
+                columns.push(Column::new(REVENUE.into(), amount));
             }
             DataFrame::new_infer_height(columns).map_err(context)?
         };
@@ -404,54 +410,68 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
     // Missing-value rule, then transform / winsorize / z-score.
     let [q_lo, q_hi] = profile.transform.winsorize;
     let mut kept: Vec<(FeatureSpec, Vec<f64>, ScaledFeature)> = Vec::new();
-    for spec in used {
-        let values = columns.remove(&spec.name).unwrap_or_else(|| vec![MISSING; n]);
-        let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-        let fill = if spec.agg.missing_is_zero() {
-            0.0
-        } else if present.is_empty() {
-            skipped.push(SkippedFeature {
+    // Each feature on its own (in parallel; the results are taken in profile order).
+    let scaled: Vec<std::result::Result<(FeatureSpec, Vec<f64>, ScaledFeature), SkippedFeature>> = used
+        .into_iter()
+        .map(|spec| {
+            let values = columns.remove(&spec.name);
+            (spec, values)
+        })
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(spec, values)| {
+            let values = values.unwrap_or_else(|| vec![MISSING; n]);
+            let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+            let fill = if spec.agg.missing_is_zero() {
+                0.0
+            } else if present.is_empty() {
+                return Err(SkippedFeature {
+                    name: spec.name.clone(),
+                    group: spec.group.clone(),
+                    reason: "no customer has a value for it".into(),
+                });
+            } else {
+                median(&mut present)
+            };
+            let raw: Vec<f64> = values.iter().map(|&v| if v.is_nan() { fill } else { v }).collect();
+            drop(values);
+            let mut sf = ScaledFeature {
                 name: spec.name.clone(),
                 group: spec.group.clone(),
-                reason: "no customer has a value for it".into(),
-            });
-            continue;
-        } else {
-            median(&mut present)
-        };
-        let raw: Vec<f64> = values.iter().map(|&v| if v.is_nan() { fill } else { v }).collect();
-        drop(values);
-        let mut sf = ScaledFeature {
-            name: spec.name.clone(),
-            group: spec.group.clone(),
-            transform: spec.transform,
-            fill,
-            clip_low: f64::NEG_INFINITY,
-            clip_high: f64::INFINITY,
-            mean: 0.0,
-            std: 1.0,
-            scale: 1.0,
-        };
-        let mut t: Vec<f64> = raw.iter().map(|&v| sf.apply(v)).collect();
-        let mut scratch = t.clone();
-        sf.clip_low = quantile(&mut scratch, q_lo);
-        sf.clip_high = quantile(&mut scratch, q_hi);
-        for v in t.iter_mut() {
-            *v = v.clamp(sf.clip_low, sf.clip_high);
+                transform: spec.transform,
+                fill,
+                clip_low: f64::NEG_INFINITY,
+                clip_high: f64::INFINITY,
+                mean: 0.0,
+                std: 1.0,
+                scale: 1.0,
+            };
+            let mut t: Vec<f64> = raw.iter().map(|&v| sf.apply(v)).collect();
+            let mut scratch = t.clone();
+            sf.clip_low = quantile(&mut scratch, q_lo);
+            sf.clip_high = quantile(&mut scratch, q_hi);
+            for v in t.iter_mut() {
+                *v = v.clamp(sf.clip_low, sf.clip_high);
+            }
+            let mean = t.iter().sum::<f64>() / n as f64;
+            let var = t.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
+            if !(var.sqrt() > 1e-9 * mean.abs().max(1.0)) {
+                return Err(SkippedFeature {
+                    name: spec.name.clone(),
+                    group: spec.group.clone(),
+                    reason: "every customer has the same value (after clipping extremes)".into(),
+                });
+            }
+            sf.mean = mean;
+            sf.std = var.sqrt();
+            Ok((spec, raw, sf))
+        })
+        .collect();
+    for r in scaled {
+        match r {
+            Ok(k) => kept.push(k),
+            Err(s) => skipped.push(s),
         }
-        let mean = t.iter().sum::<f64>() / n as f64;
-        let var = t.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
-        if !(var.sqrt() > 1e-9 * mean.abs().max(1.0)) {
-            skipped.push(SkippedFeature {
-                name: spec.name.clone(),
-                group: spec.group.clone(),
-                reason: "every customer has the same value (after clipping extremes)".into(),
-            });
-            continue;
-        }
-        sf.mean = mean;
-        sf.std = var.sqrt();
-        kept.push((spec, raw, sf));
     }
 
     // Group weighting.
@@ -570,8 +590,31 @@ mod tests {
         let ref_ids: Vec<&str> = reference.column("customer_id").unwrap().str().unwrap().iter().map(|s| s.unwrap()).collect();
         assert_eq!(ref_ids, order.iter().map(|&i| g.keys[i].as_str()).collect::<Vec<_>>());
         let usable = |v: Option<f64>| v.filter(|x| x.is_finite());
-        for s in &specs {
-            let ours = grouped::aggregate(&df.clone().lazy(), &g, s, filter_expr(s, &schema), || value_expr(s), |p| masked_expr(s, p)).unwrap();
+        let requests: Vec<grouped::Request> = specs
+            .iter()
+            .map(|s| {
+                let pred = filter_expr(s, &schema);
+                grouped::Request {
+                    agg: s.agg,
+                    masked: pred.clone().map(|p| masked_expr(s, p)),
+                    masked_not: pred.clone().map(|p| masked_expr(s, p.not())),
+                    pred,
+                    value: value_expr(s),
+                }
+            })
+            .collect();
+        // One slice, and many (the slices' sums must add up to the same values).
+        let (all, _) = grouped::aggregate(&df.clone().lazy(), df.height(), &g, &requests, &[]).unwrap();
+        let (sliced, _) = grouped::aggregate_in_slices(&df.clone().lazy(), df.height(), &g, &requests, &[], 777).unwrap();
+        for (a, b) in all.iter().zip(&sliced) {
+            for (x, y) in a.iter().zip(b) {
+                match (x, y) {
+                    (Some(x), Some(y)) if x.is_finite() => assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{x} vs {y}"),
+                    _ => assert_eq!(x.is_some_and(f64::is_finite), y.is_some_and(f64::is_finite)),
+                }
+            }
+        }
+        for (s, ours) in specs.iter().zip(all) {
             let theirs = reference.column(s.name.as_str()).unwrap().cast(&DataType::Float64).unwrap();
             let theirs: Vec<Option<f64>> = theirs.f64().unwrap().iter().collect();
             for (r, &i) in order.iter().enumerate() {
