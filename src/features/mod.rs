@@ -124,6 +124,18 @@ fn masked_expr(spec: &FeatureSpec, p: Expr) -> Expr {
     when(p).then(value_expr(spec)).otherwise(lit(NULL).cast(DataType::Float64))
 }
 
+/// The feature as the Rust aggregation ([`grouped`]) takes it.
+fn request(spec: &FeatureSpec, schema: &Schema) -> grouped::Request {
+    let pred = filter_expr(spec, schema);
+    grouped::Request {
+        agg: spec.agg,
+        masked: pred.clone().map(|p| masked_expr(spec, p)),
+        masked_not: pred.clone().map(|p| masked_expr(spec, p.not())),
+        pred,
+        value: value_expr(spec),
+    }
+}
+
 /// The feature as a polars aggregation (the customers export, and the reference the Rust aggregation
 /// in [`grouped`] is tested against).
 fn agg_expr(spec: &FeatureSpec, schema: &Schema, window: Window) -> Expr {
@@ -251,19 +263,7 @@ fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<
             let (frame, inside) = export.all_rows();
             let key = export.frame.column("customer_id").and_then(|c| c.str().cloned()).map_err(context)?;
             let g = grouped::groups_of(&key, inside);
-            let requests: Vec<grouped::Request> = specs
-                .iter()
-                .map(|spec| {
-                    let pred = filter_expr(spec, export.schema());
-                    grouped::Request {
-                        agg: spec.agg,
-                        masked: pred.clone().map(|p| masked_expr(spec, p)),
-                        masked_not: pred.clone().map(|p| masked_expr(spec, p.not())),
-                        pred,
-                        value: value_expr(spec),
-                    }
-                })
-                .collect();
+            let requests: Vec<grouped::Request> = specs.iter().map(|spec| request(spec, export.schema())).collect();
             let sums = if revenue { vec![col("amount_due")] } else { Vec::new() };
             let (values, sums) = grouped::aggregate(&frame, export.frame.height(), &g, &requests, &sums)?;
             let mut columns = vec![Column::new("customer_id".into(), &g.keys)];
@@ -590,19 +590,7 @@ mod tests {
         let ref_ids: Vec<&str> = reference.column("customer_id").unwrap().str().unwrap().iter().map(|s| s.unwrap()).collect();
         assert_eq!(ref_ids, order.iter().map(|&i| g.keys[i].as_str()).collect::<Vec<_>>());
         let usable = |v: Option<f64>| v.filter(|x| x.is_finite());
-        let requests: Vec<grouped::Request> = specs
-            .iter()
-            .map(|s| {
-                let pred = filter_expr(s, &schema);
-                grouped::Request {
-                    agg: s.agg,
-                    masked: pred.clone().map(|p| masked_expr(s, p)),
-                    masked_not: pred.clone().map(|p| masked_expr(s, p.not())),
-                    pred,
-                    value: value_expr(s),
-                }
-            })
-            .collect();
+        let requests: Vec<grouped::Request> = specs.iter().map(|s| request(s, &schema)).collect();
         // One slice, and many (the slices' sums must add up to the same values).
         let (all, _) = grouped::aggregate(&df.clone().lazy(), df.height(), &g, &requests, &[]).unwrap();
         let (sliced, _) = grouped::aggregate_in_slices(&df.clone().lazy(), df.height(), &g, &requests, &[], 777).unwrap();
