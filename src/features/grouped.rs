@@ -25,6 +25,7 @@ pub struct Groups {
 /// Codes the rows of a string key column (null keys form one group of their own, as in polars); with
 /// `inside`, only the rows it marks.
 pub fn groups_of(key: &StringChunked, inside: Option<&BooleanChunked>) -> Groups {
+    assert!(inside.is_none_or(|m| m.len() == key.len()), "the window mask has one entry per row");
     let mut index: PlHashMap<Option<&str>, u32> = PlHashMap::with_capacity(key.len() / 8 + 16);
     let mut codes = Vec::with_capacity(key.len());
     let mut keys = Vec::new();
@@ -182,6 +183,7 @@ pub fn aggregate_in_slices(
                 .map(|c| c.as_materialized_series().f64().cloned())
                 .collect::<PolarsResult<Vec<_>>>()
                 .map_err(context)?;
+            assert!(columns.iter().all(|c| c.len() == len), "every expression gives one value per row of the slice");
             visit(offset, columns);
             offset += len;
         }

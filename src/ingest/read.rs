@@ -646,15 +646,10 @@ pub fn parse(
     }
     // A rejected row stays rejected even if it repeats; a good row that repeats an earlier line exactly
     // is a duplicate.
-    let duplicates = all
-        .clone()
-        .lazy()
-        .filter(col("__check").is_null().and(col("__repeat")))
-        .select([len().alias("n")])
-        .collect()
-        .ok()
-        .and_then(|d| d.column("n").ok().and_then(|c| c.cast(&DataType::UInt64).ok()).and_then(|c| c.u64().ok().and_then(|c| c.get(0))))
-        .unwrap_or(0) as usize;
+    // Counted exactly (an error is an error): the count decides whether rows are filtered at all.
+    let repeats = all.column("__repeat").and_then(|c| c.bool().cloned()).map_err(polars_err)?;
+    let checks_passed = all.column("__check").map_err(polars_err)?.is_null();
+    let duplicates = (&repeats & &checks_passed).sum().unwrap_or(0) as usize;
     // Without rejects or repeats every row is kept: no filter, so no copy of the columns.
     let all = all.lazy();
     let accepted = if rejected.height() == 0 && duplicates == 0 {
