@@ -521,6 +521,27 @@ mod tests {
         sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
     }
 
+    /// A billing feature for the aggregation tests.
+    fn test_spec(name: &str, agg: Agg, column: Option<&str>, filter: Option<crate::profile::Filter>) -> FeatureSpec {
+        FeatureSpec {
+            name: name.into(),
+            label: "x".into(),
+            label_zh: None,
+            group: "g".into(),
+            source: Source::Billing,
+            agg,
+            column: column.map(String::from),
+            filter,
+            transform: Transform::None,
+            weight: 1.0,
+            high: None,
+            low: None,
+            high_zh: None,
+            low_zh: None,
+            format: Default::default(),
+        }
+    }
+
     #[test]
     fn the_rust_aggregation_matches_polars_for_every_kind_of_feature() {
         use crate::profile::{Filter, FilterValue};
@@ -539,22 +560,9 @@ mod tests {
             Column::new("method".into(), method),
         ])
         .unwrap();
-        let spec = |agg: Agg, column: Option<&str>, filter: Option<(&str, Vec<FilterValue>)>| FeatureSpec {
-            name: format!("f{}", rand_name(agg, column, filter.is_some())),
-            label: "x".into(),
-            label_zh: None,
-            group: "g".into(),
-            source: Source::Billing,
-            agg,
-            column: column.map(String::from),
-            filter: filter.map(|(c, v)| Filter { column: c.into(), equals: None, one_of: Some(v) }),
-            transform: Transform::None,
-            weight: 1.0,
-            high: None,
-            low: None,
-            high_zh: None,
-            low_zh: None,
-            format: Default::default(),
+        let spec = |agg: Agg, column: Option<&str>, filter: Option<(&str, Vec<FilterValue>)>| {
+            let filter = filter.map(|(c, v)| Filter { column: c.into(), equals: None, one_of: Some(v) });
+            test_spec(&format!("f{}", rand_name(agg, column, filter.is_some())), agg, column, filter)
         };
         fn rand_name(agg: Agg, column: Option<&str>, filtered: bool) -> String {
             format!("{agg:?}_{}_{filtered}", column.unwrap_or("rows"))
@@ -624,23 +632,7 @@ mod tests {
             Column::new("month".into(), month),
         ])
         .unwrap();
-        let spec = |agg: Agg, name: &str| FeatureSpec {
-            name: name.into(),
-            label: "x".into(),
-            label_zh: None,
-            group: "g".into(),
-            source: Source::Billing,
-            agg,
-            column: Some("amount".into()),
-            filter: None,
-            transform: Transform::None,
-            weight: 1.0,
-            high: None,
-            low: None,
-            high_zh: None,
-            low_zh: None,
-            format: Default::default(),
-        };
+        let spec = |agg: Agg, name: &str| test_spec(name, agg, Some("amount"), None);
         let specs = [spec(Agg::Sum, "s"), spec(Agg::Mean, "m"), spec(Agg::Cv, "cv")];
         let window = Window { start: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(), as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() };
         let schema = df.schema().clone();
