@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::cli::InputArgs;
 use crate::error::{Error, Result};
 use crate::features::{self, Exports, FeatureMatrix};
-use crate::ingest::{self, ExportPaths, InputStats, Window};
+use crate::ingest::{self, Export, ExportPaths, InputStats, Window};
 use crate::log::{Log, StageTiming};
 use crate::migration::{self, Migration, SegmentRef};
 use crate::model::Model;
@@ -199,18 +199,29 @@ pub(crate) fn as_of_arg(input: &InputArgs) -> Result<Option<chrono::NaiveDate>> 
 }
 
 /// Reads every export the paths name, in contract order.
-pub(crate) fn load_exports(paths: &ExportPaths, profile: &Profile, log: impl Fn(String)) -> Result<Exports> {
-    let mut exports: Exports = BTreeMap::new();
-    for source in Source::ALL {
-        if let Some(p) = paths.get(source) {
-            let e = ingest::load(source, p, profile.exports.get(source))?;
+pub(crate) fn load_exports(paths: &ExportPaths, profile: &Profile, log: impl Fn(String) + Sync) -> Result<Exports> {
+    // Billing on one thread, the other exports on another: their single-threaded parts (reading the
+    // file, finding repeated lines, checks) overlap. Errors are reported in export order.
+    let load = |source: Source| -> Option<Result<Export>> {
+        let p = paths.get(source)?;
+        Some(ingest::load(source, p, profile.exports.get(source)).inspect(|e| {
             log(format!(
                 "read {source}: {} rows from {} ({} rejected)",
                 crate::report::format::count(e.stats.rows_read),
                 p.display(),
                 crate::report::format::count(e.stats.rows_rejected)
-            ));
-            exports.insert(source, e);
+            ))
+        }))
+    };
+    let (billing, others) = std::thread::scope(|scope| {
+        let others = scope.spawn(|| [Source::Outages, Source::Tickets, Source::Customers].map(|s| (s, load(s))));
+        let billing = load(Source::Billing);
+        (billing, others.join().expect("loading thread"))
+    });
+    let mut exports: Exports = BTreeMap::new();
+    for (source, loaded) in std::iter::once((Source::Billing, billing)).chain(others) {
+        if let Some(e) = loaded {
+            exports.insert(source, e?);
         }
     }
     Ok(exports)
