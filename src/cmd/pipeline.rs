@@ -200,8 +200,9 @@ pub(crate) fn as_of_arg(input: &InputArgs) -> Result<Option<chrono::NaiveDate>> 
 
 /// Reads every export the paths name, in contract order.
 pub(crate) fn load_exports(paths: &ExportPaths, profile: &Profile, log: impl Fn(String) + Sync) -> Result<Exports> {
-    // Billing on one thread, the other exports on another: their single-threaded parts (reading the
-    // file, finding repeated lines, checks) overlap. Errors are reported in export order.
+    // Billing on one thread, the other exports on another (unless `--threads 1`): their
+    // single-threaded parts (reading the file, finding repeated lines, checks) overlap. Errors are
+    // reported in export order.
     let load = |source: Source| -> Option<Result<Export>> {
         let p = paths.get(source)?;
         Some(ingest::load(source, p, profile.exports.get(source)).inspect(|e| {
@@ -213,11 +214,17 @@ pub(crate) fn load_exports(paths: &ExportPaths, profile: &Profile, log: impl Fn(
             ))
         }))
     };
-    let (billing, others) = std::thread::scope(|scope| {
-        let others = scope.spawn(|| [Source::Outages, Source::Tickets, Source::Customers].map(|s| (s, load(s))));
-        let billing = load(Source::Billing);
-        (billing, others.join().expect("loading thread"))
-    });
+    let rest = [Source::Outages, Source::Tickets, Source::Customers];
+    let (billing, others) = if rayon::current_num_threads() > 1 {
+        std::thread::scope(|scope| {
+            let others = scope.spawn(|| rest.map(|s| (s, load(s))));
+            let billing = load(Source::Billing);
+            (billing, others.join().expect("loading thread"))
+        })
+    } else {
+        // `--threads 1`: one thing at a time.
+        (load(Source::Billing), rest.map(|s| (s, load(s))))
+    };
     let mut exports: Exports = BTreeMap::new();
     for (source, loaded) in std::iter::once((Source::Billing, billing)).chain(others) {
         if let Some(e) = loaded {
