@@ -286,7 +286,7 @@ pub struct Manifest {
 }
 
 /// Hashes the input files on a background thread while the run reads them.
-pub(crate) fn hash_inputs(paths: &ExportPaths) -> std::thread::JoinHandle<Result<Vec<InputFile>>> {
+pub(crate) fn hash_inputs(paths: &ExportPaths) -> InputHashes {
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     for source in Source::ALL {
         if let Some(p) = paths.get(source) {
@@ -295,7 +295,7 @@ pub(crate) fn hash_inputs(paths: &ExportPaths) -> std::thread::JoinHandle<Result
             }
         }
     }
-    std::thread::spawn(move || {
+    InputHashes::Hashing(std::thread::spawn(move || {
         files
             .into_iter()
             .map(|(export, f)| {
@@ -305,7 +305,7 @@ pub(crate) fn hash_inputs(paths: &ExportPaths) -> std::thread::JoinHandle<Result
                 Ok(InputFile { export, path: f.display().to_string(), bytes, sha256 })
             })
             .collect()
-    })
+    }))
 }
 
 /// Everything about a run that the manifest needs besides its outputs.
@@ -315,18 +315,32 @@ pub(crate) struct RunRecord {
     pub seed: u64,
     pub model: Option<ProfileRef>,
     pub previous_run: Option<String>,
-    pub inputs: std::thread::JoinHandle<Result<Vec<InputFile>>>,
+    pub inputs: InputHashes,
 }
 
-fn hashed(inputs: std::thread::JoinHandle<Result<Vec<InputFile>>>) -> Result<Vec<InputFile>> {
-    inputs.join().map_err(|_| Error::io("hashing inputs", std::io::Error::other("hashing thread panicked")))?
+/// The input files' checksums: being computed on a background thread, or known.
+pub(crate) enum InputHashes {
+    Hashing(std::thread::JoinHandle<Result<Vec<InputFile>>>),
+    Hashed(Vec<InputFile>),
+}
+
+impl InputHashes {
+    /// The checksums, waiting for the hashing thread if it is still running.
+    fn resolve(self) -> Result<Vec<InputFile>> {
+        match self {
+            InputHashes::Hashed(files) => Ok(files),
+            InputHashes::Hashing(thread) => {
+                thread.join().map_err(|_| Error::io("hashing inputs", std::io::Error::other("hashing thread panicked")))?
+            }
+        }
+    }
 }
 
 /// Writes `manifest.json` (last, with the checksums of every other file) and moves the folder into
 /// place. Returns the folder's final path.
 pub(crate) fn finish(dir: RunDir, record: RunRecord, summary_rows: BTreeMap<String, InputStats>, customers: usize, k: Option<usize>, exit_code: i32, log: &Log) -> Result<PathBuf> {
     log.begin("writing the manifest");
-    let inputs = hashed(record.inputs)?;
+    let inputs = record.inputs.resolve()?;
     let mut outputs = Vec::new();
     for file in dir.files()? {
         let p = dir.path(&file);
@@ -361,9 +375,9 @@ pub(crate) fn finish(dir: RunDir, record: RunRecord, summary_rows: BTreeMap<Stri
 /// the gate's error if one failed (the folder is written either way), else the report's path.
 pub(crate) fn complete(dir: RunDir, mut record: RunRecord, summary: &mut RunSummary, gate: Option<Error>, quiet: bool, log: &Log) -> Result<()> {
     // The report names every input with its checksum: wait for the hashing thread here.
-    let files = hashed(record.inputs)?;
+    let files = record.inputs.resolve()?;
     summary.input_files = files.clone();
-    record.inputs = std::thread::spawn(move || Ok(files));
+    record.inputs = InputHashes::Hashed(files);
     let summary = &*summary;
     dir.write_json("summary.json", summary)?;
     write_reports(&dir, summary, log)?;
