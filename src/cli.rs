@@ -32,6 +32,16 @@ pub enum LogFormat {
     Json,
 }
 
+impl LogArgs {
+    /// The log the command writes to stderr.
+    pub fn format(&self) -> crate::log::LogFormat {
+        match self.log_format {
+            LogFormat::Text => crate::log::LogFormat::Text,
+            LogFormat::Json => crate::log::LogFormat::Json,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Segment customers: read exports, build features, cluster, write assignments and reports.
@@ -47,6 +57,36 @@ pub enum Command {
     Report(ReportArgs),
     /// Write realistic sample exports with planted personas (and their truth file).
     SampleData(SampleDataArgs),
+    /// Profiles: show one with every default filled in.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Print the resolved profile as TOML: FILE (default: the bundled profiles/residential.toml) with
+    /// every key its default fills in, checked as a run checks it.
+    Show {
+        /// The profile (TOML).
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh or fish.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +157,11 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Resolve the profile and the exports, read only the exports' headers and the bills' date range,
+    /// and print which features and groups the run would use or skip and why; nothing is written.
+    /// Exits like a run would before clustering: 0, 2 (usage or profile) or 3 (data).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Where a run writes, shared by `run` and `assign`.

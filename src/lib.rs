@@ -1,7 +1,10 @@
 //! custseg: segments a utility's customers from billing, outage and service-ticket exports.
 //!
 //! The pipeline reads in order, one module per stage: [`ingest`] → [`features`] → [`cluster`] →
-//! [`report`]. [`cmd`] holds one module per subcommand; [`cli`] is the only place clap appears.
+//! [`model`] (saved models, previous runs, migration) → [`report`] (the run result and its report);
+//! [`output`] writes every file a run produces. [`profile`] is a job's configuration, made of each
+//! stage's settings. [`cmd`] holds one module per subcommand, each turning its arguments into a plan
+//! and running the stages; [`cli`] and `cmd` are the only places clap appears.
 
 pub mod cli;
 pub mod cluster;
@@ -10,7 +13,6 @@ pub mod error;
 pub mod features;
 pub mod ingest;
 pub mod log;
-pub mod migration;
 pub mod model;
 pub mod output;
 pub mod profile;

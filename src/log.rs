@@ -1,16 +1,38 @@
 //! Progress and errors on stderr: text lines, or one JSON object per line (`--log-format json`); a
 //! spinner with the current stage only when stderr is a terminal; nothing but errors with `--quiet`.
-//! Also times the pipeline's stages for the manifest.
+//! Also times the pipeline's stages for the manifest. A closed or full stderr never stops a command:
+//! once a write fails, logging stops.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{LogArgs, LogFormat};
 use crate::error::Error;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Set once writing to stderr has failed: later lines are dropped.
+static STDERR_BROKEN: AtomicBool = AtomicBool::new(false);
+
+/// Writes one line to stderr; a failure (closed pipe, full disk) silences stderr for the rest of the
+/// process instead of stopping it.
+fn line_to_stderr(line: &str) {
+    if STDERR_BROKEN.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    if writeln!(err, "{line}").and_then(|()| err.flush()).is_err() {
+        STDERR_BROKEN.store(true, Ordering::Relaxed);
+    }
+}
 
 /// Wall time of one stage of a run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -37,9 +59,9 @@ static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
 /// An error line in the chosen format.
 pub fn emit_error(message: &str, exit_code: i32) {
     if JSON_ERRORS.load(Ordering::Relaxed) {
-        eprintln!("{}", json_line("error", None, message, Some(("exit_code", serde_json::json!(exit_code)))));
+        line_to_stderr(&json_line("error", None, message, Some(("exit_code", serde_json::json!(exit_code)))));
     } else {
-        eprintln!("error: {message}");
+        line_to_stderr(&format!("error: {message}"));
     }
 }
 
@@ -66,10 +88,10 @@ fn json_line(level: &str, t: Option<f64>, message: &str, extra: Option<(&str, se
 }
 
 impl Log {
-    pub fn new(args: &LogArgs) -> Log {
-        JSON_ERRORS.store(args.log_format == LogFormat::Json, Ordering::Relaxed);
+    pub fn new(format: LogFormat, quiet: bool) -> Log {
+        JSON_ERRORS.store(format == LogFormat::Json, Ordering::Relaxed);
         let start = Instant::now();
-        let spinner = (args.format_is_text() && !args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let spinner = (format == LogFormat::Text && !quiet && std::io::stderr().is_terminal()).then(|| {
             let pb = indicatif::ProgressBar::new_spinner();
             pb.set_style(
                 indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
@@ -79,8 +101,8 @@ impl Log {
             pb
         });
         Log {
-            format: args.log_format,
-            quiet: args.quiet,
+            format,
+            quiet,
             start,
             stage_start: Mutex::new(start),
             timings: Mutex::new(Vec::new()),
@@ -95,11 +117,11 @@ impl Log {
         }
         let t = self.start.elapsed().as_secs_f64();
         match (self.format, &self.spinner) {
-            (LogFormat::Json, _) => eprintln!("{}", json_line("info", Some(t), msg.as_ref(), None)),
+            (LogFormat::Json, _) => line_to_stderr(&json_line("info", Some(t), msg.as_ref(), None)),
             (LogFormat::Text, Some(pb)) => {
                 pb.println(format!("[{t:>6.2}s] {}", msg.as_ref()));
             }
-            (LogFormat::Text, None) => eprintln!("[{t:>6.2}s] {}", msg.as_ref()),
+            (LogFormat::Text, None) => line_to_stderr(&format!("[{t:>6.2}s] {}", msg.as_ref())),
         }
     }
 
@@ -141,14 +163,8 @@ impl Drop for Log {
     }
 }
 
-impl LogArgs {
-    fn format_is_text(&self) -> bool {
-        self.log_format == LogFormat::Text
-    }
-}
-
 /// Prints the error that ends the process, in the chosen format (always, even with `--quiet`).
-pub fn report_error(args: &LogArgs, e: &Error) {
-    JSON_ERRORS.store(args.log_format == LogFormat::Json, Ordering::Relaxed);
+pub fn report_error(format: LogFormat, e: &Error) {
+    JSON_ERRORS.store(format == LogFormat::Json, Ordering::Relaxed);
     emit_error(&e.to_string(), e.exit_code());
 }

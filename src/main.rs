@@ -2,9 +2,12 @@ use clap::Parser;
 
 fn main() {
     let cli = custseg::cli::Cli::parse();
-    let log = cli.log.clone();
+    let log = cli.log.format();
     if let Err(e) = custseg::cmd::dispatch(cli) {
-        custseg::log::report_error(&log, &e);
+        // A closed stdout ends the command quietly (`custseg validate | head`).
+        if !e.is_silent() {
+            custseg::log::report_error(log, &e);
+        }
         std::process::exit(e.exit_code());
     }
 }

@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::output::{Error, Result};
 
 /// A planted kind of customer.
 pub struct Persona {

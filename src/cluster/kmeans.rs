@@ -558,33 +558,36 @@ pub fn rng_for(seed: u64, stream: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// Best of `restarts` k-means++ starts (lowest inertia; the first on ties).
+/// The k-means++ start of restart `r`.
+fn start(x: ArrayView2<f64>, p: &Params, r: usize) -> Array2<f64> {
+    let mut rng = rng_for(p.seed, (p.k * 1000 + r) as u64);
+    kmeans_plus_plus(x, p.k, &mut rng)
+}
+
+/// Best of `restarts` k-means++ starts (lowest inertia; the first on ties). At least one start is
+/// fitted, whatever `restarts` says.
 pub fn fit(x: ArrayView2<f64>, p: Params) -> Fit {
-    let mut best: Option<Fit> = None;
-    for r in 0..p.restarts {
-        let mut rng = rng_for(p.seed, (p.k * 1000 + r) as u64);
-        let init = kmeans_plus_plus(x, p.k, &mut rng);
-        let f = lloyd(x, init, p.max_iter, p.tol);
-        if best.as_ref().is_none_or(|b| f.inertia < b.inertia) {
-            best = Some(f);
+    let mut best = lloyd(x, start(x, &p, 0), p.max_iter, p.tol);
+    for r in 1..p.restarts {
+        let f = lloyd(x, start(x, &p, r), p.max_iter, p.tol);
+        if f.inertia < best.inertia {
+            best = f;
         }
     }
-    best.expect("restarts >= 1")
+    best
 }
 
 /// Best of `restarts` size-constrained fits, each from a k-means++ start (the same starts as [`fit`])
 /// straight into [`lloyd_balanced`]: lowest inertia, the first on ties.
 pub fn fit_balanced(x: ArrayView2<f64>, p: Params, lo: &[usize], hi: &[usize]) -> Result<Fit, super::balanced::BalanceError> {
-    let mut best: Option<Fit> = None;
-    for r in 0..p.restarts {
-        let mut rng = rng_for(p.seed, (p.k * 1000 + r) as u64);
-        let init = kmeans_plus_plus(x, p.k, &mut rng);
-        let f = lloyd_balanced(x, init, lo, hi, p.max_iter, p.tol)?;
-        if best.as_ref().is_none_or(|b| f.inertia < b.inertia) {
-            best = Some(f);
+    let mut best = lloyd_balanced(x, start(x, &p, 0), lo, hi, p.max_iter, p.tol)?;
+    for r in 1..p.restarts {
+        let f = lloyd_balanced(x, start(x, &p, r), lo, hi, p.max_iter, p.tol)?;
+        if f.inertia < best.inertia {
+            best = f;
         }
     }
-    Ok(best.expect("restarts >= 1"))
+    Ok(best)
 }
 
 #[cfg(test)]

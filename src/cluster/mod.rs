@@ -14,14 +14,33 @@
 pub mod balanced;
 pub mod kmeans;
 pub mod metrics;
+mod params;
 
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{BalanceMode, ClusteringSettings, Precision};
 pub use kmeans::Fit;
+pub use params::{check_k, BalanceMode, ClusterParams, ClusteringSettings, ParamError, Precision, MAX_SEGMENTS, MIN_SEGMENTS};
+
+/// What can go wrong while clustering.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Too few customers for the numbers of segments asked for (exit 3).
+    #[error("only {customers} customers have bills in the window: too few to segment")]
+    TooFewCustomers { customers: usize },
+    /// No number of segments passed the balance and stability checks (exit 4; diagnostics are
+    /// written).
+    #[error("{0}")]
+    NoSegmentation(String),
+    /// The size-constrained assignment failed: its bounds are feasible by construction and features
+    /// are finite, so this is a bug (exit 1).
+    #[error("size-constrained assignment: {0}")]
+    Balance(#[from] balanced::BalanceError),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Diagnostics of one candidate k.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -78,13 +97,6 @@ fn shares(labels: &[u32], k: usize) -> Vec<f64> {
     s
 }
 
-/// Whether segment shares pass the balance checks.
-pub fn is_balanced(shares: &[f64], settings: &ClusteringSettings) -> bool {
-    let min = shares.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = shares.iter().copied().fold(0.0, f64::max);
-    min >= settings.min_share && min > 0.0 && max / min <= settings.max_size_ratio
-}
-
 /// Sorted row indices of a seeded random sample of `size` rows (all rows if there are fewer).
 pub fn sample_rows(n: usize, size: usize, seed: u64, stream: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
@@ -132,41 +144,43 @@ fn take_rows(x: ArrayView2<f64>, rows: &[usize]) -> Array2<f64> {
     x.select(Axis(0), rows)
 }
 
-fn params(k: usize, restarts: usize, s: &ClusteringSettings, seed: u64) -> kmeans::Params {
-    kmeans::Params { k, restarts, max_iter: s.max_iter, tol: s.tolerance, seed }
+fn params(k: usize, restarts: usize, s: &ClusterParams, seed: u64) -> kmeans::Params {
+    kmeans::Params { k, restarts, max_iter: s.max_iter(), tol: s.tolerance(), seed }
 }
 
 /// A k-means fit of `x`: plain, or with `balance = "enforce"` size-constrained k-means from the same
 /// k-means++ starts, within the share bounds for `x`'s rows.
-fn fit_k(x: ArrayView2<f64>, k: usize, restarts: usize, s: &ClusteringSettings, seed: u64) -> Fit {
-    match s.balance {
+fn fit_k(x: ArrayView2<f64>, k: usize, restarts: usize, s: &ClusterParams, seed: u64) -> Result<Fit> {
+    Ok(match s.balance() {
         BalanceMode::Check => kmeans::fit(x, params(k, restarts, s, seed)),
         BalanceMode::Enforce => {
             let (lo, hi) = s.size_bounds(x.nrows(), k, false);
-            kmeans::fit_balanced(x, params(k, restarts, s, seed), &lo, &hi)
-                .expect("share bounds are feasible by construction and features are finite")
+            kmeans::fit_balanced(x, params(k, restarts, s, seed), &lo, &hi)?
         }
-    }
+    })
 }
 
 /// Labels of every row of `x` for the given centroids: nearest centre, or with `balance = "enforce"`
 /// the size-constrained assignment within the share bounds.
-fn label_all(x: ArrayView2<f64>, centroids: ArrayView2<f64>, s: &ClusteringSettings) -> Vec<u32> {
-    match s.balance {
+fn label_all(x: ArrayView2<f64>, centroids: ArrayView2<f64>, s: &ClusterParams) -> Result<Vec<u32>> {
+    Ok(match s.balance() {
         BalanceMode::Check => kmeans::assign(x, centroids).0,
         BalanceMode::Enforce => {
             let (lo, hi) = s.size_bounds(x.nrows(), centroids.nrows(), false);
-            balanced::constrained_assign(kmeans::distance_matrix(x, centroids).view(), &lo, &hi)
-                .expect("share bounds are feasible by construction and features are finite")
+            balanced::constrained_assign(kmeans::distance_matrix(x, centroids).view(), &lo, &hi)?
         }
-    }
+    })
 }
 
 /// Scores every candidate k on a sample and picks one by the rule above. Returns the selection and the
 /// sample fit of the chosen k (whose centroids start the final fit).
-pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selection, Option<Fit>) {
+pub fn select(x: ArrayView2<f64>, s: &ClusterParams, seed: u64) -> Result<(Selection, Option<Fit>)> {
     let n = x.nrows();
-    let sample_idx = sample_rows(n, s.selection_sample, seed, 1);
+    let needed = 2 * s.k_range().start();
+    if n < needed {
+        return Err(Error::TooFewCustomers { customers: n });
+    }
+    let sample_idx = sample_rows(n, s.selection_sample(), seed, 1);
     let sample = take_rows(x, &sample_idx);
     let m = sample.nrows();
 
@@ -176,14 +190,14 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
     let scored: Vec<(Candidate, Fit)> = ks
         .par_iter()
         .map(|&k| {
-            let fit = fit_k(sample.view(), k, s.restarts, s, seed);
-            let sil_idx = stratified_rows(&fit.labels, k, s.silhouette_sample, seed, 2 + k as u64);
+            let fit = fit_k(sample.view(), k, s.restarts(), s, seed)?;
+            let sil_idx = stratified_rows(&fit.labels, k, s.silhouette_sample(), seed, 2 + k as u64);
             let sil_rows = take_rows(sample.view(), &sil_idx);
             let sil_labels: Vec<u32> = sil_idx.iter().map(|&i| fit.labels[i]).collect();
-            let (stability, segment_stability) = stability(sample.view(), k, s, seed);
+            let (stability, segment_stability) = stability(sample.view(), k, s, seed)?;
             let sh = shares(&fit.labels, k);
             // Enforced bounds hold by construction.
-            let balanced = s.balance == BalanceMode::Enforce || is_balanced(&sh, s);
+            let balanced = s.balance() == BalanceMode::Enforce || s.is_balanced(&sh);
             let (calinski_harabasz, davies_bouldin) = metrics::calinski_harabasz_and_davies_bouldin(sample.view(), &fit.labels, k);
             let candidate = Candidate {
                 k,
@@ -195,64 +209,61 @@ pub fn select(x: ArrayView2<f64>, s: &ClusteringSettings, seed: u64) -> (Selecti
                 segment_stability,
                 shares: sh,
                 balanced,
-                stable: segment_stability >= s.min_stability,
+                stable: segment_stability >= s.min_stability(),
                 chosen: false,
             };
-            (candidate, fit)
+            Ok((candidate, fit))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let (mut candidates, mut fits): (Vec<Candidate>, Vec<Fit>) = scored.into_iter().unzip();
     let chosen = candidates
         .iter()
-        .rposition(|c| c.balanced && (s.k.is_some() || c.stable));
+        .rposition(|c| c.balanced && (s.fixed_k().is_some() || c.stable));
     if let Some(i) = chosen {
         candidates[i].chosen = true;
     }
-    let enforced_shares = (s.balance == BalanceMode::Enforce).then(|| [s.min_share, s.enforced_max_share()]);
-    let rule = match s.k {
+    let enforced_shares = (s.balance() == BalanceMode::Enforce).then(|| [s.min_share(), s.enforced_max_share()]);
+    let rule = match s.fixed_k() {
         Some(k) => Rule::Fixed { k, enforced_shares },
         None => Rule::Largest {
-            k_min: s.k_min,
-            k_max: s.k_max,
-            min_share: s.min_share,
-            max_size_ratio: s.max_size_ratio,
-            min_stability: s.min_stability,
+            k_min: *s.k_range().start(),
+            k_max: *s.k_range().end(),
+            min_share: s.min_share(),
+            max_size_ratio: s.max_size_ratio(),
+            min_stability: s.min_stability(),
             enforced_shares,
         },
     };
     let chosen_k = chosen.map(|i| candidates[i].k);
     let fit = chosen.map(|i| fits.swap_remove(i));
-    (
-        Selection { rule, sample_size: m, silhouette_sample_size: s.silhouette_sample.min(m), candidates, chosen_k },
-        fit,
-    )
+    Ok((Selection { rule, sample_size: m, silhouette_sample_size: s.silhouette_sample().min(m), candidates, chosen_k }, fit))
 }
 
 /// Agreement between fits on two disjoint random halves of the rows, both used to label every row,
 /// over `stability_resamples` pairs: the mean adjusted Rand index, and the mean of the worst segment's
 /// best Jaccard match (in either direction). The second catches a segment that resamples split
 /// arbitrarily, which the first hides when the other segments agree.
-pub fn stability(x: ArrayView2<f64>, k: usize, s: &ClusteringSettings, seed: u64) -> (f64, f64) {
+pub fn stability(x: ArrayView2<f64>, k: usize, s: &ClusterParams, seed: u64) -> Result<(f64, f64)> {
     let n = x.nrows();
     let mut total = 0.0;
     let mut total_jaccard = 0.0;
-    let restarts = s.restarts.min(2);
-    for b in 0..s.stability_resamples {
+    let restarts = s.restarts().min(2);
+    for b in 0..s.stability_resamples() {
         let mut idx: Vec<usize> = (0..n).collect();
         idx.shuffle(&mut kmeans::rng_for(seed, 100 + (k * 100 + b) as u64));
         let (h1, h2) = idx.split_at(n / 2);
         let (mut h1, mut h2) = (h1.to_vec(), h2.to_vec());
         h1.sort_unstable();
         h2.sort_unstable();
-        let f1 = fit_k(take_rows(x, &h1).view(), k, restarts, s, seed ^ (b as u64 + 1));
-        let f2 = fit_k(take_rows(x, &h2).view(), k, restarts, s, seed ^ (b as u64 + 101));
-        let l1 = label_all(x, f1.centroids.view(), s);
-        let l2 = label_all(x, f2.centroids.view(), s);
+        let f1 = fit_k(take_rows(x, &h1).view(), k, restarts, s, seed ^ (b as u64 + 1))?;
+        let f2 = fit_k(take_rows(x, &h2).view(), k, restarts, s, seed ^ (b as u64 + 101))?;
+        let l1 = label_all(x, f1.centroids.view(), s)?;
+        let l2 = label_all(x, f2.centroids.view(), s)?;
         total += metrics::adjusted_rand_index(&l1, &l2);
         total_jaccard += metrics::worst_segment_jaccard(&l1, &l2, k);
     }
-    let r = s.stability_resamples as f64;
-    (total / r, total_jaccard / r)
+    let r = s.stability_resamples() as f64;
+    Ok((total / r, total_jaccard / r))
 }
 
 /// What enforcing the size bounds cost on the final fit.
@@ -275,24 +286,23 @@ pub struct EnforcedBalance {
 /// With `balance = "enforce"`, the fit is size-constrained and plain k-means from the same start is
 /// fitted too, for the cost of the bounds. With `precision = "f32"`, the plain fit iterates on an f32
 /// copy of the matrix; its final labels and inertia are computed in f64.
-pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusteringSettings) -> (Fit, Option<EnforcedBalance>) {
-    let plain = match s.precision {
-        Precision::F64 => kmeans::lloyd(x, init.clone(), s.max_iter, s.tolerance),
+pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusterParams) -> Result<(Fit, Option<EnforcedBalance>)> {
+    let plain = match s.precision() {
+        Precision::F64 => kmeans::lloyd(x, init.clone(), s.max_iter(), s.tolerance()),
         Precision::F32 => {
             let x32 = x.mapv(|v| v as f32);
-            let fit = kmeans::lloyd(x32.view(), init.clone(), s.max_iter, s.tolerance);
+            let fit = kmeans::lloyd(x32.view(), init.clone(), s.max_iter(), s.tolerance());
             // Labels and inertia in f64 from the f32 fit's centroids, as every output reports them.
             let (labels, d2) = kmeans::assign(x, fit.centroids.view());
             Fit { labels, inertia: d2.iter().sum(), ..fit }
         }
     };
-    match s.balance {
+    Ok(match s.balance() {
         BalanceMode::Check => (by_size(plain), None),
         BalanceMode::Enforce => {
             let k = init.nrows();
             let (lo, hi) = s.size_bounds(x.nrows(), k, true);
-            let fit = kmeans::lloyd_balanced(x, init, &lo, &hi, s.max_iter, s.tolerance)
-                .expect("size bounds are feasible by construction and features are finite");
+            let fit = kmeans::lloyd_balanced(x, init, &lo, &hi, s.max_iter(), s.tolerance())?;
             let cost = EnforcedBalance {
                 size_min: lo[0],
                 size_max: hi[0],
@@ -303,7 +313,7 @@ pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusteringSettings) 
             };
             (by_size(fit), Some(cost))
         }
-    }
+    })
 }
 
 /// Renumbers segments by size (largest = 0), ties by centroid coordinates.

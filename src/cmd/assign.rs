@@ -4,156 +4,143 @@
 
 use std::path::PathBuf;
 
-use ndarray::Array2;
-
 use crate::cli::{AssignArgs, LogArgs};
-use crate::cluster::{self, Fit, Selection};
-use crate::cmd::pipeline::{self, ProfileRef, RunRecord, Scaling};
+use crate::cluster::{self, ClusterParams, Rule, Selection};
+use crate::cmd::plan::{self, Inputs, OutputTarget, ProfileSource};
+use crate::cmd::run_folder::{Finished, ModelSource, RunFolder, Scaling, Segmented};
 use crate::error::{Error, Result};
 use crate::log::Log;
+use crate::model::previous::{PreviousRun, SegmentIdentity};
 use crate::model::{self, Model};
-use crate::output::{self, RunDir};
-use crate::report::{self, ReportInput, SegmentIdentity};
+use crate::output::manifest::{InputHashes, ProfileRef, RunRecord};
+use crate::report::format::{count, percent};
+
+/// A saved model as `assign` uses it: the file's bytes (read once: parsed, checksummed, and copied into
+/// the output folder) and the model they hold.
+pub struct SavedModel {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub model: Model,
+}
+
+/// Everything `assign` does, resolved before any data is read.
+pub struct AssignPlan {
+    pub model: SavedModel,
+    /// The model's profile (with `--lang` applied), as the model records it.
+    pub profile: ProfileSource,
+    pub clustering: ClusterParams,
+    pub inputs: Inputs,
+    pub output: OutputTarget,
+    pub previous: Option<PreviousRun>,
+    pub enforce_balance: bool,
+    pub threads: Option<usize>,
+}
+
+impl AssignPlan {
+    pub fn from_args(args: &AssignArgs) -> Result<AssignPlan> {
+        let threads = plan::threads(args.threads)?;
+        if args.input.profile.is_some() {
+            return Err(Error::Usage(
+                "assign scores with the profile saved in the model; --profile is not allowed here (fit a new model with `custseg run`)".into(),
+            ));
+        }
+        let path: PathBuf = if args.model.is_dir() { args.model.join("model.json") } else { args.model.clone() };
+        let bytes = std::fs::read(&path).map_err(|e| model::Error::Usage(format!("{}: cannot read the model: {e}", path.display())))?;
+        let model = Model::from_bytes(&bytes, &path)?;
+        let mut profile = ProfileSource { path: model.profile_path.clone(), sha256: model.profile_sha256.clone(), profile: model.profile.clone() };
+        let output = OutputTarget::from_args(&args.output);
+        if let Some(lang) = output.lang {
+            profile.profile.report.language = lang;
+        }
+        let clustering = profile
+            .profile
+            .clustering
+            .check()
+            .map_err(|e| model::Error::Corrupt { path: path.clone(), message: format!("the profile saved in the model is not valid: {}", e.message) })?;
+        let inputs = Inputs::resolve(&args.input, &profile.profile.exports)?;
+        let previous = args.previous.as_deref().map(PreviousRun::load).transpose()?;
+        if let Some(prev) = &previous {
+            prev.check_same_segments(&model)?;
+        }
+        Ok(AssignPlan {
+            model: SavedModel { path, bytes, model },
+            profile,
+            clustering,
+            inputs,
+            output,
+            previous,
+            enforce_balance: args.enforce_balance,
+            threads,
+        })
+    }
+}
 
 pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
-    pipeline::configure_threads(args.threads)?;
+    let plan = AssignPlan::from_args(&args)?;
+    plan::configure_threads(plan.threads)?;
     crate::output::install_signal_cleanup();
-    let log = Log::new(logargs);
-    let started_at = chrono::Utc::now();
-    if args.input.profile.is_some() {
-        return Err(Error::Usage(
-            "assign scores with the profile saved in the model; --profile is not allowed here (fit a new model with `custseg run`)".into(),
-        ));
-    }
-    let model_path: PathBuf = if args.model.is_dir() { args.model.join("model.json") } else { args.model.clone() };
-    let model = Model::load(&model_path)?;
-    let mut profile = model.profile.clone();
-    if let Some(lang) = args.output.lang {
-        profile.report.language = lang;
-    }
-    let as_of = pipeline::as_of_arg(&args.input)?;
-    let paths = pipeline::export_paths(&args.input, &profile)?;
-    let previous = args.previous.as_deref().map(pipeline::load_previous).transpose()?;
-    if let Some(prev) = &previous {
-        corresponds(prev, &model)?;
-    }
-    let dir = RunDir::create(&args.output.out, args.output.force)?;
-    let model_bytes = std::fs::read(&model_path).map_err(|e| Error::io(format!("reading {}", model_path.display()), e))?;
-    let record = RunRecord {
-        started_at,
-        profile: ProfileRef { path: model.profile_path.clone(), sha256: model.profile_sha256.clone() },
-        seed: model.seed,
-        model: Some(ProfileRef { path: model_path.display().to_string(), sha256: output::sha256_bytes(&model_bytes) }),
-        previous_run: previous.as_ref().map(|p| p.dir.display().to_string()),
-        inputs: pipeline::hash_inputs(&paths),
-    };
+    let log = Log::new(logargs.format(), logargs.quiet);
+    execute(&plan, &log, logargs.quiet)
+}
 
-    let (prep, dir, record) = pipeline::prepare(&paths, &profile, as_of, Scaling::Saved(&model), dir, record, &log)?;
+fn execute(plan: &AssignPlan, log: &Log, quiet: bool) -> Result<()> {
+    let saved = &plan.model;
+    let model = &saved.model;
+    let record = RunRecord {
+        started_at: chrono::Utc::now(),
+        profile: plan.profile.reference(),
+        seed: model.seed,
+        model: Some(ProfileRef { path: saved.path.display().to_string(), sha256: crate::output::sha256_bytes(&saved.bytes) }),
+        previous_run: plan.previous.as_ref().map(|p| p.dir.display().to_string()),
+        inputs: InputHashes::start(&plan.inputs.paths),
+    };
+    let folder = RunFolder::open(&plan.output.out, plan.output.force, record, log)?;
+    let (prep, folder) = folder.prepare(&plan.inputs, &plan.profile.profile, Scaling::Saved(model))?;
     let fm = &prep.fm;
 
     log.begin("scoring customers");
-    let centroids: Array2<f64> = model.centroid_matrix();
-    let (labels, d2) = if args.enforce_balance {
+    let centroids = model.centroid_matrix();
+    let (labels, d2) = if plan.enforce_balance {
         let n = fm.customer_ids.len();
-        let (lo, hi) = profile.clustering.size_bounds(n, model.k(), true);
+        let (lo, hi) = plan.clustering.size_bounds(n, model.k(), true);
         let all = cluster::kmeans::distance_matrix(fm.scaled.view(), centroids.view());
-        let labels = cluster::balanced::constrained_assign(all.view(), &lo, &hi)
-            .map_err(|e| Error::Clustering(format!("--enforce-balance: {e}")))?;
+        let labels = cluster::balanced::constrained_assign(all.view(), &lo, &hi).map_err(cluster::Error::from)?;
         let d2 = labels.iter().enumerate().map(|(i, &l)| all[[i, l as usize]]).collect();
         log.info(format!("segment sizes enforced between {} and {} customers", lo[0], hi[0]));
         (labels, d2)
     } else {
         cluster::kmeans::assign(fm.scaled.view(), centroids.view())
     };
-    let drift = model::drift(&model, &labels, &model::unclipped_d2(fm, centroids.view(), &labels));
+    let drift = model::drift(model, &labels, &model::unclipped_d2(fm, centroids.view(), &labels));
     log.info(format!(
         "scored {} customers with {}{}",
-        crate::report::format::count(labels.len()),
-        model_path.display(),
+        count(labels.len()),
+        saved.path.display(),
         match &drift {
-            Some(d) => format!("; {} beyond the farthest fitted customer of their segment", crate::report::format::percent(d.beyond_max_share)),
+            Some(d) => format!("; {} beyond the farthest fitted customer of their segment", percent(d.beyond_max_share)),
             None => "; the model predates drift measurement (no fitted distances)".into(),
         }
     ));
     log.stage_done("score");
 
     log.begin("writing reports");
-    let k = model.k();
-    let fit = Fit { inertia: d2.iter().sum(), centroids, labels, iterations: 0 };
     let selection = Selection {
-        rule: cluster::Rule::Scored { model: model_path.display().to_string(), enforced: args.enforce_balance },
+        rule: Rule::Scored { model: saved.path.display().to_string(), enforced: plan.enforce_balance },
         sample_size: 0,
         silhouette_sample_size: 0,
         candidates: Vec::new(),
-        chosen_k: Some(k),
+        chosen_k: Some(model.k()),
     };
-    let ident = SegmentIdentity {
-        ids: model.segment_ids.clone(),
-        names: model.segment_names.iter().cloned().map(Some).collect(),
-        carried_over: None,
-        reserved_names: Vec::new(),
+    let gate = drift.as_ref().and_then(|d| d.gate(plan.profile.profile.quality.max_drift_share)).map(Error::from);
+    let segmented = Segmented { centroids, labels, d2, identity: SegmentIdentity::of_model(model), balance: None, drift };
+    let finished = Finished {
+        profile: &plan.profile,
+        prep,
+        selection,
+        segmented: Some(segmented),
+        previous: plan.previous.as_ref(),
+        model: ModelSource::Scored { path: saved.path.display().to_string(), bytes: &saved.bytes },
+        gate,
     };
-    let mut summary = report::summarize(ReportInput {
-        profile: &profile,
-        profile_path: &model.profile_path,
-        window: prep.window,
-        features: fm,
-        selection: &selection,
-        fit: Some(&fit),
-        revenue: &fm.revenue,
-        attributes: &prep.attributes,
-        inputs: prep.input_stats(),
-        customers_without_bills: prep.customers_without_bills.clone(),
-        billed_not_in_customers: prep.billed_not_in_customers,
-        identity: Some(&ident),
-        scored_with_model: Some(model_path.display().to_string()),
-    });
-    let mut gate: Option<Error> = None;
-    if let (Some(max), Some(d)) = (profile.quality.max_drift_share, &drift) {
-        if d.beyond_max_share > max {
-            gate = Some(Error::Drift(format!(
-                "{} of customers lie beyond the farthest fitted customer of their segment, more than \
-                 quality.max_drift_share = {}: the model no longer describes these customers; fit a new one with `custseg run`",
-                crate::report::format::percent(d.beyond_max_share),
-                crate::report::format::percent(max)
-            )));
-        }
-    }
-    summary.drift = drift;
-    if let Some(prev) = &previous {
-        let m = pipeline::migration_from(prev, fm, &fit.labels, &ident.ids, &summary);
-        if let Some(max) = profile.quality.max_migration_share.filter(|max| m.moved_share > *max) {
-            gate.get_or_insert(Error::Drift(format!(
-                "{} of the customers in both runs changed segment, more than quality.max_migration_share = {}",
-                crate::report::format::percent(m.moved_share),
-                crate::report::format::percent(max)
-            )));
-        }
-        pipeline::write_migration(&dir, &m, summary.language)?;
-        summary.migration = Some(m);
-    }
-    summary.projection = Some(pipeline::projection(fm, &fit.labels, &ident.ids, model.seed));
-    pipeline::write_assignments(&dir, &summary, fm, &fit.labels, &ident.ids, &d2)?;
-    // The model travels with its scores, so this folder can be the next run's --previous.
-    dir.write_text("model.json", &String::from_utf8_lossy(&model_bytes))?;
-    pipeline::complete(dir, record, &mut summary, gate, logargs.quiet, &log)
-}
-
-/// Migration against a previous run compares segment ids, so its segments must be the model's: every
-/// previous segment matched (by centroid) to the model segment with the same id.
-fn corresponds(prev: &pipeline::PreviousRun, model: &Model) -> Result<()> {
-    let (prev_c, columns) = model::centroids_in_new_space(&prev.model, &model.scaler);
-    let own = model.centroid_matrix().select(ndarray::Axis(1), &columns);
-    let m = model::match_centroids(own.view(), prev_c.view());
-    let same = prev.model.k() == model.k()
-        && m.previous_of.iter().enumerate().all(|(a, b)| b.is_some_and(|b| prev.model.segment_ids[b] == model.segment_ids[a]));
-    if same {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "--previous {}: its segments are not this model's (segment ids would not mean the same customers); \
-             compare with a run scored or fitted from this model, or fit anew with `custseg run --previous`",
-            prev.dir.display()
-        )))
-    }
+    folder.finish(finished, quiet)
 }

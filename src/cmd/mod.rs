@@ -1,14 +1,19 @@
-//! One module per subcommand, each with a `run` entry point taking its parsed arguments; `pipeline`
-//! holds what `run` and `assign` share.
+//! One module per subcommand, each turning its arguments into one resolved plan (`<Sub>Plan::from_args`)
+//! and running stages with it. [`plan`] holds the plan parts several commands share; [`run_folder`]
+//! is what `run` and `assign` share: a run folder from the exports to the committed outputs.
 
 pub mod assign;
-pub(crate) mod pipeline;
+pub mod completions;
+mod dry_run;
+pub mod plan;
+pub mod profile;
 pub mod report;
 pub mod run;
+mod run_folder;
 pub mod sample_data;
 pub mod validate;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ProfileCommand};
 use crate::error::Result;
 
 pub fn dispatch(cli: Cli) -> Result<()> {
@@ -19,5 +24,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Validate(args) => validate::run(args),
         Command::Report(args) => report::run(args, &log),
         Command::SampleData(args) => sample_data::run(args),
+        Command::Profile(ProfileCommand::Show { file }) => profile::show(file.as_deref()),
+        Command::Completions(args) => completions::run(args.shell),
     }
 }

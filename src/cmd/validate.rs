@@ -4,18 +4,30 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
-
 use crate::cli::ValidateArgs;
-use crate::cmd::pipeline::{as_of_arg, export_paths, load_exports, read_profile, reject_gate};
-use crate::error::{Error, Result};
-use crate::features::Exports;
-use crate::ingest::{self, Export};
-use crate::profile::Source;
+use crate::cmd::plan::{Inputs, ProfileSource};
+use crate::error::Result;
+use crate::ingest::{self, Export, Exports, Source};
 use crate::report::format::{count, percent};
 
+/// Everything `validate` checks, resolved before any data is read.
+pub struct ValidatePlan {
+    pub profile: ProfileSource,
+    pub inputs: Inputs,
+}
+
+impl ValidatePlan {
+    pub fn from_args(args: &ValidateArgs) -> Result<ValidatePlan> {
+        let profile = ProfileSource::read(args.input.profile.as_deref())?;
+        let inputs = Inputs::resolve(&args.input, &profile.profile.exports)?;
+        Ok(ValidatePlan { profile, inputs })
+    }
+}
+
 fn distinct_ids(e: &Export) -> Result<HashSet<String>> {
-    let ids = e.frame.column("customer_id").and_then(|c| c.unique()).map_err(|err| Error::polars("customer ids", err))?;
-    let ids = ids.str().map_err(|err| Error::polars("customer ids", err))?;
+    let context = |err| ingest::Error::polars("customer ids", err);
+    let ids = e.frame.column("customer_id").and_then(|c| c.unique()).map_err(context)?;
+    let ids = ids.str().map_err(context)?;
     Ok(ids.iter().flatten().map(String::from).collect())
 }
 
@@ -72,16 +84,11 @@ fn describe(e: &Export, out: &mut String) -> Result<()> {
 }
 
 pub fn run(args: ValidateArgs) -> Result<()> {
-    let (profile, _) = read_profile(&args.input)?;
-    let as_of = as_of_arg(&args.input)?;
-    let paths = export_paths(&args.input, &profile)?;
-    let mut exports: Exports = load_exports(&paths, &profile, |_| {})?;
-    let gate = reject_gate(&exports, &profile);
-    let window = ingest::window_for(&exports[&Source::Billing], as_of, profile.run.window_months)?;
-    for e in exports.values_mut() {
-        ingest::apply_window(e, window)?;
-    }
-    crate::cmd::pipeline::expand_outages(&mut exports)?;
+    let plan = ValidatePlan::from_args(&args)?;
+    let profile = &plan.profile.profile;
+    let mut exports: Exports = ingest::load_all(&plan.inputs.paths, &profile.exports, |_| {})?;
+    let gate = ingest::check_rejects(&exports, &profile.exports, profile.quality.max_reject_share);
+    let window = ingest::window_exports(&mut exports, plan.inputs.as_of, profile.run.window_months, false)?;
     // Each export's distinct customers, computed once: for its summary and for the references.
     let mut ids: BTreeMap<Source, HashSet<String>> = BTreeMap::new();
     for (source, e) in exports.iter_mut() {
@@ -110,6 +117,6 @@ pub fn run(args: ValidateArgs) -> Result<()> {
             let _ = writeln!(out, "customers in {source} without bills: {}", count(set.difference(billed).count()));
         }
     }
-    print!("{out}");
-    gate
+    crate::output::stdout::print(&out)?;
+    Ok(gate?)
 }

@@ -6,8 +6,7 @@
 
 use polars::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::profile::Agg;
+use super::{Agg, Error, Result};
 
 /// The code of a row outside the window: it belongs to no group.
 const OUTSIDE: u32 = u32::MAX;

@@ -7,7 +7,9 @@
 //! `sqrt(group weight) * w_f / sqrt(sum of w² in the group)`, so that every group adds its weight to the
 //! total variance however many features it has.
 
+mod attributes;
 mod grouped;
+mod spec;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,9 +18,34 @@ use rayon::prelude::*;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::ingest::{Export, Window};
-use crate::profile::{Agg, FeatureSpec, FilterValue, Profile, Source, Transform};
+pub use attributes::{attributes, count_customers, Attribute, AttributeSettings, Attributes, CustomerCounts};
+pub use spec::{Agg, FeaturePlan, FeatureSpec, Filter, FilterValue, GroupSettings, Transform, TransformSettings, ValueFormat};
+
+use crate::ingest::{Exports, Source, Window};
+
+/// What can go wrong while building features.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Nothing to build features from: no customer in the window, no usable feature, or a saved
+    /// model's feature these exports cannot give (exit 3).
+    #[error("{0}")]
+    Data(String),
+    /// polars failed on an aggregation (exit 1).
+    #[error("{context}: {source}")]
+    Polars {
+        context: String,
+        #[source]
+        source: PolarsError,
+    },
+}
+
+impl Error {
+    fn polars(context: impl Into<String>, source: PolarsError) -> Error {
+        Error::Polars { context: context.into(), source }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CustomersSeen {
@@ -92,9 +119,6 @@ pub struct FeatureMatrix {
     /// Groups with no usable feature, and why.
     pub skipped_groups: Vec<SkippedFeature>,
 }
-
-/// The exports of a run, by source.
-pub type Exports = BTreeMap<Source, Export>;
 
 fn filter_expr(spec: &FeatureSpec, schema: &Schema) -> Option<Expr> {
     let f = spec.filter.as_ref()?;
@@ -183,31 +207,59 @@ fn agg_expr(spec: &FeatureSpec, schema: &Schema, window: Window) -> Expr {
     e.alias(spec.name.as_str())
 }
 
-/// Why a feature cannot be computed from what the exports hold, if it cannot.
-fn unusable(spec: &FeatureSpec, exports: &Exports) -> Option<String> {
-    let Some(export) = exports.get(&spec.source) else {
-        return Some(format!("no {} export was given", spec.source));
-    };
-    let needed = spec.column.iter().chain(spec.filter.iter().map(|f| &f.column));
-    for c in needed {
-        if !export.has_column(c) {
-            return Some(format!(
-                "the {} export has no column \"{c}\"{}",
-                spec.source,
-                derived_from(spec.source, c).map(|d| format!(" (it is derived from {d})")).unwrap_or_default()
-            ));
-        }
-    }
-    None
+/// The columns each export offers features (canonical, attributes and derived), by export; an export
+/// that is not there has no entry.
+pub type ExportColumns = BTreeMap<Source, Vec<String>>;
+
+/// The columns of exports that were read and windowed.
+pub fn columns_of(exports: &Exports) -> ExportColumns {
+    exports.iter().map(|(s, e)| (*s, e.schema().iter_names().map(|n| n.to_string()).collect())).collect()
 }
 
-fn derived_from(source: Source, column: &str) -> Option<&'static str> {
-    match (source, column) {
-        (Source::Billing, "days_late" | "late" | "arrears_60") => Some("due_date and paid_date"),
-        (Source::Billing, "unpaid") => Some("paid_date"),
-        (Source::Tickets, "hours_to_close") => Some("closed_at"),
-        _ => None,
+/// Why a feature cannot be computed from exports with these columns, if it cannot.
+fn unusable(spec: &FeatureSpec, columns: &ExportColumns) -> Option<String> {
+    let Some(have) = columns.get(&spec.source) else {
+        return Some(format!("no {} export was given", spec.source));
+    };
+    let has = |c: &str| have.iter().any(|h| h == c);
+    let c = spec.columns().find(|c| !has(c))?;
+    // A derived column is missing when a column it is made from is: name those.
+    let from = crate::ingest::derived_from(spec.source, c)
+        .map(|needs| needs.iter().filter(|n| !has(n)).copied().collect::<Vec<_>>().join(" and "))
+        .filter(|missing| !missing.is_empty())
+        .map(|missing| format!(" (it is derived from {missing})"))
+        .unwrap_or_default();
+    Some(format!("the {} export has no column \"{c}\"{from}", spec.source))
+}
+
+/// The features that exports with these columns can give, in profile order, and the others with why.
+/// The run may still skip a usable feature for its values (see [`build`]).
+pub fn usable(specs: &[FeatureSpec], columns: &ExportColumns) -> (Vec<FeatureSpec>, Vec<SkippedFeature>) {
+    let mut used = Vec::new();
+    let mut skipped = Vec::new();
+    for spec in specs {
+        match unusable(spec, columns) {
+            Some(reason) => skipped.push(SkippedFeature { name: spec.name.clone(), group: spec.group.clone(), reason }),
+            None => used.push(spec.clone()),
+        }
     }
+    (used, skipped)
+}
+
+/// The groups of `groups` with no feature in `used`, each with the reasons its features were skipped.
+pub fn skipped_groups<'a>(groups: impl Iterator<Item = &'a String>, used: &[FeatureSpec], skipped: &[SkippedFeature]) -> Vec<SkippedFeature> {
+    groups
+        .filter(|g| !used.iter().any(|f| &f.group == *g))
+        .map(|g| {
+            let mut reasons: Vec<String> = skipped.iter().filter(|s| &s.group == g).map(|s| s.reason.clone()).collect();
+            reasons.dedup();
+            SkippedFeature {
+                name: g.clone(),
+                group: g.clone(),
+                reason: if reasons.is_empty() { "no feature defined".into() } else { reasons.join("; ") },
+            }
+        })
+        .collect()
 }
 
 /// The median, in linear time; reorders `values`.
@@ -290,7 +342,7 @@ fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<
         .collect();
     let n = customer_ids.len();
     if n == 0 {
-        return Err(Error::DataQuality(format!(
+        return Err(Error::Data(format!(
             "no customer has a bill between {} and {}: check --as-of and run.window_months",
             window.start, window.as_of
         )));
@@ -353,9 +405,10 @@ fn aggregate(used: &[FeatureSpec], exports: &Exports, window: Window) -> Result<
 /// the same fill values, clipping bounds, means, standard deviations and weights, so that a customer
 /// with the same bills gets exactly the same coordinates as in the fitted run.
 pub fn build_with_scaler(specs: &[FeatureSpec], scaler: &[ScaledFeature], exports: &Exports, window: Window) -> Result<FeatureMatrix> {
+    let columns = columns_of(exports);
     for spec in specs {
-        if let Some(reason) = unusable(spec, exports) {
-            return Err(Error::DataQuality(format!(
+        if let Some(reason) = unusable(spec, &columns) {
+            return Err(Error::Data(format!(
                 "feature {} of the model cannot be computed from these exports: {reason}",
                 spec.name
             )));
@@ -395,20 +448,13 @@ struct Aggregated {
 }
 
 /// Builds the feature matrix for the customers of the billing export, fitting the scaler on them.
-pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<FeatureMatrix> {
-    let mut used: Vec<FeatureSpec> = Vec::new();
-    let mut skipped: Vec<SkippedFeature> = Vec::new();
-    for spec in &profile.features {
-        match unusable(spec, exports) {
-            Some(reason) => skipped.push(SkippedFeature { name: spec.name.clone(), group: spec.group.clone(), reason }),
-            None => used.push(spec.clone()),
-        }
-    }
+pub fn build(plan: FeaturePlan<'_>, exports: &Exports, window: Window) -> Result<FeatureMatrix> {
+    let (used, mut skipped) = usable(plan.features, &columns_of(exports));
     let Aggregated { customer_ids, mut columns, revenue, customers_seen } = aggregate(&used, exports, window)?;
     let n = customer_ids.len();
 
     // Missing-value rule, then transform / winsorize / z-score.
-    let [q_lo, q_hi] = profile.transform.winsorize;
+    let [q_lo, q_hi] = plan.transform.winsorize;
     let mut kept: Vec<(FeatureSpec, Vec<f64>, ScaledFeature)> = Vec::new();
     // Each feature on its own (in parallel; the results are taken in profile order).
     let scaled: Vec<std::result::Result<(FeatureSpec, Vec<f64>, ScaledFeature), SkippedFeature>> = used
@@ -480,27 +526,14 @@ pub fn build(profile: &Profile, exports: &Exports, window: Window) -> Result<Fea
         *group_w2.entry(spec.group.clone()).or_default() += spec.weight * spec.weight;
     }
     for (spec, _, sf) in kept.iter_mut() {
-        let g = &profile.groups[&spec.group];
+        let g = &plan.groups[&spec.group];
         sf.scale = g.weight.sqrt() * spec.weight / group_w2[&spec.group].sqrt();
     }
-    let skipped_groups = profile
-        .groups
-        .keys()
-        .filter(|g| !group_w2.contains_key(*g))
-        .map(|g| {
-            let reasons: Vec<String> = skipped.iter().filter(|s| &s.group == g).map(|s| s.reason.clone()).collect();
-            let mut reasons_u = reasons.clone();
-            reasons_u.dedup();
-            SkippedFeature {
-                name: g.clone(),
-                group: g.clone(),
-                reason: if reasons_u.is_empty() { "no feature defined".into() } else { reasons_u.join("; ") },
-            }
-        })
-        .collect();
+    let kept_specs: Vec<FeatureSpec> = kept.iter().map(|(spec, _, _)| spec.clone()).collect();
+    let skipped_groups = skipped_groups(plan.groups.keys(), &kept_specs, &skipped);
 
     if kept.is_empty() {
-        return Err(Error::DataQuality("no feature could be computed: see the skipped features".into()));
+        return Err(Error::Data("no feature could be computed: see the skipped features".into()));
     }
     let d = kept.len();
     let raw = Array2::from_shape_fn((n, d), |(i, j)| kept[j].1[i]);
@@ -522,7 +555,7 @@ mod tests {
     }
 
     /// A billing feature for the aggregation tests.
-    fn test_spec(name: &str, agg: Agg, column: Option<&str>, filter: Option<crate::profile::Filter>) -> FeatureSpec {
+    fn test_spec(name: &str, agg: Agg, column: Option<&str>, filter: Option<Filter>) -> FeatureSpec {
         FeatureSpec {
             name: name.into(),
             label: "x".into(),
@@ -544,7 +577,6 @@ mod tests {
 
     #[test]
     fn the_rust_aggregation_matches_polars_for_every_kind_of_feature() {
-        use crate::profile::{Filter, FilterValue};
         let n = 20_000;
         let pick = |i: usize, m: usize| (i.wrapping_mul(2654435761) >> 9) % m;
         let ids: Vec<String> = (0..n).map(|i| format!("c{}", pick(i, 1500))).collect();

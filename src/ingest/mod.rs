@@ -6,6 +6,9 @@
 //! rows_outside_window`.
 
 mod contract;
+mod error;
+mod layout;
+mod paths;
 mod read;
 
 use std::collections::BTreeMap;
@@ -15,95 +18,11 @@ use chrono::{Months, NaiveDate};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use contract::{contract, ColumnSpec, Kind};
-
-use crate::error::{Error, Result};
-use crate::profile::{ExportSettings, ExportsSettings, Source};
-
-/// Where each export is read from. Only billing is required.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ExportPaths {
-    pub billing: Option<PathBuf>,
-    pub outages: Option<PathBuf>,
-    pub tickets: Option<PathBuf>,
-    pub customers: Option<PathBuf>,
-}
-
-impl ExportPaths {
-    pub fn get(&self, source: Source) -> Option<&PathBuf> {
-        match source {
-            Source::Billing => self.billing.as_ref(),
-            Source::Outages => self.outages.as_ref(),
-            Source::Tickets => self.tickets.as_ref(),
-            Source::Customers => self.customers.as_ref(),
-        }
-    }
-
-    fn slot(&mut self, source: Source) -> &mut Option<PathBuf> {
-        match source {
-            Source::Billing => &mut self.billing,
-            Source::Outages => &mut self.outages,
-            Source::Tickets => &mut self.tickets,
-            Source::Customers => &mut self.customers,
-        }
-    }
-
-    /// Fills every export not named explicitly from the profile's `exports.<export>.file` (inside
-    /// `DIR`), or else `DIR/<export>.csv` or `DIR/<export>.parquet`.
-    pub fn locate(data_dir: Option<&Path>, explicit: ExportPaths, settings: &ExportsSettings) -> Result<ExportPaths> {
-        let mut paths = explicit;
-        for source in Source::ALL {
-            if paths.get(source).is_none() {
-                if let Some(file) = &settings.get(source).file {
-                    let p = match data_dir {
-                        Some(d) => d.join(file),
-                        None => PathBuf::from(file),
-                    };
-                    if expand(&p).is_empty() {
-                        return Err(Error::Usage(format!(
-                            "the {source} export {} (exports.{source}.file in the profile) matches no file",
-                            p.display()
-                        )));
-                    }
-                    *paths.slot(source) = Some(p);
-                }
-            }
-            if let Some(p) = paths.get(source) {
-                if expand(p).is_empty() {
-                    return Err(Error::Usage(format!(
-                        "the {source} export {} does not exist or is not a file",
-                        p.display()
-                    )));
-                }
-                continue;
-            }
-            let Some(dir) = data_dir else { continue };
-            let found: Vec<PathBuf> = ["csv", "parquet"]
-                .iter()
-                .map(|ext| dir.join(format!("{}.{ext}", source.as_str())))
-                .filter(|p| p.is_file())
-                .collect();
-            match found.len() {
-                0 => {}
-                1 => *paths.slot(source) = found.into_iter().next(),
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "{} holds both {source}.csv and {source}.parquet: keep one, or name it with --{source}",
-                        dir.display()
-                    )))
-                }
-            }
-        }
-        if paths.billing.is_none() {
-            let where_ = match data_dir {
-                Some(d) => format!("{}/billing.csv or {}/billing.parquet not found", d.display(), d.display()),
-                None => "no --data folder and no --billing file given".to_string(),
-            };
-            return Err(Error::Usage(format!("the billing export is required: {where_}")));
-        }
-        Ok(paths)
-    }
-}
+pub use contract::{contract, date_column, derived_columns, derived_from, feature_columns, ColumnSpec, DerivedColumn, Kind, Source};
+pub use error::{Error, Result};
+pub use layout::{Encoding, ExportSettings, ExportsSettings, FileFormat};
+pub use paths::{expand, ExportPaths};
+use paths::is_pattern;
 
 /// Row accounting and facts about one export, as reported in `summary.json`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -219,43 +138,95 @@ fn datetime_lit(d: NaiveDate) -> Expr {
     lit(epoch_days(d) as i64 * 86_400_000).cast(DataType::Datetime(TimeUnit::Milliseconds, None))
 }
 
-/// Whether a path's file name is a pattern (`*` any characters, `?` one).
-fn is_pattern(path: &Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(['*', '?']))
+/// How a file's columns meet its export's contract.
+struct ContractMatch {
+    /// The contract's columns (for feeder-keyed outages, `feeder_id` is required instead of
+    /// `customer_id`).
+    specs: Vec<ColumnSpec>,
+    missing_optional: Vec<String>,
+    feeder_keyed: bool,
 }
 
-fn matches(pattern: &[char], name: &[char]) -> bool {
-    match (pattern.first(), name.first()) {
-        (None, None) => true,
-        (Some('*'), _) => matches(&pattern[1..], name) || (!name.is_empty() && matches(pattern, &name[1..])),
-        (Some('?'), Some(_)) => matches(&pattern[1..], &name[1..]),
-        (Some(p), Some(n)) if p == n => matches(&pattern[1..], &name[1..]),
-        _ => false,
+/// Checks a file's (canonical) columns against the contract; the error names the first required
+/// column missing and the columns found.
+fn match_contract(source: Source, path: &Path, found: &[String]) -> Result<ContractMatch> {
+    // An outages export with feeder_id but no customer_id lists events per feeder.
+    let feeder_keyed = source == Source::Outages && !found.iter().any(|c| c == "customer_id") && found.iter().any(|c| c == "feeder_id");
+    let specs: Vec<ColumnSpec> = contract(source)
+        .iter()
+        .filter(|s| !(feeder_keyed && s.name == "customer_id"))
+        .map(|s| ColumnSpec { required: s.required || (feeder_keyed && s.name == "feeder_id"), ..*s })
+        .collect();
+    let mut missing_optional = Vec::new();
+    for spec in &specs {
+        if !found.iter().any(|c| c == spec.name) {
+            if spec.required {
+                return Err(Error::Export {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "the {source} export has no column \"{}\" (required); columns found: {}",
+                        spec.name,
+                        if found.is_empty() { "none".to_string() } else { found.join(", ") }
+                    ),
+                });
+            }
+            missing_optional.push(spec.name.to_string());
+        }
     }
+    Ok(ContractMatch { specs, missing_optional, feeder_keyed })
 }
 
-/// The files a path names: itself if it is a file, or the files its file-name pattern matches, in
-/// name order.
-pub fn expand(path: &Path) -> Vec<PathBuf> {
-    if !is_pattern(path) {
-        return if path.is_file() { vec![path.to_path_buf()] } else { Vec::new() };
+/// An export seen without reading its rows: its columns and the range of its dates.
+#[derive(Debug, Clone)]
+pub struct Peek {
+    pub source: Source,
+    pub path: PathBuf,
+    pub format: &'static str,
+    /// The columns a run would have after the window: the file's (canonical names; for the customers
+    /// export also its attributes) and the derived ones.
+    pub columns: Vec<String>,
+    pub missing_optional_columns: Vec<String>,
+    pub feeder_keyed: bool,
+    /// Earliest and newest date of the export's dating column that parse and are not after today (a
+    /// run rejects those; rows are not checked otherwise); `None` without such a column or values.
+    pub dates: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// Reads an export's header (every file of a pattern) and its dating column only: what
+/// `run --dry-run` needs to know which features the run could compute.
+pub fn peek(source: Source, path: &Path, settings: &ExportSettings) -> Result<Peek> {
+    let files = expand(path);
+    let first = files.first().ok_or_else(|| Error::NotFound(format!("{} matches no file", path.display())))?;
+    let raw = read::file_columns(first, settings)?;
+    let found = read::canonical_names(first, source, settings, &raw)?;
+    let m = match_contract(source, first, &found)?;
+    let mut columns: Vec<String> = found.clone();
+    columns.extend(
+        derived_columns(source).iter().filter(|d| d.needs.iter().all(|n| found.iter().any(|c| c == n))).map(|d| d.name.to_string()),
+    );
+    let mut dates: Option<(i32, i32)> = None;
+    let today = epoch_days(chrono::Utc::now().date_naive());
+    if let Some(date) = date_column(source) {
+        let kind = contract(source).iter().find(|c| c.name == date).map_or(Kind::Date, |c| c.kind);
+        for f in &files {
+            let raw = read::file_columns(f, settings)?;
+            let canonical = read::canonical_names(f, source, settings, &raw)?;
+            let Some(i) = canonical.iter().position(|c| c == date) else { continue };
+            for d in read::date_values(f, source, settings, &raw[i], kind)?.into_iter().filter(|d| *d <= today) {
+                dates = Some(dates.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+            }
+        }
     }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let pattern: Vec<char> = path.file_name().and_then(|n| n.to_str()).unwrap_or("").chars().collect();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .filter(|p| {
-                    let name: Vec<char> = p.file_name().and_then(|n| n.to_str()).unwrap_or("").chars().collect();
-                    matches(&pattern, &name)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+    let day = |d: i32| NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|e| e.checked_add_signed(chrono::Duration::days(d as i64)));
+    Ok(Peek {
+        source,
+        path: path.to_path_buf(),
+        format: read::format_of(first, settings),
+        columns,
+        missing_optional_columns: m.missing_optional,
+        feeder_keyed: m.feeder_keyed,
+        dates: dates.and_then(|(lo, hi)| Some((day(lo)?, day(hi)?))),
+    })
 }
 
 /// Reads and parses one export (no window applied yet). A path whose file name is a pattern reads
@@ -266,7 +237,7 @@ pub fn load(source: Source, path: &Path, settings: &ExportSettings) -> Result<Ex
     }
     let files = expand(path);
     let mut parts = files.iter().map(|f| load_file(source, f, settings));
-    let mut first = parts.next().ok_or_else(|| Error::Usage(format!("{} matches no file", path.display())))??;
+    let mut first = parts.next().ok_or_else(|| Error::NotFound(format!("{} matches no file", path.display())))??;
     for part in parts {
         let part = part?;
         if part.frame.schema() != first.frame.schema() {
@@ -298,32 +269,8 @@ fn load_file(source: Source, path: &Path, settings: &ExportSettings) -> Result<E
     let format = read::format_of(path, settings).to_string();
     let rows_read = raw.frame.height();
     let found: Vec<String> = raw.frame.get_column_names().iter().map(|s| s.to_string()).collect();
-    // An outages export with feeder_id but no customer_id lists events per feeder.
-    let feeder_keyed = source == Source::Outages
-        && !found.iter().any(|c| c == "customer_id")
-        && found.iter().any(|c| c == "feeder_id");
-    let specs: Vec<ColumnSpec> = specs
-        .iter()
-        .filter(|s| !(feeder_keyed && s.name == "customer_id"))
-        .map(|s| ColumnSpec { required: s.required || (feeder_keyed && s.name == "feeder_id"), ..*s })
-        .collect();
+    let ContractMatch { specs, missing_optional, feeder_keyed } = match_contract(source, path, &found)?;
     let specs = specs.as_slice();
-    let mut missing_optional = Vec::new();
-    for spec in specs {
-        if !found.iter().any(|c| c == spec.name) {
-            if spec.required {
-                return Err(Error::Export {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "the {source} export has no column \"{}\" (required); columns found: {}",
-                        spec.name,
-                        if found.is_empty() { "none".to_string() } else { found.join(", ") }
-                    ),
-                });
-            }
-            missing_optional.push(spec.name.to_string());
-        }
-    }
     let first_line: u64 = if format == "csv" { 2 } else { 1 };
     let parsed = read::parse(source, path, raw, specs, settings, first_line)?;
     let mut stats = InputStats {
@@ -377,16 +324,6 @@ pub fn newest_bill(billing: &Export) -> Result<Option<NaiveDate>> {
     Ok(max.map(|d| NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(d as i64)))
 }
 
-/// The column that dates each row of an export, if any.
-pub fn date_column(source: Source) -> Option<&'static str> {
-    match source {
-        Source::Billing => Some("bill_date"),
-        Source::Outages => Some("outage_start"),
-        Source::Tickets => Some("opened_at"),
-        Source::Customers => None,
-    }
-}
-
 /// The predicate of rows inside the window.
 fn in_window(source: Source, window: Window) -> Expr {
     match date_column(source) {
@@ -429,7 +366,7 @@ pub fn mark_window(export: &mut Export, window: Window) -> Result<()> {
         .map_err(context)?;
     let inside = inside.column("__in").map_err(context)?.bool().map_err(context)?.rechunk().into_owned();
     let kept = inside.sum().unwrap_or(0) as usize;
-    let derived = derived_columns(export.source, &export.frame.schema(), window);
+    let derived = derived_exprs(export.source, &export.frame.schema(), window);
     let schema = export.frame.clone().lazy().with_columns(derived.clone()).collect_schema().map_err(context)?;
     export.stats.rows_outside_window = export.stats.rows_accepted - kept;
     export.stats.rows_accepted = kept;
@@ -469,7 +406,7 @@ pub fn expand_feeder_events(outages: &mut Export, customers: Option<&Export>) ->
 
 /// Derived per-row columns (documented in profiles/README.md).
 fn derive(source: Source, schema: &Schema, lf: LazyFrame, window: Window) -> LazyFrame {
-    let exprs = derived_columns(source, schema, window);
+    let exprs = derived_exprs(source, schema, window);
     if exprs.is_empty() {
         lf
     } else {
@@ -477,62 +414,53 @@ fn derive(source: Source, schema: &Schema, lf: LazyFrame, window: Window) -> Laz
     }
 }
 
-/// The expressions of the derived columns of an export.
-fn derived_columns(source: Source, schema: &Schema, window: Window) -> Vec<Expr> {
-    let has = |c: &str| schema.contains(c);
-    let mut exprs: Vec<Expr> = Vec::new();
-    match source {
-        Source::Billing => {
-            exprs.push(col("bill_date").dt().month().cast(DataType::Int64).alias("month"));
-            if has("due_date") && has("paid_date") {
-                // Dates as day numbers: integer differences, many times faster in polars than Date −
-                // Date durations converted back to days.
-                let day = |c: &str| col(c).cast(DataType::Int32);
-                let as_of = lit(epoch_days(window.as_of));
-                let settled = coalesce(&[day("paid_date"), as_of.clone()]);
-                let days = (settled - day("due_date")).cast(DataType::Float64);
-                let days = when(days.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(days);
-                exprs.push(days.clone().alias("days_late"));
-                exprs.push(days.gt(lit(0.0)).alias("late"));
-                let overdue = as_of - day("due_date");
-                let owed = if has("amount_paid") {
-                    col("amount_due") - col("amount_paid").fill_null(lit(0.0))
-                } else {
-                    col("amount_due")
-                };
-                let owed = when(owed.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(owed);
-                exprs.push(
-                    when(col("paid_date").is_null().and(overdue.gt(lit(60))))
-                        .then(owed)
-                        .otherwise(lit(0.0))
-                        .alias("arrears_60"),
-                );
-            }
-            if has("paid_date") {
-                exprs.push(col("paid_date").is_null().alias("unpaid"));
-            }
+/// The expressions of the derived columns of an export whose file has the columns of `schema`: every
+/// column of [`derived_columns`] whose contract columns are there, in that table's order.
+fn derived_exprs(source: Source, schema: &Schema, window: Window) -> Vec<Expr> {
+    derived_columns(source)
+        .iter()
+        .filter(|d| d.needs.iter().all(|c| schema.contains(c)))
+        .map(|d| derived_expr(source, d.name, schema, window).alias(d.name))
+        .collect()
+}
+
+/// The expression of one derived column (its contract columns are present).
+fn derived_expr(source: Source, name: &str, schema: &Schema, window: Window) -> Expr {
+    // Dates as day numbers: integer differences, many times faster in polars than Date − Date
+    // durations converted back to days.
+    let day = |c: &str| col(c).cast(DataType::Int32);
+    let as_of = || lit(epoch_days(window.as_of));
+    let days_late = || {
+        let settled = coalesce(&[day("paid_date"), as_of()]);
+        let days = (settled - day("due_date")).cast(DataType::Float64);
+        when(days.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(days)
+    };
+    let minutes = || (col("outage_end") - col("outage_start")).dt().total_seconds(false).cast(DataType::Float64) / lit(60.0);
+    match (source, name) {
+        (Source::Billing, "month") => col("bill_date").dt().month().cast(DataType::Int64),
+        (Source::Billing, "days_late") => days_late(),
+        (Source::Billing, "late") => days_late().gt(lit(0.0)),
+        (Source::Billing, "arrears_60") => {
+            let overdue = as_of() - day("due_date");
+            let owed = if schema.contains("amount_paid") {
+                col("amount_due") - col("amount_paid").fill_null(lit(0.0))
+            } else {
+                col("amount_due")
+            };
+            let owed = when(owed.clone().lt(lit(0.0))).then(lit(0.0)).otherwise(owed);
+            when(col("paid_date").is_null().and(overdue.gt(lit(60)))).then(owed).otherwise(lit(0.0))
         }
-        Source::Outages => {
-            exprs.push(col("outage_start").dt().month().cast(DataType::Int64).alias("month"));
-            let minutes = (col("outage_end") - col("outage_start")).dt().total_seconds(false).cast(DataType::Float64)
-                / lit(60.0);
-            exprs.push(minutes.clone().alias("minutes"));
-            exprs.push(minutes.clone().gt_eq(lit(240.0)).alias("long"));
-            exprs.push(minutes.lt(lit(5.0)).alias("momentary"));
+        (Source::Billing, "unpaid") => col("paid_date").is_null(),
+        (Source::Outages, "month") => col("outage_start").dt().month().cast(DataType::Int64),
+        (Source::Outages, "minutes") => minutes(),
+        (Source::Outages, "long") => minutes().gt_eq(lit(240.0)),
+        (Source::Outages, "momentary") => minutes().lt(lit(5.0)),
+        (Source::Tickets, "month") => col("opened_at").dt().month().cast(DataType::Int64),
+        (Source::Tickets, "hours_to_close") => {
+            (col("closed_at") - col("opened_at")).dt().total_seconds(false).cast(DataType::Float64) / lit(3600.0)
         }
-        Source::Tickets => {
-            exprs.push(col("opened_at").dt().month().cast(DataType::Int64).alias("month"));
-            if has("closed_at") {
-                exprs.push(
-                    ((col("closed_at") - col("opened_at")).dt().total_seconds(false).cast(DataType::Float64)
-                        / lit(3600.0))
-                    .alias("hours_to_close"),
-                );
-            }
-        }
-        Source::Customers => {}
+        _ => unreachable!("{source}.{name} is not in the table of derived columns"),
     }
-    exprs
 }
 
 /// Default end of the window when neither `--as-of` nor data give one.
@@ -540,11 +468,155 @@ pub fn window_for(billing: &Export, as_of: Option<NaiveDate>, months: u32) -> Re
     let as_of = match as_of {
         Some(d) => d,
         None => newest_bill(billing)?.ok_or_else(|| {
-            Error::DataQuality(format!(
+            Error::Data(format!(
                 "{}: no usable bill (every row was rejected or the file has no rows)",
                 billing.path.display()
             ))
         })?,
     };
     Ok(Window::ending(as_of, months))
+}
+
+/// The exports of a run, by source.
+pub type Exports = BTreeMap<Source, Export>;
+
+/// Reads every export the paths name, in contract order; `progress` hears of each one read.
+pub fn load_all(paths: &ExportPaths, settings: &ExportsSettings, progress: impl Fn(String) + Sync) -> Result<Exports> {
+    // Billing on one thread, the other exports on another (unless one thread is all there is): their
+    // single-threaded parts (reading the file, finding repeated lines, checks) overlap. Errors are
+    // reported in export order.
+    let load_one = |source: Source| -> Option<Result<Export>> {
+        let p = paths.get(source)?;
+        Some(load(source, p, settings.get(source)).inspect(|e| {
+            progress(format!(
+                "read {source}: {} rows from {} ({} rejected)",
+                crate::report::format::count(e.stats.rows_read),
+                p.display(),
+                crate::report::format::count(e.stats.rows_rejected)
+            ))
+        }))
+    };
+    let rest = [Source::Outages, Source::Tickets, Source::Customers];
+    let (billing, others) = if rayon::current_num_threads() > 1 {
+        std::thread::scope(|scope| {
+            let others = scope.spawn(|| rest.map(|s| (s, load_one(s))));
+            let billing = load_one(Source::Billing);
+            (billing, others.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        })
+    } else {
+        (load_one(Source::Billing), rest.map(|s| (s, load_one(s))))
+    };
+    let mut exports: Exports = BTreeMap::new();
+    for (source, loaded) in std::iter::once((Source::Billing, billing)).chain(others) {
+        if let Some(e) = loaded {
+            exports.insert(source, e?);
+        }
+    }
+    Ok(exports)
+}
+
+/// The quality gate on rejected rows: the first export that rejects a larger share of its rows than
+/// its limit (`exports.<export>.max_reject_share`, else `max_reject_share`) stops the run.
+pub fn check_rejects(exports: &Exports, settings: &ExportsSettings, max_reject_share: f64) -> Result<()> {
+    for e in exports.values() {
+        let s = &e.stats;
+        let (max_share, key) = match settings.get(e.source).max_reject_share {
+            Some(m) => (m, format!("exports.{}.max_reject_share", e.source)),
+            None => (max_reject_share, "quality.max_reject_share".to_string()),
+        };
+        if s.rows_read == 0 {
+            continue;
+        }
+        let share = s.rows_rejected as f64 / s.rows_read as f64;
+        if share > max_share {
+            let examples: Vec<String> = e
+                .rejects
+                .iter()
+                .take(3)
+                .map(|r| format!("line {}, column {}, value \"{}\": {}", r.line, r.column, r.value, r.reason))
+                .collect();
+            let mut reasons: Vec<(&String, &usize)> = s.reject_reasons.iter().collect();
+            reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let top: Vec<String> = reasons.iter().take(3).map(|(r, n)| format!("{r} ({n})")).collect();
+            return Err(Error::Data(format!(
+                "{}: {} of {} rows rejected ({:.1}%, more than {key} = {:.1}%); top reasons: {}; for example {}. \
+                 All rejected rows are in rejects/{}.csv",
+                e.path.display(),
+                s.rows_rejected,
+                s.rows_read,
+                share * 100.0,
+                max_share * 100.0,
+                top.join(", "),
+                examples.join("; "),
+                e.source
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The window for the exports (newest bill or `as_of`), applied to each: billing marked (no copy of
+/// every bill), the others filtered; feeder-keyed outage events expanded to the customers they reach.
+/// `mark_billing = false` filters billing too.
+pub fn window_exports(exports: &mut Exports, as_of: Option<NaiveDate>, months: u32, mark_billing: bool) -> Result<Window> {
+    let billing = exports.get(&Source::Billing).ok_or_else(|| Error::NotFound("the billing export is required".into()))?;
+    let window = window_for(billing, as_of, months)?;
+    for e in exports.values_mut() {
+        if e.source == Source::Billing && mark_billing {
+            mark_window(e, window)?;
+        } else {
+            apply_window(e, window)?;
+        }
+    }
+    if let Some(mut outages) = exports.remove(&Source::Outages) {
+        let result = expand_feeder_events(&mut outages, exports.get(&Source::Customers));
+        exports.insert(Source::Outages, outages);
+        result?;
+    }
+    Ok(window)
+}
+
+/// Row accounting per export, by export name.
+pub fn input_stats(exports: &Exports) -> BTreeMap<String, InputStats> {
+    exports.iter().map(|(s, e)| (s.as_str().to_string(), e.stats.clone())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_columns_follow_the_table_whatever_columns_the_file_has() {
+        let window = Window::ending(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(), 12);
+        for source in Source::ALL {
+            // Every subset of the contract's columns (up to 8 of them: 256 schemas).
+            let specs = contract(source);
+            for mask in 0u32..(1 << specs.len()) {
+                let schema: Schema = specs
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, c)| {
+                        let dtype = match c.kind {
+                            Kind::Id | Kind::Text => DataType::String,
+                            Kind::Number => DataType::Float64,
+                            Kind::Date => DataType::Date,
+                            Kind::DateTime => DataType::Datetime(TimeUnit::Milliseconds, None),
+                        };
+                        Field::new(c.name.into(), dtype)
+                    })
+                    .collect();
+                // The expressions type-check on the parsed columns, and add exactly these columns.
+                let out = DataFrame::empty_with_schema(&schema)
+                    .lazy()
+                    .with_columns(derived_exprs(source, &schema, window))
+                    .collect_schema()
+                    .unwrap();
+                let names: Vec<String> = out.iter_names().skip(schema.len()).map(|n| n.to_string()).collect();
+                let expected: Vec<&str> =
+                    derived_columns(source).iter().filter(|d| d.needs.iter().all(|c| schema.contains(c))).map(|d| d.name).collect();
+                assert_eq!(names, expected, "{source} with mask {mask:b}");
+            }
+        }
+    }
 }

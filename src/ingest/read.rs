@@ -10,8 +10,7 @@ use rayon::prelude::*;
 
 use super::contract::{ColumnSpec, Kind};
 use super::Reject;
-use crate::error::{Error, Result};
-use crate::profile::{Encoding, ExportSettings, FileFormat, Source};
+use super::{Encoding, Error, ExportSettings, FileFormat, Result, Source};
 
 /// `csv` or `parquet`: the profile's `format`, else the file's extension.
 pub fn format_of(path: &Path, settings: &ExportSettings) -> &'static str {
@@ -156,6 +155,21 @@ pub fn read_frame(path: &Path, source: Source, specs: &[ColumnSpec], settings: &
         }
     };
     let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    for (name, target) in names.iter().zip(canonical_names(path, source, settings, &names)?) {
+        if &target != name {
+            df.rename(name, target.into()).map_err(|e| export_error(path, e.to_string()))?;
+        }
+    }
+    // The marks apply only if polars read one record per line (no field spanning lines).
+    let repeats = repeats.filter(|r| r.len() == df.height());
+    Ok(RawExport { frame: df, repeats })
+}
+
+/// The canonical name of each column a file names (`names`, as they are in the file): the profile's
+/// column mapping applied, byte-order marks and padding removed (spreadsheet exports add both). A
+/// mapped header the file lacks is an error naming it.
+pub fn canonical_names(path: &Path, source: Source, settings: &ExportSettings, names: &[String]) -> Result<Vec<String>> {
+    let canonical_of: BTreeMap<&str, &str> = settings.columns.iter().map(|(c, h)| (h.as_str(), c.as_str())).collect();
     for (canonical, header) in &settings.columns {
         if !names.iter().any(|n| clean_header(n) == header) {
             return Err(export_error(
@@ -168,17 +182,87 @@ pub fn read_frame(path: &Path, source: Source, specs: &[ColumnSpec], settings: &
             ));
         }
     }
-    // Spreadsheet exports prefix a byte-order mark and pad headers with spaces.
-    for name in names {
-        let clean = clean_header(&name);
-        let target = canonical_of.get(clean).copied().unwrap_or(clean);
-        if target != name {
-            df.rename(&name, target.into()).map_err(|e| export_error(path, e.to_string()))?;
-        }
+    Ok(names
+        .iter()
+        .map(|n| {
+            let clean = clean_header(n);
+            canonical_of.get(clean).copied().unwrap_or(clean).to_string()
+        })
+        .collect())
+}
+
+/// The columns a file names, as they are written in it (before the profile's mapping): a CSV file's
+/// header line (decoded as the profile says), a Parquet file's schema. Reads only the file's start.
+pub fn file_columns(path: &Path, settings: &ExportSettings) -> Result<Vec<String>> {
+    if format_of(path, settings) == "parquet" {
+        let file = std::fs::File::open(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
+        let mut reader = ParquetReader::new(file);
+        let schema = reader.schema().map_err(|e| export_error(path, format!("cannot read as Parquet: {e}")))?;
+        return Ok(schema.iter_names().map(|n| n.to_string()).collect());
     }
-    // The marks apply only if polars read one record per line (no field spanning lines).
-    let repeats = repeats.filter(|r| r.len() == df.height());
-    Ok(RawExport { frame: df, repeats })
+    use std::io::Read;
+    let mut head = Vec::new();
+    let file = std::fs::File::open(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
+    file.take(1 << 20).read_to_end(&mut head).map_err(|e| export_error(path, format!("cannot read: {e}")))?;
+    if head.is_empty() {
+        return Err(export_error(path, "the file is empty (expected a header line naming the columns)"));
+    }
+    let text = match settings.encoding {
+        Encoding::Utf8 => String::from_utf8_lossy(&head).into_owned(),
+        // Decoding may stop mid-character at the cut: the header line is all that is read.
+        Encoding::Gbk | Encoding::Gb18030 => encoding_rs::GB18030.decode_without_bom_handling(&head).0.into_owned(),
+    };
+    let header = csv::ReaderBuilder::new()
+        .delimiter(settings.delimiter_byte())
+        .from_reader(text.as_bytes())
+        .headers()
+        .map(|h| h.iter().map(String::from).collect())
+        .map_err(|e| export_error(path, format!("cannot read the header line: {e}")))?;
+    Ok(header)
+}
+
+/// The values of one date or date-time column (`header` as the file names it) as days since
+/// 1970-01-01, parsed as a run parses them; values that do not parse are left out.
+pub fn date_values(path: &Path, source: Source, settings: &ExportSettings, header: &str, kind: Kind) -> Result<Vec<i32>> {
+    let to_days = |ms: i64| ms.div_euclid(86_400_000) as i32;
+    let column: Column = if format_of(path, settings) == "parquet" {
+        let file = std::fs::File::open(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
+        let df = ParquetReader::new(file)
+            .with_columns(Some(vec![header.to_string()]))
+            .finish()
+            .map_err(|e| export_error(path, format!("cannot read as Parquet: {e}")))?;
+        df.column(header).map_err(|e| export_error(path, e.to_string()))?.clone()
+    } else {
+        let bytes = utf8_bytes(path, source, settings)?;
+        let df = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_columns(Some(Arc::new([header.into()])))
+            .map_parse_options(|o| o.with_separator(settings.delimiter_byte()))
+            .into_reader_with_file_handle(std::io::Cursor::new(bytes.as_slice()))
+            .finish()
+            .map_err(|e| export_error(path, format!("cannot read as CSV: {}", e.to_string().lines().next().unwrap_or(""))))?;
+        df.column(header).map_err(|e| export_error(path, e.to_string()))?.clone()
+    };
+    let days: Vec<i32> = match column.dtype() {
+        DataType::String => {
+            let text = column.str().map_err(|e| export_error(path, e.to_string()))?;
+            text.iter()
+                .flatten()
+                .filter_map(|v| match kind {
+                    Kind::Date => parse_date_days(v, &settings.date_formats),
+                    _ => parse_datetime_with(v, &settings.datetime_formats).map(to_days),
+                })
+                .collect()
+        }
+        DataType::Date => column.date().map_err(|e| export_error(path, e.to_string()))?.physical().iter().flatten().collect(),
+        DataType::Datetime(..) => {
+            let ms = column.cast(&DT).map_err(|e| export_error(path, e.to_string()))?;
+            ms.datetime().map_err(|e| export_error(path, e.to_string()))?.physical().iter().flatten().map(to_days).collect()
+        }
+        other => return Err(export_error(path, format!("column \"{header}\" has type {other}, expected {}", kind.describe()))),
+    };
+    Ok(days)
 }
 
 /// Keys that are already hashes need no hashing again.

@@ -4,12 +4,12 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::migration::Migration;
+use crate::model::migration::Migration;
 use super::i18n::{f, t, Lang};
 use super::RunSummary;
 
 /// The charts of a run in `lang`, as (file name under `charts/`, SVG).
-pub fn render_all(r: &RunSummary, lang: Lang) -> crate::error::Result<Vec<(String, String)>> {
+pub fn render_all(r: &RunSummary, lang: Lang) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     if !r.segments.is_empty() {
         out.push(("sizes.svg".to_string(), segment_sizes(r, lang)?));
@@ -102,13 +102,20 @@ fn text<'a>(size: i32, color: &'a RGBColor, h: HPos) -> TextStyle<'a> {
     TextStyle::from(("sans-serif", size as f64 * 1.24).into_font()).color(color).pos(Pos::new(h, VPos::Center))
 }
 
-fn draw_error<E: std::fmt::Debug>(e: E) -> crate::error::Error {
-    crate::error::Error::io("drawing a chart", std::io::Error::other(format!("{e:?}")))
+/// plotters failed to draw a chart (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("drawing a chart: {0}")]
+pub struct ChartError(String);
+
+type Result<T, E = ChartError> = std::result::Result<T, E>;
+
+fn draw_error<E: std::fmt::Debug>(e: E) -> ChartError {
+    ChartError(format!("{e:?}"))
 }
 
 /// The migration heatmap: one row per previous segment (and new customers), one column per segment
 /// now (and customers who left); each cell gives the customers and their share of the row.
-pub fn migration_heatmap(m: &Migration, lang: Lang) -> crate::error::Result<String> {
+pub fn migration_heatmap(m: &Migration, lang: Lang) -> Result<String> {
     let (cell_w, cell_h, left, top) = (96i32, 46i32, 300i32, 86i32);
     let cols = m.to.len() as i32 + 1;
     let rows = m.from.len() as i32 + 1;
@@ -130,7 +137,7 @@ pub fn migration_heatmap(m: &Migration, lang: Lang) -> crate::error::Result<Stri
         }
         root.draw(&Text::new(t(lang, "Left").to_string(), (left + (cols - 1) * cell_w + cell_w / 2, top - 26), text(13, &dark, HPos::Center)))
             .map_err(draw_error)?;
-        let cell = |r: i32, c: i32, count: usize, share: Option<f64>| -> crate::error::Result<()> {
+        let cell = |r: i32, c: i32, count: usize, share: Option<f64>| -> Result<()> {
             let (x0, y0) = (left + c * cell_w, top + r * cell_h);
             let fill = shade(share.unwrap_or(0.0));
             root.draw(&Rectangle::new([(x0, y0), (x0 + cell_w - 2, y0 + cell_h - 2)], fill.filled())).map_err(draw_error)?;
@@ -169,7 +176,7 @@ pub fn migration_heatmap(m: &Migration, lang: Lang) -> crate::error::Result<Stri
 }
 
 /// Horizontal bars: one per segment, its share of customers, labelled with the count and share.
-pub fn segment_sizes(r: &RunSummary, lang: Lang) -> crate::error::Result<String> {
+pub fn segment_sizes(r: &RunSummary, lang: Lang) -> Result<String> {
     let rows = r.segments.len() as i32;
     let (left, top, bar_h, width) = (280i32, 40i32, 34i32, 760i32);
     let h = (top + rows * bar_h + 40) as u32;
@@ -207,7 +214,7 @@ fn diverging(z: f64) -> RGBColor {
 
 /// Segment × feature heatmap of z-scores (how many population standard deviations each segment's mean
 /// sits from the average), features in profile order, segments in report order.
-pub fn zscore_heatmap(r: &RunSummary, lang: Lang) -> crate::error::Result<String> {
+pub fn zscore_heatmap(r: &RunSummary, lang: Lang) -> Result<String> {
     let features = &r.features;
     let (left, top, cell_w, cell_h) = (300i32, 150i32, 64i32, 22i32);
     let cols = r.segments.len() as i32;
@@ -251,7 +258,7 @@ pub fn zscore_heatmap(r: &RunSummary, lang: Lang) -> crate::error::Result<String
 
 /// The k-selection diagnostics: each metric per k on its own small panel (scaled to its own range),
 /// balanced k marked with a filled dot, unbalanced with a hollow one, the chosen k with a ring.
-pub fn k_selection(r: &RunSummary, lang: Lang) -> crate::error::Result<String> {
+pub fn k_selection(r: &RunSummary, lang: Lang) -> Result<String> {
     type Metric = (&'static str, fn(&crate::cluster::Candidate) -> f64);
     let metrics: [Metric; 5] = [
         ("Silhouette (higher is better)", |c| c.silhouette),
@@ -310,7 +317,7 @@ pub fn k_selection(r: &RunSummary, lang: Lang) -> crate::error::Result<String> {
 
 /// The segment map: sampled customers on the first two principal components, one colour per segment,
 /// with a legend.
-pub fn projection_map(r: &RunSummary, lang: Lang) -> crate::error::Result<String> {
+pub fn projection_map(r: &RunSummary, lang: Lang) -> Result<String> {
     let Some(p) = &r.projection else { return Ok(String::new()) };
     let (w, h) = (760u32, 560u32);
     let (x0, y0, x1, y1) = (60i32, 50i32, 540i32, 510i32);
@@ -354,7 +361,7 @@ pub fn projection_map(r: &RunSummary, lang: Lang) -> crate::error::Result<String
 
 /// Index bars of one segment's traits: 100 is the average customer; bars start at 100 and run to the
 /// segment's index, on a logarithmic scale so that 50 and 200 are equally far from 100.
-pub fn index_bars(r: &RunSummary, position: usize, lang: Lang) -> crate::error::Result<String> {
+pub fn index_bars(r: &RunSummary, position: usize, lang: Lang) -> Result<String> {
     let s = &r.segments[position];
     let shown: Vec<&super::FeatureStat> = s.features.iter().filter(|f| f.index.is_some()).collect();
     let (left, top, row_h, width) = (330i32, 34i32, 22i32, 760i32);
@@ -393,7 +400,7 @@ pub fn index_bars(r: &RunSummary, position: usize, lang: Lang) -> crate::error::
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migration::{compute, SegmentRef};
+    use crate::model::migration::{compute, SegmentRef};
     use std::collections::HashMap;
 
     #[test]

@@ -508,7 +508,7 @@ fn segment_cards(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
 }
 
 /// The from → to table of a run with `--previous`.
-fn migration(b: &mut Vec<Block>, m: &crate::migration::Migration, lang: Lang) {
+fn migration(b: &mut Vec<Block>, m: &crate::model::migration::Migration, lang: Lang) {
     b.push(heading(2, "migration", t(lang, "Changes since the previous run")));
     let new_total: usize = m.new_customers.iter().sum();
     let departed_total: usize = m.departed_customers.iter().sum();

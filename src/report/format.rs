@@ -1,6 +1,6 @@
 //! Numbers formatted for reading: thousands separators, percentages, money and units.
 
-use crate::profile::ValueFormat;
+use crate::features::ValueFormat;
 
 /// `1234567` → `1,234,567`.
 pub fn count(n: usize) -> String {

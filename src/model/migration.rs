@@ -37,6 +37,21 @@ pub struct Migration {
     pub moved_share: f64,
 }
 
+impl Migration {
+    /// The migration gate: more of the customers in both runs changed segment than `max` allows;
+    /// `csv` is where the matrix is written.
+    pub fn gate(&self, max: Option<f64>, csv: &std::path::Path) -> Option<super::Error> {
+        let max = max.filter(|max| self.moved_share > *max)?;
+        Some(super::Error::Gate(format!(
+            "{} of the customers in both runs changed segment, more than quality.max_migration_share = {}; \
+             the migration is in {}",
+            crate::report::format::percent(self.moved_share),
+            crate::report::format::percent(max),
+            csv.display()
+        )))
+    }
+}
+
 /// Builds the matrix. `previous` maps customer id → previous segment id; `current` lists this run's
 /// customers with their segment id. Segments are given in id order with their names.
 pub fn compute(

@@ -1,15 +1,37 @@
 //! `model.json`: everything needed to score customers later without refitting (`custseg assign`) and to
-//! carry segment ids and names from one run to the next (`custseg run --previous`).
+//! carry segment ids and names from one run to the next (`custseg run --previous`): the saved model,
+//! drift against it, the previous run ([`previous`]) and the migration from it ([`migration`]).
 
-use std::path::Path;
+pub mod migration;
+pub mod previous;
+
+use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::features::ScaledFeature;
+use crate::features::{FeatureSpec, ScaledFeature};
 use crate::ingest::Window;
-use crate::profile::{FeatureSpec, Profile};
+use crate::profile::Profile;
+
+/// What can go wrong with a saved model or a previous run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The folder or file named on the command line is not there, not a run, or a run that does not
+    /// go with the model (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The file is there but is not a usable model or run output: corrupt, inconsistent, or from
+    /// another line of runs (exit 3).
+    #[error("{path}: {message}")]
+    Corrupt { path: PathBuf, message: String },
+    /// A monthly gate: too many customers changed segment, or lie beyond the model's reach (exit 5,
+    /// after every output is written).
+    #[error("{0}")]
+    Gate(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The saved model of a run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,11 +73,18 @@ pub struct Model {
 }
 
 impl Model {
+    /// Reads and checks a `model.json` (every centroid and scaler value finite, ids and names
+    /// distinct, the embedded profile valid).
     pub fn load(path: &Path) -> Result<Model> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Usage(format!("{}: cannot read the model: {e}", path.display())))?;
-        let mut model: Model = serde_json::from_str(&text).map_err(|e| {
-            Error::Usage(format!("{}: not a custseg model.json (line {}, column {}): {e}", path.display(), e.line(), e.column()))
+        let bytes = std::fs::read(path).map_err(|e| Error::Usage(format!("{}: cannot read the model: {e}", path.display())))?;
+        Model::from_bytes(&bytes, path)
+    }
+
+    /// [`Model::load`] on the file's bytes; `path` names it in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+        let corrupt = |message: String| Error::Corrupt { path: path.to_path_buf(), message };
+        let mut model: Model = serde_json::from_slice(bytes).map_err(|e| {
+            corrupt(format!("not a custseg model.json (line {}, column {}): {e}", e.line(), e.column()))
         })?;
         let k = model.centroids.len();
         if model.segment_ids.is_empty() {
@@ -63,7 +92,7 @@ impl Model {
         }
         model.next_segment_id = model.next_segment_id.max(model.segment_ids.iter().copied().max().unwrap_or(0) + 1);
         let d = model.scaler.len();
-        let bad = |why: String| Err(Error::Usage(format!("{}: the model is inconsistent: {why}", path.display())));
+        let bad = |why: String| Err(corrupt(format!("the model is inconsistent: {why}")));
         if k < 1 || model.centroids.iter().any(|c| c.len() != d) || model.features.len() != d {
             return bad(format!("{k} centroids, {d} scaled features, {} feature definitions", model.features.len()));
         }
@@ -91,7 +120,10 @@ impl Model {
         if !finite {
             return bad("a centroid or scaler value is not a finite number (or a standard deviation is not positive)".into());
         }
-        model.profile.check(path)?;
+        if let Some(s) = model.scaler.iter().find(|s| !(s.clip_low <= s.clip_high)) {
+            return bad(format!("feature {} is clipped to [{}, {}]: the lower bound must not be above the upper", s.name, s.clip_low, s.clip_high));
+        }
+        model.profile.check(path).map_err(|e| corrupt(format!("the profile saved in the model is not valid: {}", e.message)))?;
         Ok(model)
     }
 
@@ -153,6 +185,19 @@ pub struct Drift {
     /// Share farther than the fitted segment's 99th percentile (about 1 % when nothing has changed).
     pub beyond_p99_share: f64,
     pub customers: usize,
+}
+
+impl Drift {
+    /// The drift gate: more customers beyond the farthest fitted customer than `max` allows.
+    pub fn gate(&self, max: Option<f64>) -> Option<Error> {
+        let max = max.filter(|max| self.beyond_max_share > *max)?;
+        Some(Error::Gate(format!(
+            "{} of customers lie beyond the farthest fitted customer of their segment, more than \
+             quality.max_drift_share = {}: the model no longer describes these customers; fit a new one with `custseg run`",
+            crate::report::format::percent(self.beyond_max_share),
+            crate::report::format::percent(max)
+        )))
+    }
 }
 
 /// `None` for a model written before drift existed (no fitted distances).
@@ -315,7 +360,7 @@ mod tests {
         let f = |mean: f64, std: f64, scale: f64| ScaledFeature {
             name: "x".into(),
             group: "g".into(),
-            transform: crate::profile::Transform::None,
+            transform: crate::features::Transform::None,
             fill: 0.0,
             clip_low: f64::NEG_INFINITY,
             clip_high: f64::INFINITY,

@@ -9,15 +9,12 @@
 //!   a run killed outright (SIGKILL, power loss) leaves it behind, and the next run on the same `--out`
 //!   removes it once it holds the lock.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use polars::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::ingest::Reject;
+use super::{Error, Result};
 
 /// Temporary folders to remove if a termination signal arrives. Commit holds this lock while it swaps
 /// folders, so a signal never interrupts a swap half-way.
@@ -111,10 +108,10 @@ impl RunDir {
             }
         }
         if target.exists() && !target.is_dir() {
-            return Err(Error::Usage(format!("--out {}: exists and is not a folder", target.display())));
+            return Err(Error::Exists(format!("--out {}: exists and is not a folder", target.display())));
         }
         if target.exists() && !force {
-            return Err(Error::Usage(format!(
+            return Err(Error::Exists(format!(
                 "--out {} already exists: pass --force to replace it (it is replaced only when the new run has \
                  finished), or choose another folder",
                 target.display()
@@ -142,15 +139,29 @@ impl RunDir {
     }
 
     pub fn write_text(&self, name: &str, text: &str) -> Result<()> {
+        self.write_bytes(name, text.as_bytes())
+    }
+
+    pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let p = self.path(name);
         if let Some(dir) = p.parent().filter(|d| *d != self.tmp) {
             create_subdir(dir)?;
         }
-        std::fs::write(&p, text).map_err(|e| Error::io(format!("writing {}", p.display()), e))
+        std::fs::write(&p, bytes).map_err(|e| Error::io(format!("writing {}", p.display()), e))
+    }
+
+    /// A buffered file in the folder (its sub-folder created), for outputs written row by row.
+    pub fn create_file(&self, name: &str) -> Result<(PathBuf, std::io::BufWriter<std::fs::File>)> {
+        let p = self.path(name);
+        if let Some(dir) = p.parent().filter(|d| *d != self.tmp) {
+            create_subdir(dir)?;
+        }
+        let f = std::fs::File::create(&p).map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
+        Ok((p, std::io::BufWriter::with_capacity(1 << 20, f)))
     }
 
     pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
-        let mut text = serde_json::to_string_pretty(value).expect("run results serialize");
+        let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::io(format!("serializing {name}"), e.into()))?;
         text.push('\n');
         self.write_text(name, &text)
     }
@@ -253,98 +264,6 @@ impl Drop for RunDir {
             PENDING.lock().unwrap_or_else(|e| e.into_inner()).retain(|p| p != &self.tmp);
         }
     }
-}
-
-/// SHA-256 of a file, in hex.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    use sha2::Digest;
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// SHA-256 of bytes, in hex.
-pub fn sha256_bytes(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A text cell safe to open in a spreadsheet: a leading `=`, `+`, `-` or `@` gets an apostrophe.
-pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{s}"))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
-/// One customer's segment, as written to the assignment files.
-pub struct Assignment<'a> {
-    pub customer_id: &'a str,
-    pub segment: u32,
-    pub segment_name: &'a str,
-    pub distance: f64,
-}
-
-pub fn write_assignments_csv(path: &Path, rows: &[Assignment<'_>]) -> Result<()> {
-    let io = |e: std::io::Error| Error::io(format!("writing {}", path.display()), e);
-    let f = std::fs::File::create(path).map_err(io)?;
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, f));
-    let map = |e: csv::Error| Error::io(format!("writing {}", path.display()), e.into());
-    w.write_record(["customer_id", "segment", "segment_name", "distance"]).map_err(map)?;
-    for r in rows {
-        w.write_record([
-            spreadsheet_safe(r.customer_id).as_ref(),
-            &r.segment.to_string(),
-            spreadsheet_safe(r.segment_name).as_ref(),
-            &format!("{:.6}", r.distance),
-        ])
-        .map_err(map)?;
-    }
-    w.flush().map_err(io)
-}
-
-pub fn write_assignments_parquet(path: &Path, rows: &[Assignment<'_>]) -> Result<()> {
-    let mut df = DataFrame::new_infer_height(vec![
-        Column::new("customer_id".into(), rows.iter().map(|r| r.customer_id).collect::<Vec<_>>()),
-        Column::new("segment".into(), rows.iter().map(|r| r.segment).collect::<Vec<_>>()),
-        Column::new("segment_name".into(), rows.iter().map(|r| r.segment_name).collect::<Vec<_>>()),
-        Column::new("distance".into(), rows.iter().map(|r| r.distance).collect::<Vec<_>>()),
-    ])
-    .map_err(|e| Error::polars("building the assignments table", e))?;
-    let f = std::fs::File::create(path).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    ParquetWriter::new(f).finish(&mut df).map_err(|e| Error::polars(format!("writing {}", path.display()), e))?;
-    Ok(())
-}
-
-pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        create_subdir(dir)?;
-    }
-    let f = std::fs::File::create(path).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
-    let map = |e: csv::Error| Error::io(format!("writing {}", path.display()), e.into());
-    w.write_record(["file", "line", "column", "value", "reason"]).map_err(map)?;
-    for r in rejects {
-        w.write_record([
-            spreadsheet_safe(&r.file).as_ref(),
-            r.line.to_string().as_str(),
-            &spreadsheet_safe(&r.column),
-            &spreadsheet_safe(&r.value),
-            &r.reason,
-        ])
-            .map_err(map)?;
-    }
-    w.into_inner().map_err(|e| Error::io(format!("writing {}", path.display()), e.into_error()))?.flush().map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
 #[cfg(test)]

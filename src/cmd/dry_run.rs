@@ -1,0 +1,97 @@
+//! `custseg run --dry-run`: the resolved plan, checked against the exports' headers and the bills'
+//! dates without reading any other value: which exports, which window, which features and groups the
+//! run would use or skip and why. Nothing is written but the plan on stdout.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::cmd::run::RunPlan;
+use crate::error::Result;
+use crate::features::{self, ExportColumns};
+use crate::ingest::{self, Source, Window};
+use crate::report::format::count;
+
+pub fn run(plan: &RunPlan, _quiet: bool) -> Result<()> {
+    let profile = &plan.profile.profile;
+    let mut out = String::new();
+    let _ = writeln!(out, "profile: {} (sha256 {})", plan.profile.path, plan.profile.sha256);
+    let ks = plan.clustering.k_range();
+    let _ = writeln!(
+        out,
+        "segments: {}, seed {}, language {}",
+        if ks.start() == ks.end() { format!("k = {}", ks.start()) } else { format!("k from {} to {}", ks.start(), ks.end()) },
+        profile.run.seed,
+        profile.report.language
+    );
+    let mut columns: ExportColumns = BTreeMap::new();
+    let mut newest_bill = None;
+    let _ = writeln!(out, "\nexports:");
+    for source in Source::ALL {
+        let Some(path) = plan.inputs.paths.get(source) else {
+            let _ = writeln!(out, "  {source}: not given");
+            continue;
+        };
+        let peek = ingest::peek(source, path, profile.exports.get(source))?;
+        let dates = match peek.dates {
+            Some((a, b)) => format!("; dated {a} to {b}"),
+            None if ingest::date_column(source).is_some() => "; no date that parses".into(),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "  {source}: {} ({}){dates}", path.display(), peek.format);
+        if !peek.missing_optional_columns.is_empty() {
+            let _ = writeln!(out, "    optional columns absent: {}", peek.missing_optional_columns.join(", "));
+        }
+        if peek.feeder_keyed {
+            let _ = writeln!(out, "    events by feeder, joined to customers through feeder_id");
+        }
+        if source == Source::Billing {
+            newest_bill = peek.dates.map(|(_, b)| b);
+        }
+        columns.insert(source, peek.columns);
+    }
+    let as_of = match (plan.inputs.as_of, newest_bill) {
+        (Some(d), _) => Some((d, "--as-of")),
+        (None, Some(d)) => Some((d, "the newest bill")),
+        (None, None) => None,
+    };
+    match as_of {
+        Some((d, why)) => {
+            let w = Window::ending(d, profile.run.window_months);
+            let _ = writeln!(out, "\nwindow: {} to {} ({} months up to {why})", w.start, w.as_of, profile.run.window_months);
+        }
+        None => {
+            let _ = writeln!(out, "\nwindow: unknown (no bill date parses; the run would stop with exit 3)");
+        }
+    }
+
+    let (used, skipped) = features::usable(&profile.features, &columns);
+    let groups = features::skipped_groups(profile.groups.keys(), &used, &skipped);
+    let _ = writeln!(out, "\nfeatures: {} used, {} skipped", count(used.len()), count(skipped.len()));
+    for (key, g) in &profile.groups {
+        let names: Vec<&str> = used.iter().filter(|f| &f.group == key).map(|f| f.name.as_str()).collect();
+        if !names.is_empty() {
+            let _ = writeln!(out, "  {key} ({}): {}", g.label, names.join(", "));
+        }
+    }
+    for s in &skipped {
+        let _ = writeln!(out, "  skipped {} ({}): {}", s.name, s.group, s.reason);
+    }
+    for g in &groups {
+        let _ = writeln!(out, "  skipped group {}: {}", g.name, g.reason);
+    }
+    let _ = writeln!(
+        out,
+        "  (the run may still skip a feature for its values: when no customer has one, or every customer the same)"
+    );
+    let target = &plan.output.out;
+    let exists = if target.exists() && !plan.output.force { " (exists: the run would refuse it without --force)" } else { "" };
+    let _ = writeln!(out, "\noutput: {}{exists}", target.display());
+    if let Some(p) = &plan.previous {
+        let _ = writeln!(out, "previous run: {} ({} segments)", p.dir.display(), p.model.k());
+    }
+    crate::output::stdout::print(&out)?;
+    if as_of.is_none() {
+        return Err(ingest::Error::Data(format!("{}: no bill date parses", plan.inputs.paths.billing.as_ref().map_or(String::new(), |p| p.display().to_string()))).into());
+    }
+    Ok(())
+}

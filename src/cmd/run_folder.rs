@@ -1,0 +1,289 @@
+//! What `run` and `assign` share: a run folder, from the exports to the features in it
+//! ([`RunFolder::prepare`]) and from the segmentation to the committed folder ([`RunFolder::finish`]):
+//! the run result built once (segments profiled and named, migration, projection, checksums), every
+//! output written from it, the manifest last, then the move into place.
+
+use ndarray::Array2;
+
+use crate::cluster::{EnforcedBalance, Selection};
+use crate::cmd::plan::{Inputs, ProfileSource};
+use crate::error::{Error, Result};
+use crate::features::{self, Attributes, CustomerCounts, FeatureMatrix, FeaturePlan};
+use crate::ingest::{self, Exports, Window};
+use crate::log::Log;
+use crate::model::migration::SegmentRef;
+use crate::model::previous::{PreviousRun, SegmentIdentity};
+use crate::model::{self, Drift, Model};
+use crate::output::assignments::{self, Assignment};
+use crate::output::json::{ModelJson, SummaryJson};
+use crate::output::manifest::{ManifestJson, RunRecord};
+use crate::output::migration::MigrationCsv;
+use crate::output::rejects::Rejects;
+use crate::output::report::Report;
+use crate::output::{Output, RunDir};
+use crate::profile::Profile;
+use crate::report::segments::SegmentsInput;
+use crate::report::{self, ProfileInfo, RunSummary, SummaryParts};
+
+/// A run folder being written: the temporary folder (locked), what the manifest will record, the log.
+pub(crate) struct RunFolder<'a> {
+    dir: RunDir,
+    record: RunRecord,
+    log: &'a Log,
+}
+
+/// The exports read, checked, windowed and turned into features.
+pub(crate) struct Prepared {
+    pub exports: Exports,
+    pub window: Window,
+    pub fm: FeatureMatrix,
+    pub counts: CustomerCounts,
+    pub attributes: Attributes,
+}
+
+/// How features are scaled: fitted on these customers (`run`) or a saved model's (`assign`).
+pub(crate) enum Scaling<'a> {
+    Fit(FeaturePlan<'a>),
+    Saved(&'a Model),
+}
+
+/// The customers put into segments: by a fit (`run`) or by a saved model (`assign`).
+pub(crate) struct Segmented {
+    pub centroids: Array2<f64>,
+    /// Each customer's segment, in fit order (`0..k`).
+    pub labels: Vec<u32>,
+    /// Each customer's squared distance to its segment's centre.
+    pub d2: Vec<f64>,
+    pub identity: SegmentIdentity,
+    /// With `balance = "enforce"`: the bounds kept and their cost.
+    pub balance: Option<EnforcedBalance>,
+    /// `assign`: how far customers sit from what the model saw.
+    pub drift: Option<Drift>,
+}
+
+/// Where `model.json` comes from.
+pub(crate) enum ModelSource<'a> {
+    /// A model fitted by this run; a new segment's id continues the previous run's lineage.
+    Fitted,
+    /// The model the customers were scored with, copied as it is.
+    Scored { path: String, bytes: &'a [u8] },
+}
+
+/// Everything a finished segmentation hands over to be written.
+pub(crate) struct Finished<'a> {
+    pub profile: &'a ProfileSource,
+    pub prep: Prepared,
+    pub selection: Selection,
+    /// `None` when no segmentation passed the checks (then `gate` says why).
+    pub segmented: Option<Segmented>,
+    pub previous: Option<&'a PreviousRun>,
+    pub model: ModelSource<'a>,
+    /// A gate that already failed (no segmentation, drift): the folder is written, then this is the
+    /// command's error.
+    pub gate: Option<Error>,
+}
+
+impl<'a> RunFolder<'a> {
+    /// Takes the lock on `out` and starts its temporary folder.
+    pub fn open(out: &std::path::Path, force: bool, record: RunRecord, log: &'a Log) -> Result<RunFolder<'a>> {
+        Ok(RunFolder { dir: RunDir::create(out, force)?, record, log })
+    }
+
+    /// The folder's final path.
+    pub fn target(&self) -> &std::path::Path {
+        &self.dir.target
+    }
+
+    /// Ingest and features. On a failed quality gate the folder (rejects and manifest) is moved into
+    /// place before the error is returned.
+    pub fn prepare(self, inputs: &Inputs, profile: &Profile, scaling: Scaling<'_>) -> Result<(Prepared, RunFolder<'a>)> {
+        let log = self.log;
+        log.begin("reading exports");
+        let mut exports = ingest::load_all(&inputs.paths, &profile.exports, |m| log.info(m))?;
+        log.stage_done("read");
+        Rejects(&exports).write(&self.dir)?;
+        if let Err(err) = ingest::check_rejects(&exports, &profile.exports, profile.quality.max_reject_share) {
+            let err = Error::from(err);
+            self.commit(ingest::input_stats(&exports), 0, None, err.exit_code())?;
+            return Err(err);
+        }
+        log.begin("window and derived columns");
+        let window = ingest::window_exports(&mut exports, inputs.as_of, profile.run.window_months, true)?;
+        log.info(format!("window: {} to {}", window.start, window.as_of));
+        log.stage_done("window");
+        log.begin("building features");
+        let fm = match scaling {
+            Scaling::Fit(plan) => features::build(plan, &exports, window)?,
+            Scaling::Saved(model) => features::build_with_scaler(&model.features, &model.scaler, &exports, window)?,
+        };
+        let counts = features::count_customers(&exports, &fm)?;
+        for (source, e) in exports.iter_mut() {
+            e.stats.customers = counts.distinct[source];
+        }
+        let attributes = features::attributes(&exports, &profile.attributes, &fm)?;
+        log.info(format!(
+            "features: {} customers x {} features ({} skipped)",
+            report::format::count(fm.customer_ids.len()),
+            fm.specs.len(),
+            fm.skipped.len()
+        ));
+        log.stage_done("features");
+        Ok((Prepared { exports, window, fm, counts, attributes }, self))
+    }
+
+    /// Writes the manifest and moves the folder into place.
+    fn commit(mut self, rows: std::collections::BTreeMap<String, ingest::InputStats>, customers: usize, k: Option<usize>, exit_code: i32) -> Result<std::path::PathBuf> {
+        let inputs = self.record.inputs.resolve()?;
+        ManifestJson { record: &self.record, inputs, rows, customers, k, exit_code, log: self.log }.write(&self.dir)?;
+        Ok(self.dir.commit()?)
+    }
+
+    /// The run result and every output, the manifest, the move into place; then the gate's error if
+    /// one failed (the folder is written either way), else the report's path on stdout.
+    pub fn finish(mut self, run: Finished<'_>, quiet: bool) -> Result<()> {
+        let log = self.log;
+        let Finished { profile: source, prep, selection, segmented, previous, model, mut gate } = run;
+        let profile = &source.profile;
+        let lang = profile.report.language;
+        let fm = &prep.fm;
+        let segments = match &segmented {
+            Some(s) => report::segments::profile(SegmentsInput {
+                features: fm,
+                labels: &s.labels,
+                k: s.centroids.nrows(),
+                attributes: &prep.attributes,
+                attribute_settings: &profile.attributes,
+                identity: &s.identity,
+                names: &profile.segments,
+            }),
+            None => Vec::new(),
+        };
+        // Each customer's segment id.
+        let segment_of: Vec<usize> = segmented.as_ref().map_or_else(Vec::new, |s| s.labels.iter().map(|&l| s.identity.ids[l as usize]).collect());
+        let migration = match (previous, &segmented) {
+            (Some(p), Some(_)) => {
+                let current: Vec<(&str, usize)> = fm.customer_ids.iter().map(String::as_str).zip(segment_of.iter().copied()).collect();
+                Some(p.migration(&current, segments.iter().map(|s| SegmentRef { id: s.id, name: s.name.clone() }).collect()))
+            }
+            _ => None,
+        };
+        if gate.is_none() {
+            let csv = self.dir.target.join("migration.csv");
+            gate = migration.as_ref().and_then(|m| m.gate(profile.quality.max_migration_share, &csv)).map(Error::from);
+        }
+        let projection = segmented.as_ref().map(|s| {
+            let rows = crate::cluster::stratified_rows(&s.labels, s.centroids.nrows(), 2000, profile.run.seed, 9);
+            let segment_of: Vec<usize> = rows.iter().map(|&i| segment_of[i]).collect();
+            report::projection::pca_2d(fm.scaled.view(), &rows, &segment_of)
+        });
+        // The report names every input with its checksum: wait for the hashing thread here.
+        let input_files = self.record.inputs.resolve()?;
+        let summary = RunSummary::new(SummaryParts {
+            profile: ProfileInfo {
+                path: source.path.clone(),
+                name: profile.display_text(&source.path),
+                consumption_unit: profile.run.consumption_unit.clone(),
+                currency: profile.run.currency.clone(),
+            },
+            seed: profile.run.seed,
+            language: lang,
+            report: &profile.report,
+            groups: &profile.groups,
+            window: prep.window,
+            features: fm,
+            selection: &selection,
+            segments,
+            inputs: ingest::input_stats(&prep.exports),
+            counts: prep.counts.clone(),
+            scored_with_model: match &model {
+                ModelSource::Scored { path, .. } => Some(path.clone()),
+                ModelSource::Fitted => None,
+            },
+            migration,
+            drift: segmented.as_ref().and_then(|s| s.drift.clone()),
+            balance: segmented.as_ref().and_then(|s| s.balance.clone()),
+            projection,
+            input_files,
+        });
+
+        // Outputs, all from the run result.
+        if let Some(m) = &summary.migration {
+            MigrationCsv { migration: m, lang }.write(&self.dir)?;
+        }
+        if let Some(s) = &segmented {
+            let name_of = |id: usize| summary.segments.iter().find(|seg| seg.id == id).map(|seg| seg.name.clone()).unwrap_or_default();
+            let rows: Vec<Assignment<'_>> = fm
+                .customer_ids
+                .iter()
+                .zip(&segment_of)
+                .zip(&s.d2)
+                .map(|((id, &seg), &d)| Assignment {
+                    customer_id: id,
+                    segment: seg as u32,
+                    segment_name: summary.segments.iter().find(|x| x.id == seg).map_or("", |x| x.name.get(lang)),
+                    distance: d.sqrt(),
+                })
+                .collect();
+            assignments::Csv(&rows).write(&self.dir)?;
+            assignments::Parquet(&rows).write(&self.dir)?;
+            match model {
+                ModelSource::Scored { bytes, .. } => ModelJson::Copied(bytes).write(&self.dir)?,
+                ModelSource::Fitted => {
+                    let unclipped = model::unclipped_d2(fm, s.centroids.view(), &s.labels);
+                    let (distance_p99, distance_max) = model::distance_profile(&s.labels, &unclipped, s.centroids.nrows());
+                    let fitted = Model {
+                        tool: "custseg".into(),
+                        version: env!("CARGO_PKG_VERSION").into(),
+                        profile_path: source.path.clone(),
+                        profile: profile.clone(),
+                        seed: profile.run.seed,
+                        window: prep.window,
+                        features: fm.specs.clone(),
+                        scaler: fm.scaler.clone(),
+                        centroids: s.centroids.outer_iter().map(|r| r.to_vec()).collect(),
+                        segment_ids: s.identity.ids.clone(),
+                        segment_names: s.identity.ids.iter().map(|&id| name_of(id)).collect(),
+                        next_segment_id: previous
+                            .map_or(0, |p| p.model.next_segment_id)
+                            .max(s.identity.ids.iter().copied().max().unwrap_or(0) + 1),
+                        profile_sha256: source.sha256.clone(),
+                        distance_p99,
+                        distance_max,
+                        customers: fm.customer_ids.len(),
+                    };
+                    ModelJson::Fitted(&fitted).write(&self.dir)?;
+                }
+            }
+        }
+        SummaryJson(&summary).write(&self.dir)?;
+        let command = std::env::args().collect::<Vec<_>>().join(" ");
+        write_report(&self.dir, &summary, lang, &command, log)?;
+        log.stage_done("report");
+
+        let exit_code = gate.as_ref().map_or(0, Error::exit_code);
+        let rows = summary.inputs.clone();
+        let out = self.commit(rows, summary.customers, summary.k, exit_code)?;
+        if let Some(e) = gate {
+            return Err(e);
+        }
+        log.info(format!("wrote {} (report: {})", out.display(), out.join("report.md").display()));
+        log.finish();
+        if !quiet {
+            crate::output::stdout::print(&format!("{}\n", out.join("report.md").display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// `report.md`, `report.html` and the charts of `summary` in `lang`; `command` reproduces the run. A
+/// fixed text without a translation is shown in English and named in a warning.
+pub(crate) fn write_report(dir: &RunDir, summary: &RunSummary, lang: crate::report::i18n::Lang, command: &str, log: &Log) -> Result<()> {
+    report::i18n::take_missing();
+    Report { summary, lang, command }.write(dir)?;
+    let missing = report::i18n::take_missing();
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
+        log.info(format!("warning: {} report texts have no {lang} translation and show in English: {}", missing.len(), list.join(", ")));
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! `assignments.csv` and `assignments.parquet`: each customer's segment id and name and the distance to
+//! the segment's centre.
+
+use polars::prelude::*;
+
+use super::{csv_error, spreadsheet_safe, Error, Output, Result, RunDir};
+
+/// One customer's segment, as written to the assignment files.
+pub struct Assignment<'a> {
+    pub customer_id: &'a str,
+    pub segment: u32,
+    pub segment_name: &'a str,
+    pub distance: f64,
+}
+
+/// `assignments.csv` (text cells spreadsheet-safe, distances with 6 decimals).
+pub struct Csv<'a>(pub &'a [Assignment<'a>]);
+
+/// `assignments.parquet` (values as they are).
+pub struct Parquet<'a>(pub &'a [Assignment<'a>]);
+
+impl Output for Csv<'_> {
+    fn write(&self, dir: &RunDir) -> Result<()> {
+        let (path, file) = dir.create_file("assignments.csv")?;
+        let map = csv_error(&path);
+        let mut w = csv::Writer::from_writer(file);
+        w.write_record(["customer_id", "segment", "segment_name", "distance"]).map_err(&map)?;
+        for r in self.0 {
+            w.write_record([
+                spreadsheet_safe(r.customer_id).as_ref(),
+                &r.segment.to_string(),
+                spreadsheet_safe(r.segment_name).as_ref(),
+                &format!("{:.6}", r.distance),
+            ])
+            .map_err(&map)?;
+        }
+        w.flush().map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    }
+}
+
+impl Output for Parquet<'_> {
+    fn write(&self, dir: &RunDir) -> Result<()> {
+        let rows = self.0;
+        let context = |e| Error::Polars { context: "building the assignments table".into(), source: e };
+        let mut df = DataFrame::new_infer_height(vec![
+            Column::new("customer_id".into(), rows.iter().map(|r| r.customer_id).collect::<Vec<_>>()),
+            Column::new("segment".into(), rows.iter().map(|r| r.segment).collect::<Vec<_>>()),
+            Column::new("segment_name".into(), rows.iter().map(|r| r.segment_name).collect::<Vec<_>>()),
+            Column::new("distance".into(), rows.iter().map(|r| r.distance).collect::<Vec<_>>()),
+        ])
+        .map_err(context)?;
+        let (path, file) = dir.create_file("assignments.parquet")?;
+        ParquetWriter::new(file).finish(&mut df).map_err(|e| Error::Polars { context: format!("writing {}", path.display()), source: e })?;
+        Ok(())
+    }
+}

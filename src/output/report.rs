@@ -1,0 +1,24 @@
+//! The reports of a run result: `report.md`, `report.html` and the charts under `charts/`, in one
+//! language, all from one report document.
+
+use super::{Error, Output, Result, RunDir};
+use crate::report::{self, i18n::Lang, RunSummary};
+
+pub struct Report<'a> {
+    pub summary: &'a RunSummary,
+    pub lang: Lang,
+    /// The command line that reproduces the run (the report's *Reproduce* section).
+    pub command: &'a str,
+}
+
+impl Output for Report<'_> {
+    fn write(&self, dir: &RunDir) -> Result<()> {
+        let charts = report::charts::render_all(self.summary, self.lang).map_err(|e| Error::io("drawing the charts", std::io::Error::other(e.to_string())))?;
+        for (name, svg) in &charts {
+            dir.write_text(&format!("charts/{name}"), svg)?;
+        }
+        let doc = report::document::build(self.summary, self.lang, self.command);
+        dir.write_text("report.md", &report::markdown::render(&doc))?;
+        dir.write_text("report.html", &report::html::render(&doc, &charts))
+    }
+}

@@ -1,0 +1,134 @@
+//! Each segment's profile: size, share of customers and of the amount billed, every feature's mean
+//! against the population, its traits, and the distribution of customer attributes.
+
+use super::i18n::{self, Lang, Text};
+use super::{AttributeProfile, AttributeShare, FeatureStat, SegmentProfile, SegmentSettings, Trait};
+use crate::features::{Attribute, AttributeSettings, Attributes, FeatureMatrix, FeatureSpec};
+use crate::model::previous::SegmentIdentity;
+
+/// How far from the population (in standard deviations) a segment must be for a feature to count as
+/// one of its traits.
+pub const TRAIT_MIN_Z: f64 = 0.5;
+
+/// What the segments are profiled from.
+pub struct SegmentsInput<'a> {
+    pub features: &'a FeatureMatrix,
+    /// Each customer's segment (fit order, `0..k`).
+    pub labels: &'a [u32],
+    pub k: usize,
+    pub attributes: &'a Attributes,
+    pub attribute_settings: &'a AttributeSettings,
+    /// Ids and kept names per segment (fit order).
+    pub identity: &'a SegmentIdentity,
+    /// Names the profile gives.
+    pub names: &'a SegmentSettings,
+}
+
+/// A trait's wording: the profile's `high`/`low` (`high_zh`/`low_zh`), or "High …"/"Low …" and the label.
+fn trait_text(spec: &FeatureSpec, high: bool) -> Text {
+    let (en, zh) = if high { (&spec.high, &spec.high_zh) } else { (&spec.low, &spec.low_zh) };
+    let template = if high { "High {0}" } else { "Low {0}" };
+    let en = en.clone().unwrap_or_else(|| i18n::f(Lang::En, template, &[&spec.label.to_lowercase()]));
+    let zh = zh.clone().or_else(|| spec.label_zh.as_ref().map(|l| i18n::f(Lang::Zh, template, &[l])));
+    Text::new(en, zh)
+}
+
+/// Every segment profiled and named, in id order (descriptions are written by [`super::RunSummary::new`]).
+pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
+    let fm = input.features;
+    let n = fm.customer_ids.len();
+    let d = fm.specs.len();
+    let k = input.k;
+    let pop_mean: Vec<f64> = (0..d).map(|j| fm.raw.column(j).sum() / n.max(1) as f64).collect();
+    let mut by_segment: Vec<Vec<AttributeProfile>> = vec![Vec::new(); k];
+    for a in input.attributes {
+        for (s, p) in attribute_profiles(a, input.attribute_settings.label_of(&a.name), input.labels, k).into_iter().enumerate() {
+            by_segment[s].push(p);
+        }
+    }
+    let total_revenue: f64 = fm.revenue.iter().sum();
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (i, &l) in input.labels.iter().enumerate() {
+        members_of[l as usize].push(i);
+    }
+    let mut segments = Vec::with_capacity(k);
+    for (s, members) in members_of.iter().enumerate() {
+        let size = members.len();
+        let revenue: f64 = members.iter().map(|&i| fm.revenue[i]).sum();
+        let mut stats = Vec::new();
+        for j in 0..d {
+            let mean = members.iter().map(|&i| fm.raw[[i, j]]).sum::<f64>() / size.max(1) as f64;
+            let z = members.iter().map(|&i| fm.scaled[[i, j]]).sum::<f64>() / size.max(1) as f64 / fm.scaler[j].scale;
+            let index = if pop_mean[j].abs() > 1e-12 { Some(mean / pop_mean[j] * 100.0) } else { None };
+            stats.push(FeatureStat { name: fm.specs[j].name.clone(), mean, population_mean: pop_mean[j], index, z });
+        }
+        let mut order: Vec<usize> = (0..d).filter(|&j| stats[j].z.abs() >= TRAIT_MIN_Z).collect();
+        order.sort_by(|&a, &b| stats[b].z.abs().total_cmp(&stats[a].z.abs()).then(a.cmp(&b)));
+        let traits: Vec<Trait> = order
+            .iter()
+            .take(5)
+            .map(|&j| Trait {
+                feature: stats[j].name.clone(),
+                direction: if stats[j].z > 0.0 { "high" } else { "low" }.into(),
+                text: trait_text(&fm.specs[j], stats[j].z > 0.0),
+                z: stats[j].z,
+                index: stats[j].index,
+            })
+            .collect();
+        segments.push(SegmentProfile {
+            id: input.identity.ids[s],
+            carried_over: input.identity.carried_over.as_ref().map(|c| c[s]),
+            name: Text::default(),
+            size,
+            share: size as f64 / n.max(1) as f64,
+            revenue_share: if total_revenue > 0.0 { revenue / total_revenue } else { 0.0 },
+            traits,
+            features: stats,
+            attributes: std::mem::take(&mut by_segment[s]),
+            description: Text::default(),
+        });
+    }
+    let names = super::naming::names(&segments, fm, input.identity, input.names);
+    for (seg, name) in segments.iter_mut().zip(names) {
+        seg.name = name;
+    }
+    segments.sort_by_key(|s| s.id);
+    segments
+}
+
+/// The distribution of one attribute in each segment against the population.
+fn attribute_profiles(a: &Attribute, label: Text, labels: &[u32], k: usize) -> Vec<AttributeProfile> {
+    let m = a.levels.len();
+    let mut counts = vec![0usize; k * m];
+    let mut pop = vec![0usize; m];
+    for (&l, &c) in labels.iter().zip(&a.codes) {
+        counts[l as usize * m + c as usize] += 1;
+        pop[c as usize] += 1;
+    }
+    let np = labels.len().max(1) as f64;
+    (0..k)
+        .map(|s| {
+            let row = &counts[s * m..(s + 1) * m];
+            let ns = row.iter().sum::<usize>().max(1) as f64;
+            let mut shares: Vec<AttributeShare> = (0..m)
+                .map(|v| AttributeShare {
+                    value: a.levels[v].clone(),
+                    segment_share: row[v] as f64 / ns,
+                    population_share: pop[v] as f64 / np,
+                })
+                .collect();
+            // Most common in the segment first; at most 8 values, the rest summed as "(other)".
+            shares.sort_by(|x, y| y.segment_share.total_cmp(&x.segment_share).then_with(|| x.value.cmp(&y.value)));
+            if shares.len() > 8 {
+                let rest = shares.split_off(7);
+                shares.push(AttributeShare {
+                    value: "(other)".into(),
+                    segment_share: rest.iter().map(|s| s.segment_share).sum(),
+                    population_share: rest.iter().map(|s| s.population_share).sum(),
+                });
+            }
+            AttributeProfile { name: a.name.clone(), label: label.clone(), values: shares }
+        })
+        .collect()
+}
+
