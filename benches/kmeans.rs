@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("lloyd_max_iter_1", |b| b.iter(|| kmeans::lloyd(x.view(), init.clone(), 1, 0.0)));
     g.bench_function("assignment_pass", |b| b.iter(|| kmeans::assign(x.view(), init.view())));
     g.bench_function("kmeans_plus_plus", |b| b.iter(|| kmeans::kmeans_plus_plus(x.view(), k, &mut kmeans::rng_for(1, 1))));
-    let data = linfa::DatasetBase::from(x.clone());
+    let data = DatasetBase::from(x.clone());
     g.bench_function("linfa_one_iteration", |b| {
         b.iter(|| {
             linfa_clustering::KMeans::params_with_rng(k, rand_xoshiro::Xoshiro256Plus::seed_from_u64(0))

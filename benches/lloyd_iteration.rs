@@ -93,7 +93,7 @@ fn main() {
     println!("{{\"f32_labels_equal_to_f64\":{:.6}}}", same as f64 / n as f64);
     drop(x32);
     if std::env::var("CUSTSEG_BENCH_LINFA").map_or(true, |v| v != "0") {
-        let data = linfa::DatasetBase::from(x.clone());
+        let data = DatasetBase::from(x.clone());
         report(
             "linfa_one_iteration",
             time(|| {

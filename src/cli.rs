@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::report::i18n::Lang;
+use crate::i18n::Lang;
 
 #[derive(Debug, Parser)]
 #[command(name = "custseg", version, about = "Segment a utility's customers from billing, outage and service-ticket exports")]

@@ -43,11 +43,11 @@ impl Error {
             Error::Ingest(e) => match e {
                 ingest::Error::NotFound(_) => 2,
                 ingest::Error::Export { .. } | ingest::Error::Data(_) => 3,
-                ingest::Error::Polars { .. } => 1,
+                ingest::Error::Polars(_) => 1,
             },
             Error::Features(e) => match e {
                 features::Error::Data(_) => 3,
-                features::Error::Polars { .. } => 1,
+                features::Error::Polars(_) => 1,
             },
             Error::Cluster(e) => match e {
                 cluster::Error::TooFewCustomers { .. } => 3,
@@ -62,7 +62,7 @@ impl Error {
             Error::Output(e) => match e {
                 output::Error::Exists(_) => 2,
                 output::Error::Busy(_) => 6,
-                output::Error::Io { .. } | output::Error::Polars { .. } => 1,
+                output::Error::Io { .. } | output::Error::Polars(_) => 1,
             },
             Error::Stdout(StdoutError::Closed) => 0,
             Error::Stdout(StdoutError::Failed(_)) => 1,
@@ -76,3 +76,18 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// polars failed on a step (`context` names it); the layers' errors carry it (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct PolarsFailure {
+    pub context: String,
+    #[source]
+    pub source: polars::error::PolarsError,
+}
+
+impl PolarsFailure {
+    pub fn new(context: impl Into<String>, source: polars::error::PolarsError) -> PolarsFailure {
+        PolarsFailure { context: context.into(), source }
+    }
+}

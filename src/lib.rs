@@ -11,6 +11,8 @@ pub mod cluster;
 pub mod cmd;
 pub mod error;
 pub mod features;
+pub mod format;
+pub mod i18n;
 pub mod ingest;
 pub mod log;
 pub mod model;

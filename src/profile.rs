@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::ClusteringSettings;
 use crate::features::{AttributeSettings, FeaturePlan, FeatureSpec, GroupSettings, TransformSettings};
 use crate::ingest::ExportsSettings;
-use crate::report::i18n::Text;
+use crate::i18n::Text;
 use crate::report::{ReportSettings, SegmentSettings};
 
 /// The default profile, compiled in so that `custseg run` works from any folder.
@@ -168,7 +168,7 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::i18n::Lang;
+    use crate::i18n::Lang;
 
     fn parse(text: &str) -> Result<Profile, ProfileError> {
         Profile::parse(text, Path::new("test.toml"))

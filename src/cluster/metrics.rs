@@ -68,10 +68,10 @@ pub fn centroids_of(x: ArrayView2<f64>, labels: &[u32], k: usize) -> (Array2<f64
         let mut r = c.row_mut(l as usize);
         r += &x.row(i);
     }
-    for j in 0..k {
-        if sizes[j] > 0 {
+    for (j, &size) in sizes.iter().enumerate() {
+        if size > 0 {
             let mut r = c.row_mut(j);
-            r /= sizes[j] as f64;
+            r /= size as f64;
         }
     }
     (c, sizes)
@@ -93,9 +93,9 @@ pub fn calinski_harabasz_and_davies_bouldin(x: ArrayView2<f64>, labels: &[u32], 
     // degrees of freedom. Higher is better.
     let mean = x.mean_axis(ndarray::Axis(0)).expect("rows");
     let mut between = 0.0;
-    for j in 0..k {
+    for (j, &size) in sizes.iter().enumerate() {
         let d2: f64 = c.row(j).iter().zip(mean.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-        between += sizes[j] as f64 * d2;
+        between += size as f64 * d2;
     }
     let ch = if within == 0.0 { 1.0 } else { between * (n - k) as f64 / (within * (k - 1) as f64) };
     // Davies–Bouldin: mean over segments of the worst ratio of summed spreads to centroid distance.

@@ -285,8 +285,9 @@ pub struct EnforcedBalance {
 /// by centroid coordinates, so that the numbering does not depend on the order k-means found them in.
 /// With `balance = "enforce"`, the fit is size-constrained and plain k-means from the same start is
 /// fitted too, for the cost of the bounds. With `precision = "f32"`, the plain fit iterates on an f32
-/// copy of the matrix; its final labels and inertia are computed in f64.
-pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusterParams) -> Result<(Fit, Option<EnforcedBalance>)> {
+/// copy of the matrix (not with enforced balance, which always runs on f64); its final labels and
+/// inertia are computed in f64. The result says which storage the iterations ran on.
+pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusterParams) -> Result<FinalFit> {
     let plain = match s.precision() {
         Precision::F64 => kmeans::lloyd(x, init.clone(), s.max_iter(), s.tolerance()),
         Precision::F32 => {
@@ -298,7 +299,7 @@ pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusterParams) -> Re
         }
     };
     Ok(match s.balance() {
-        BalanceMode::Check => (by_size(plain), None),
+        BalanceMode::Check => FinalFit { fit: by_size(plain), balance: None, storage: s.precision() },
         BalanceMode::Enforce => {
             let k = init.nrows();
             let (lo, hi) = s.size_bounds(x.nrows(), k, true);
@@ -311,9 +312,19 @@ pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusterParams) -> Re
                 inertia_cost: if plain.inertia > 0.0 { fit.inertia / plain.inertia - 1.0 } else { 0.0 },
                 unconstrained_shares: fit_shares(&plain),
             };
-            (by_size(fit), Some(cost))
+            FinalFit { fit: by_size(fit), balance: Some(cost), storage: Precision::F64 }
         }
     })
+}
+
+/// The fit of every customer.
+#[derive(Debug, Clone)]
+pub struct FinalFit {
+    pub fit: Fit,
+    /// With `balance = "enforce"`: the bounds kept and what they cost.
+    pub balance: Option<EnforcedBalance>,
+    /// The storage the fitted iterations ran on.
+    pub storage: Precision,
 }
 
 /// Renumbers segments by size (largest = 0), ties by centroid coordinates.

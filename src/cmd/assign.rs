@@ -13,7 +13,7 @@ use crate::log::Log;
 use crate::model::previous::{PreviousRun, SegmentIdentity};
 use crate::model::{self, Model};
 use crate::output::manifest::{InputHashes, ProfileRef, RunRecord};
-use crate::report::format::{count, percent};
+use crate::format::{count, percent};
 
 /// A saved model as `assign` uses it: the file's bytes (read once: parsed, checksummed, and copied into
 /// the output folder) and the model they hold.

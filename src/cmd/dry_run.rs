@@ -9,7 +9,7 @@ use crate::cmd::run::RunPlan;
 use crate::error::Result;
 use crate::features::{self, ExportColumns};
 use crate::ingest::{self, Source, Window};
-use crate::report::format::count;
+use crate::format::count;
 
 pub fn run(plan: &RunPlan, _quiet: bool) -> Result<()> {
     let profile = &plan.profile.profile;

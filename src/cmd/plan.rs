@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{ExportPaths, ExportsSettings};
 use crate::output::manifest::ProfileRef;
 use crate::profile::{Profile, ProfileError, DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_TOML};
-use crate::report::i18n::Lang;
+use crate::i18n::Lang;
 
 /// The most worker threads `--threads` may ask for.
 pub const MAX_THREADS: usize = 256;

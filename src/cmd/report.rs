@@ -8,7 +8,7 @@ use crate::cmd::run_folder::write_report;
 use crate::error::{Error, Result};
 use crate::log::Log;
 use crate::output::RunDir;
-use crate::report::i18n::Lang;
+use crate::i18n::Lang;
 use crate::report::RunSummary;
 
 /// What `report` renders, and where.

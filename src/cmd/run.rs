@@ -62,23 +62,27 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
     execute(&plan, &log, logargs.quiet)
 }
 
-/// The outcome of the cluster stage: every customer fitted, or why no segmentation passed.
-fn cluster_stage(plan: &RunPlan, x: ndarray::ArrayView2<f64>, log: &Log) -> Result<(cluster::Selection, Result<(Fit, Option<cluster::EnforcedBalance>), String>)> {
+/// Every customer fitted (with the enforced bounds' cost), or why no segmentation passed.
+type Fitted = std::result::Result<(Fit, Option<cluster::EnforcedBalance>), String>;
+
+/// The cluster stage: k chosen on a sample, then every customer fitted.
+fn cluster_stage(plan: &RunPlan, x: ndarray::ArrayView2<f64>, log: &Log) -> Result<(cluster::Selection, Fitted)> {
     log.begin("choosing the number of segments");
     let seed = plan.profile.profile.run.seed;
     let (selection, sample_fit) = cluster::select(x, &plan.clustering, seed)?;
     let outcome = match (selection.chosen_k, sample_fit) {
         (Some(k), Some(sf)) => {
             log.begin("fitting every customer");
-            let (fit, enforced) = cluster::final_fit(x, sf.centroids, &plan.clustering)?;
+            let cluster::FinalFit { fit, balance: enforced, storage } = cluster::final_fit(x, sf.centroids, &plan.clustering)?;
+            log.info(format!("fitted every customer on {} storage (iterations: {})", storage.name(), fit.iterations));
             let shares = cluster::fit_shares(&fit);
             if enforced.is_some() || plan.clustering.is_balanced(&shares) {
-                log.info(format!("chose k = {k}: {}", report::document::rule_text(&selection.rule, report::i18n::Lang::En)));
+                log.info(format!("chose k = {k}: {}", report::document::rule_text(&selection.rule, crate::i18n::Lang::En)));
                 Ok((fit, enforced))
             } else {
                 Err(format!(
                     "k = {k} was balanced on the selection sample but not on all customers (segment shares {})",
-                    shares.iter().map(|s| report::format::percent(*s)).collect::<Vec<_>>().join(", ")
+                    shares.iter().map(|s| crate::format::percent(*s)).collect::<Vec<_>>().join(", ")
                 ))
             }
         }

@@ -9,6 +9,7 @@ use crate::cluster::{EnforcedBalance, Selection};
 use crate::cmd::plan::{Inputs, ProfileSource};
 use crate::error::{Error, Result};
 use crate::features::{self, Attributes, CustomerCounts, FeatureMatrix, FeaturePlan};
+use crate::format::count;
 use crate::ingest::{self, Exports, Window};
 use crate::log::Log;
 use crate::model::migration::SegmentRef;
@@ -99,7 +100,15 @@ impl<'a> RunFolder<'a> {
     pub fn prepare(self, inputs: &Inputs, profile: &Profile, scaling: Scaling<'_>) -> Result<(Prepared, RunFolder<'a>)> {
         let log = self.log;
         log.begin("reading exports");
-        let mut exports = ingest::load_all(&inputs.paths, &profile.exports, |m| log.info(m))?;
+        let mut exports = ingest::load_all(&inputs.paths, &profile.exports, |e| {
+            log.info(format!(
+                "read {}: {} rows from {} ({} rejected)",
+                e.source,
+                count(e.stats.rows_read),
+                e.path.display(),
+                count(e.stats.rows_rejected)
+            ))
+        })?;
         log.stage_done("read");
         Rejects(&exports).write(&self.dir)?;
         if let Err(err) = ingest::check_rejects(&exports, &profile.exports, profile.quality.max_reject_share) {
@@ -123,7 +132,7 @@ impl<'a> RunFolder<'a> {
         let attributes = features::attributes(&exports, &profile.attributes, &fm)?;
         log.info(format!(
             "features: {} customers x {} features ({} skipped)",
-            report::format::count(fm.customer_ids.len()),
+            count(fm.customer_ids.len()),
             fm.specs.len(),
             fm.skipped.len()
         ));
@@ -277,10 +286,10 @@ impl<'a> RunFolder<'a> {
 
 /// `report.md`, `report.html` and the charts of `summary` in `lang`; `command` reproduces the run. A
 /// fixed text without a translation is shown in English and named in a warning.
-pub(crate) fn write_report(dir: &RunDir, summary: &RunSummary, lang: crate::report::i18n::Lang, command: &str, log: &Log) -> Result<()> {
-    report::i18n::take_missing();
+pub(crate) fn write_report(dir: &RunDir, summary: &RunSummary, lang: crate::i18n::Lang, command: &str, log: &Log) -> Result<()> {
+    crate::i18n::take_missing();
     Report { summary, lang, command }.write(dir)?;
-    let missing = report::i18n::take_missing();
+    let missing = crate::i18n::take_missing();
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
         log.info(format!("warning: {} report texts have no {lang} translation and show in English: {}", missing.len(), list.join(", ")));

@@ -41,12 +41,12 @@ pub fn run(args: SampleDataArgs) -> Result<()> {
                 .map_parse_options(|o| o.with_try_parse_dates(true))
                 .try_into_reader_with_file_path(Some(csv.clone()))
                 .and_then(|r| r.finish())
-                .map_err(|e| output::Error::Polars { context: format!("reading {}", csv.display()), source: e })?;
+                .map_err(|e| output::Error::polars(format!("reading {}", csv.display()), e))?;
             let pq = args.out.join(format!("{name}.parquet"));
             let f = std::fs::File::create(&pq).map_err(|e| output::Error::io(format!("writing {}", pq.display()), e))?;
-            ParquetWriter::new(f).finish(&mut df).map_err(|e| output::Error::Polars { context: format!("writing {}", pq.display()), source: e })?;
+            ParquetWriter::new(f).finish(&mut df).map_err(|e| output::Error::polars(format!("writing {}", pq.display()), e))?;
         }
     }
-    eprintln!("wrote {} customers to {}", crate::report::format::count(args.customers), args.out.display());
+    eprintln!("wrote {} customers to {}", crate::format::count(args.customers), args.out.display());
     Ok(())
 }

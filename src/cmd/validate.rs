@@ -8,7 +8,7 @@ use crate::cli::ValidateArgs;
 use crate::cmd::plan::{Inputs, ProfileSource};
 use crate::error::Result;
 use crate::ingest::{self, Export, Exports, Source};
-use crate::report::format::{count, percent};
+use crate::format::{count, percent};
 
 /// Everything `validate` checks, resolved before any data is read.
 pub struct ValidatePlan {
@@ -86,7 +86,7 @@ fn describe(e: &Export, out: &mut String) -> Result<()> {
 pub fn run(args: ValidateArgs) -> Result<()> {
     let plan = ValidatePlan::from_args(&args)?;
     let profile = &plan.profile.profile;
-    let mut exports: Exports = ingest::load_all(&plan.inputs.paths, &profile.exports, |_| {})?;
+    let mut exports: Exports = ingest::load_all(&plan.inputs.paths, &profile.exports, |_: &Export| {})?;
     let gate = ingest::check_rejects(&exports, &profile.exports, profile.quality.max_reject_share);
     let window = ingest::window_exports(&mut exports, plan.inputs.as_of, profile.run.window_months, false)?;
     // Each export's distinct customers, computed once: for its summary and for the references.

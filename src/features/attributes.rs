@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{CustomersSeen, FeatureMatrix};
 use crate::error::Result;
 use crate::ingest::{Exports, Source};
-use crate::report::i18n::Text;
+use crate::i18n::Text;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -42,7 +42,7 @@ pub type Attributes = Vec<Attribute>;
 
 fn polars_err(context: impl Into<String>) -> impl FnOnce(PolarsError) -> super::Error {
     let context = context.into();
-    move |source| super::Error::Polars { context, source }
+    move |source| super::Error::polars(context, source)
 }
 
 /// Text attributes of the customers export to profile per segment, aligned with the feature matrix.

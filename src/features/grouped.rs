@@ -128,7 +128,10 @@ const SLICE_ROWS: usize = 1 << 21;
 /// query (which computes shared parts, such as a derived column, once), and the slice is added to
 /// the groups' counts and sums, one expression per thread; each sum runs in row order, so results
 /// do not depend on the thread count.
-pub fn aggregate(rows: &LazyFrame, n_rows: usize, g: &Groups, requests: &[Request], sums: &[Expr]) -> Result<(Vec<Vec<Option<f64>>>, Vec<Vec<f64>>)> {
+/// Per request, each group's value (`None`: no value); per sum, each group's sum.
+pub type Aggregates = (Vec<Vec<Option<f64>>>, Vec<Vec<f64>>);
+
+pub fn aggregate(rows: &LazyFrame, n_rows: usize, g: &Groups, requests: &[Request], sums: &[Expr]) -> Result<Aggregates> {
     aggregate_in_slices(rows, n_rows, g, requests, sums, SLICE_ROWS)
 }
 
@@ -140,7 +143,7 @@ pub fn aggregate_in_slices(
     requests: &[Request],
     sums: &[Expr],
     slice_rows: usize,
-) -> Result<(Vec<Vec<Option<f64>>>, Vec<Vec<f64>>)> {
+) -> Result<Aggregates> {
     use rayon::prelude::*;
     let mut exprs: Vec<Expr> = Vec::new();
     let mut add = |e: Expr| {

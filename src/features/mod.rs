@@ -31,17 +31,13 @@ pub enum Error {
     #[error("{0}")]
     Data(String),
     /// polars failed on an aggregation (exit 1).
-    #[error("{context}: {source}")]
-    Polars {
-        context: String,
-        #[source]
-        source: PolarsError,
-    },
+    #[error(transparent)]
+    Polars(#[from] crate::error::PolarsFailure),
 }
 
 impl Error {
     fn polars(context: impl Into<String>, source: PolarsError) -> Error {
-        Error::Polars { context: context.into(), source }
+        Error::Polars(crate::error::PolarsFailure::new(context, source))
     }
 }
 
@@ -457,7 +453,8 @@ pub fn build(plan: FeaturePlan<'_>, exports: &Exports, window: Window) -> Result
     let [q_lo, q_hi] = plan.transform.winsorize;
     let mut kept: Vec<(FeatureSpec, Vec<f64>, ScaledFeature)> = Vec::new();
     // Each feature on its own (in parallel; the results are taken in profile order).
-    let scaled: Vec<std::result::Result<(FeatureSpec, Vec<f64>, ScaledFeature), SkippedFeature>> = used
+    type Scaled = std::result::Result<(FeatureSpec, Vec<f64>, ScaledFeature), SkippedFeature>;
+    let scaled: Vec<Scaled> = used
         .into_iter()
         .map(|spec| {
             let values = columns.remove(&spec.name);

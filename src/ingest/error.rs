@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use polars::error::PolarsError;
 
+use crate::error::PolarsFailure;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An export the command line or the profile names is not there, or is named twice (exit 2).
@@ -16,17 +18,13 @@ pub enum Error {
     #[error("{0}")]
     Data(String),
     /// polars failed on something not attributable to one export's contents (exit 1).
-    #[error("{context}: {source}")]
-    Polars {
-        context: String,
-        #[source]
-        source: PolarsError,
-    },
+    #[error(transparent)]
+    Polars(#[from] PolarsFailure),
 }
 
 impl Error {
     pub fn polars(context: impl Into<String>, source: PolarsError) -> Error {
-        Error::Polars { context: context.into(), source }
+        Error::Polars(PolarsFailure::new(context, source))
     }
 }
 

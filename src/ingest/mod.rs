@@ -341,7 +341,7 @@ fn in_window(source: Source, window: Window) -> Expr {
 /// (Materialized once here: polars aggregates a materialized frame faster than the fused plan.)
 pub fn apply_window(export: &mut Export, window: Window) -> Result<()> {
     let lf = export.frame.clone().lazy().filter(in_window(export.source, window));
-    let frame = derive(export.source, &export.frame.schema(), lf, window)
+    let frame = derive(export.source, export.frame.schema(), lf, window)
         .collect()
         .map_err(|e| Error::polars(format!("windowing the {} export", export.source), e))?;
     export.stats.rows_outside_window = export.stats.rows_accepted - frame.height();
@@ -366,7 +366,7 @@ pub fn mark_window(export: &mut Export, window: Window) -> Result<()> {
         .map_err(context)?;
     let inside = inside.column("__in").map_err(context)?.bool().map_err(context)?.rechunk().into_owned();
     let kept = inside.sum().unwrap_or(0) as usize;
-    let derived = derived_exprs(export.source, &export.frame.schema(), window);
+    let derived = derived_exprs(export.source, export.frame.schema(), window);
     let schema = export.frame.clone().lazy().with_columns(derived.clone()).collect_schema().map_err(context)?;
     export.stats.rows_outside_window = export.stats.rows_accepted - kept;
     export.stats.rows_accepted = kept;
@@ -481,20 +481,13 @@ pub fn window_for(billing: &Export, as_of: Option<NaiveDate>, months: u32) -> Re
 pub type Exports = BTreeMap<Source, Export>;
 
 /// Reads every export the paths name, in contract order; `progress` hears of each one read.
-pub fn load_all(paths: &ExportPaths, settings: &ExportsSettings, progress: impl Fn(String) + Sync) -> Result<Exports> {
+pub fn load_all(paths: &ExportPaths, settings: &ExportsSettings, progress: impl Fn(&Export) + Sync) -> Result<Exports> {
     // Billing on one thread, the other exports on another (unless one thread is all there is): their
     // single-threaded parts (reading the file, finding repeated lines, checks) overlap. Errors are
     // reported in export order.
     let load_one = |source: Source| -> Option<Result<Export>> {
         let p = paths.get(source)?;
-        Some(load(source, p, settings.get(source)).inspect(|e| {
-            progress(format!(
-                "read {source}: {} rows from {} ({} rejected)",
-                crate::report::format::count(e.stats.rows_read),
-                p.display(),
-                crate::report::format::count(e.stats.rows_rejected)
-            ))
-        }))
+        Some(load(source, p, settings.get(source)).inspect(|e| progress(e)))
     };
     let rest = [Source::Outages, Source::Tickets, Source::Customers];
     let (billing, others) = if rayon::current_num_threads() > 1 {

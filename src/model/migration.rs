@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SegmentRef {
     pub id: usize,
-    pub name: crate::report::i18n::Text,
+    pub name: crate::i18n::Text,
 }
 
 /// The from → to matrix of customers between the previous run and this one.
@@ -45,8 +45,8 @@ impl Migration {
         Some(super::Error::Gate(format!(
             "{} of the customers in both runs changed segment, more than quality.max_migration_share = {}; \
              the migration is in {}",
-            crate::report::format::percent(self.moved_share),
-            crate::report::format::percent(max),
+            crate::format::percent(self.moved_share),
+            crate::format::percent(max),
             csv.display()
         )))
     }
@@ -119,7 +119,7 @@ mod tests {
     use super::*;
 
     fn seg(id: usize) -> SegmentRef {
-        SegmentRef { id, name: crate::report::i18n::Text::en(format!("s{id}")) }
+        SegmentRef { id, name: crate::i18n::Text::en(format!("s{id}")) }
     }
 
     #[test]

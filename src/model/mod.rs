@@ -52,7 +52,7 @@ pub struct Model {
     #[serde(default)]
     pub segment_ids: Vec<usize>,
     /// Segment names in both languages (plain strings in models written before Chinese reports).
-    pub segment_names: Vec<crate::report::i18n::Text>,
+    pub segment_names: Vec<crate::i18n::Text>,
     /// The smallest id never used in this model's lineage: a new segment takes it, so an id that
     /// disappeared is never given to a different kind of customer later.
     #[serde(default)]
@@ -194,8 +194,8 @@ impl Drift {
         Some(Error::Gate(format!(
             "{} of customers lie beyond the farthest fitted customer of their segment, more than \
              quality.max_drift_share = {}: the model no longer describes these customers; fit a new one with `custseg run`",
-            crate::report::format::percent(self.beyond_max_share),
-            crate::report::format::percent(max)
+            crate::format::percent(self.beyond_max_share),
+            crate::format::percent(max)
         )))
     }
 }
@@ -381,7 +381,7 @@ mod tests {
             scaler: vec![f(10.0, 2.0, 0.5)],
             centroids: vec![vec![1.0]], // transformed value 10 + 1 / 0.5 * 2 = 14
             segment_ids: vec![1],
-            segment_names: vec![crate::report::i18n::Text::en("x")],
+            segment_names: vec![crate::i18n::Text::en("x")],
             next_segment_id: 2,
             distance_p99: vec![1.0],
             distance_max: vec![1.0],

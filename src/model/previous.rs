@@ -10,7 +10,7 @@ use polars::prelude::*;
 use super::migration::{self, Migration, SegmentRef};
 use super::{centroids_in_new_space, match_centroids, Error, Model, Result};
 use crate::features::ScaledFeature;
-use crate::report::i18n::Text;
+use crate::i18n::Text;
 
 /// A previous run's model and assignments.
 pub struct PreviousRun {

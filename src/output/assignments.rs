@@ -41,7 +41,7 @@ impl Output for Csv<'_> {
 impl Output for Parquet<'_> {
     fn write(&self, dir: &RunDir) -> Result<()> {
         let rows = self.0;
-        let context = |e| Error::Polars { context: "building the assignments table".into(), source: e };
+        let context = |e| Error::polars("building the assignments table", e);
         let mut df = DataFrame::new_infer_height(vec![
             Column::new("customer_id".into(), rows.iter().map(|r| r.customer_id).collect::<Vec<_>>()),
             Column::new("segment".into(), rows.iter().map(|r| r.segment).collect::<Vec<_>>()),
@@ -50,7 +50,7 @@ impl Output for Parquet<'_> {
         ])
         .map_err(context)?;
         let (path, file) = dir.create_file("assignments.parquet")?;
-        ParquetWriter::new(file).finish(&mut df).map_err(|e| Error::Polars { context: format!("writing {}", path.display()), source: e })?;
+        ParquetWriter::new(file).finish(&mut df).map_err(|e| Error::polars(format!("writing {}", path.display()), e))?;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{csv_error, spreadsheet_safe, Error, Output, Result, RunDir};
 use crate::model::migration::Migration;
-use crate::report::i18n::{t, Lang, Text};
+use crate::i18n::{t, Lang, Text};
 
 /// The migration matrix, names in `lang`.
 pub struct MigrationCsv<'a> {

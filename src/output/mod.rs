@@ -35,17 +35,17 @@ pub enum Error {
         source: std::io::Error,
     },
     /// polars failed while writing a Parquet file (exit 1).
-    #[error("{context}: {source}")]
-    Polars {
-        context: String,
-        #[source]
-        source: polars::error::PolarsError,
-    },
+    #[error(transparent)]
+    Polars(#[from] crate::error::PolarsFailure),
 }
 
 impl Error {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io { context: context.into(), source }
+    }
+
+    pub fn polars(context: impl Into<String>, source: polars::error::PolarsError) -> Self {
+        Error::Polars(crate::error::PolarsFailure::new(context, source))
     }
 }
 

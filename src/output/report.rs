@@ -2,7 +2,8 @@
 //! language, all from one report document.
 
 use super::{Error, Output, Result, RunDir};
-use crate::report::{self, i18n::Lang, RunSummary};
+use crate::i18n::Lang;
+use crate::report::{self, RunSummary};
 
 pub struct Report<'a> {
     pub summary: &'a RunSummary,

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::model::migration::Migration;
-use super::i18n::{f, t, Lang};
+use crate::i18n::{f, t, Lang};
 use super::RunSummary;
 
 /// The charts of a run in `lang`, as (file name under `charts/`, SVG).
@@ -145,15 +145,15 @@ pub fn migration_heatmap(m: &Migration, lang: Lang) -> Result<String> {
                 .map_err(draw_error)?;
             let ink = if share.unwrap_or(0.0).sqrt() > 0.6 { WHITE } else { dark };
             let label = match share {
-                Some(s) => format!("{} ({})", super::format::count(count), super::format::percent(s)),
-                None => super::format::count(count),
+                Some(s) => format!("{} ({})", crate::format::count(count), crate::format::percent(s)),
+                None => crate::format::count(count),
             };
             root.draw(&Text::new(label, (x0 + cell_w / 2 - 1, y0 + cell_h / 2 - 1), text(12, &ink, HPos::Center))).map_err(draw_error)?;
             Ok(())
         };
         for (r, f) in m.from.iter().enumerate() {
             let y = top + r as i32 * cell_h + cell_h / 2;
-            root.draw(&Text::new(super::i18n::f(lang, "{0}: {1}", &[&f.id, &clip(f.name.get(lang), 34)]), (8, y), text(13, &dark, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(crate::i18n::f(lang, "{0}: {1}", &[&f.id, &clip(f.name.get(lang), 34)]), (8, y), text(13, &dark, HPos::Left))).map_err(draw_error)?;
             for c in 0..m.to.len() {
                 cell(r as i32, c as i32, m.counts[r][c], Some(m.shares[r][c]))?;
             }
@@ -194,7 +194,7 @@ pub fn segment_sizes(r: &RunSummary, lang: Lang) -> Result<String> {
             let len = ((s.share / max) * span as f64).round() as i32;
             root.draw(&Rectangle::new([(left, y + 5), (left + len.max(1), y + bar_h - 5)], segment_colour(i).filled()))
                 .map_err(draw_error)?;
-            let label = format!("{} ({})", super::format::count(s.size), super::format::percent(s.share));
+            let label = format!("{} ({})", crate::format::count(s.size), crate::format::percent(s.share));
             root.draw(&Text::new(label, (left + len + 8, y + bar_h / 2), text(12, &INK, HPos::Left))).map_err(draw_error)?;
         }
         root.present().map_err(draw_error)?;
@@ -305,9 +305,9 @@ pub fn k_selection(r: &RunSummary, lang: Lang) -> Result<String> {
                 }
                 root.draw(&Text::new(format!("{}", c.k), (x, y1 + 12), text(11, &INK, HPos::Center))).map_err(draw_error)?;
             }
-            root.draw(&Text::new(super::format::number(hi, if hi.abs() >= 100.0 { 0 } else { 2 }), (px, y0), text(10, &INK, HPos::Left)))
+            root.draw(&Text::new(crate::format::number(hi, if hi.abs() >= 100.0 { 0 } else { 2 }), (px, y0), text(10, &INK, HPos::Left)))
                 .map_err(draw_error)?;
-            root.draw(&Text::new(super::format::number(lo, if lo.abs() >= 100.0 { 0 } else { 2 }), (px, y1), text(10, &INK, HPos::Left)))
+            root.draw(&Text::new(crate::format::number(lo, if lo.abs() >= 100.0 { 0 } else { 2 }), (px, y1), text(10, &INK, HPos::Left)))
                 .map_err(draw_error)?;
         }
         root.present().map_err(draw_error)?;
@@ -342,12 +342,12 @@ pub fn projection_map(r: &RunSummary, lang: Lang) -> Result<String> {
             root.draw(&Circle::new((sx(a), sy(b)), 2, segment_colour(position(id)).mix(0.6).filled())).map_err(draw_error)?;
         }
         root.draw(&Text::new(
-            f(lang, "Main direction of difference ({0} of the variation)", &[&super::format::percent(p.explained[0])]),
+            f(lang, "Main direction of difference ({0} of the variation)", &[&crate::format::percent(p.explained[0])]),
             ((x0 + x1) / 2, y1 + 18),
             text(12, &INK, HPos::Center),
         ))
         .map_err(draw_error)?;
-        root.draw(&Text::new(f(lang, "Second direction ({0})", &[&super::format::percent(p.explained[1])]), (x0, y0 - 12), text(12, &INK, HPos::Left)))
+        root.draw(&Text::new(f(lang, "Second direction ({0})", &[&crate::format::percent(p.explained[1])]), (x0, y0 - 12), text(12, &INK, HPos::Left)))
             .map_err(draw_error)?;
         for (i, s) in r.segments.iter().enumerate() {
             let y = y0 + 10 + i as i32 * 24;
@@ -389,7 +389,7 @@ pub fn index_bars(r: &RunSummary, position: usize, lang: Lang) -> Result<String>
             let x = x_of(index);
             let (a, b) = if x >= x100 { (x100, x) } else { (x, x100) };
             root.draw(&Rectangle::new([(a, y + 4), (b.max(a + 1), y + row_h - 4)], segment_colour(position).filled())).map_err(draw_error)?;
-            root.draw(&Text::new(super::format::number(index, 0), (width - 60, y + row_h / 2), text(11, &INK, HPos::Left)))
+            root.draw(&Text::new(crate::format::number(index, 0), (width - 60, y + row_h / 2), text(11, &INK, HPos::Left)))
                 .map_err(draw_error)?;
         }
         root.present().map_err(draw_error)?;
@@ -406,7 +406,7 @@ mod tests {
     #[test]
     fn the_heatmap_holds_every_cell_and_escapes_names() {
         let previous: HashMap<String, usize> = [("a", 1), ("b", 2)].iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        let seg = |id: usize, name: &str| SegmentRef { id, name: crate::report::i18n::Text::en(name) };
+        let seg = |id: usize, name: &str| SegmentRef { id, name: crate::i18n::Text::en(name) };
         let m = compute("prev", &previous, vec![seg(1, "<script>x</script>"), seg(2, "A & B")], &[("a", 1), ("b", 1), ("c", 2)], vec![
             seg(1, "<script>x</script>"),
             seg(2, "A & B"),

@@ -2,8 +2,8 @@
 //! once from the run result and rendered as `report.md` ([`super::markdown`]) and `report.html`
 //! ([`super::html`]), so both say the same thing and every sentence is translated in one place.
 
-use super::format::{count, number, percent, value};
-use super::i18n::{self, clause_sep, f, list_sep, space, t, Lang};
+use crate::format::{count, number, percent, value};
+use crate::i18n::{self, clause_sep, f, list_sep, space, t, Lang};
 use super::{FeatureInfo, RunSummary, SegmentProfile, TRAIT_MIN_Z};
 
 /// How a run of text is set.
@@ -716,7 +716,7 @@ fn data_used(b: &mut Vec<Block>, r: &RunSummary, lang: Lang, command: &str) {
                 Row::new(vec![
                     Cell::text(i18n::export_name(lang, &i.export)),
                     Cell::text(i.path.clone()),
-                    Cell::num(super::format::bytes(i.bytes)),
+                    Cell::num(crate::format::bytes(i.bytes)),
                     Cell::rich(styled(Style::Code, i.sha256.clone())),
                 ])
             })

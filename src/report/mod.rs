@@ -1,12 +1,11 @@
 //! Stage 4, report: the run result ([`RunSummary`], built once by [`RunSummary::new`] from its parts:
 //! each segment profiled ([`segments`]) and named ([`naming`])), and the report it renders to in a
-//! language ([`document`], then [`markdown`] and [`html`], with [`charts`]).
+//! language ([`document`], then [`markdown`] and [`html`], with [`charts`]; fixed texts are translated
+//! in [`crate::i18n`]).
 
 pub mod charts;
 pub mod document;
-pub mod format;
 pub mod html;
-pub mod i18n;
 pub mod markdown;
 pub mod naming;
 pub mod projection;
@@ -20,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::Selection;
 use crate::features::{Agg, CustomerCounts, FeatureMatrix, GroupSettings, SkippedFeature, Transform, ValueFormat};
 use crate::ingest::{InputStats, Source, Window};
-use i18n::{Lang, Text};
+use crate::i18n::{Lang, Text};
 pub use segments::TRAIT_MIN_Z;
 pub use settings::{ReportSettings, SegmentSettings, MAX_OVERVIEW};
 

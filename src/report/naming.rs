@@ -1,7 +1,7 @@
 //! Segment names: kept from the previous run or the model, given by the profile, or generated from a
 //! segment's strongest traits, always distinct in every language.
 
-use super::i18n::{self, Lang, Text};
+use crate::i18n::{self, Lang, Text};
 use super::{SegmentProfile, SegmentSettings};
 use crate::features::FeatureMatrix;
 use crate::model::previous::SegmentIdentity;

@@ -1,7 +1,7 @@
 //! Each segment's profile: size, share of customers and of the amount billed, every feature's mean
 //! against the population, its traits, and the distribution of customer attributes.
 
-use super::i18n::{self, Lang, Text};
+use crate::i18n::{self, Lang, Text};
 use super::{AttributeProfile, AttributeShare, FeatureStat, SegmentProfile, SegmentSettings, Trait};
 use crate::features::{Attribute, AttributeSettings, Attributes, FeatureMatrix, FeatureSpec};
 use crate::model::previous::SegmentIdentity;
@@ -39,7 +39,7 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
     let n = fm.customer_ids.len();
     let d = fm.specs.len();
     let k = input.k;
-    let pop_mean: Vec<f64> = (0..d).map(|j| fm.raw.column(j).sum() / n.max(1) as f64).collect();
+    let pop_mean: Vec<f64> = fm.raw.columns().into_iter().map(|c| c.sum() / n.max(1) as f64).collect();
     let mut by_segment: Vec<Vec<AttributeProfile>> = vec![Vec::new(); k];
     for a in input.attributes {
         for (s, p) in attribute_profiles(a, input.attribute_settings.label_of(&a.name), input.labels, k).into_iter().enumerate() {
@@ -56,11 +56,11 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
         let size = members.len();
         let revenue: f64 = members.iter().map(|&i| fm.revenue[i]).sum();
         let mut stats = Vec::new();
-        for j in 0..d {
+        for (j, &pop) in pop_mean.iter().enumerate() {
             let mean = members.iter().map(|&i| fm.raw[[i, j]]).sum::<f64>() / size.max(1) as f64;
             let z = members.iter().map(|&i| fm.scaled[[i, j]]).sum::<f64>() / size.max(1) as f64 / fm.scaler[j].scale;
-            let index = if pop_mean[j].abs() > 1e-12 { Some(mean / pop_mean[j] * 100.0) } else { None };
-            stats.push(FeatureStat { name: fm.specs[j].name.clone(), mean, population_mean: pop_mean[j], index, z });
+            let index = if pop.abs() > 1e-12 { Some(mean / pop * 100.0) } else { None };
+            stats.push(FeatureStat { name: fm.specs[j].name.clone(), mean, population_mean: pop, index, z });
         }
         let mut order: Vec<usize> = (0..d).filter(|&j| stats[j].z.abs() >= TRAIT_MIN_Z).collect();
         order.sort_by(|&a, &b| stats[b].z.abs().total_cmp(&stats[a].z.abs()).then(a.cmp(&b)));

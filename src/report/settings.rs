@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::i18n::{Lang, Text};
+use crate::i18n::{Lang, Text};
 use crate::features::FeatureSpec;
 
 /// The most headline measures the overview table shows.

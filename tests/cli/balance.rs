@@ -7,7 +7,7 @@ use crate::common::*;
 fn enforce_profile(dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
     let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
     let p = dir.join("enforce.toml");
-    std::fs::write(&p, base.replace("[clustering]\n", &format!("[clustering]\nbalance = \"enforce\"\n{extra}"))).unwrap();
+    std::fs::write(&p, edit(&base, "[clustering]\n", &format!("[clustering]\nbalance = \"enforce\"\n{extra}"))).unwrap();
     p
 }
 
@@ -71,7 +71,7 @@ fn explicit_size_bounds_are_kept_and_enforce_only_keys_are_refused_in_check_mode
     }
     let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
     let bad = t.path().join("bad.toml");
-    std::fs::write(&bad, base.replace("[clustering]\n", "[clustering]\nmax_share = 0.3\n")).unwrap();
+    std::fs::write(&bad, edit(&base, "[clustering]\n", "[clustering]\nmax_share = 0.3\n")).unwrap();
     let a = custseg().args(["run", "--quiet", "--profile"]).arg(&bad).arg("--out").arg(t.path().join("x")).assert().code(2);
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("only with balance = \"enforce\""));
 }

@@ -91,7 +91,7 @@ fn probe_report(lang: &str) {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let k = read_json(&out.join("summary.json"))["k"].as_u64().unwrap() as usize;
     let probed = t.path().join("probed.html");
-    std::fs::write(&probed, html.replace("</body>", &format!("{PROBE}</body>"))).unwrap();
+    std::fs::write(&probed, edit(&html, "</body>", &format!("{PROBE}</body>"))).unwrap();
     let profile_dir = t.path().join("chromium-profile");
     let run = Command::new(browser)
         .args([

@@ -51,3 +51,28 @@ pub fn leftovers(dir: &Path) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// `text` with its first `from` replaced by `to`; fails the test when `from` is not there, so that a
+/// test editing a fixture never runs on the unedited one.
+pub fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the text to edit has no {from:?}");
+    text.replacen(from, to, 1)
+}
+
+/// `text` with every `from` replaced by `to`; fails the test when there is none.
+pub fn edit_all(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the text to edit has no {from:?}");
+    text.replace(from, to)
+}
+
+/// The bundled profile with `edits` applied (each a (from, to) pair that must match), written into
+/// `dir` as `name`.
+pub fn edited_profile(dir: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = std::fs::read_to_string(repo().join("profiles/residential.toml")).expect("bundled profile");
+    for (from, to) in edits {
+        text = edit(&text, from, to);
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("profile written");
+    p
+}

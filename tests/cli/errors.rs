@@ -25,7 +25,7 @@ fn missing_required_column_names_export_column_and_columns_found() {
     let data = t.path().join("data");
     small_data(&data);
     let text = std::fs::read_to_string(data.join("billing.csv")).unwrap();
-    std::fs::write(data.join("billing.csv"), text.replacen("consumption", "usage", 1)).unwrap();
+    std::fs::write(data.join("billing.csv"), edit(&text, "consumption", "usage")).unwrap();
     let err = fails(&[], &data, &t.path().join("out"), 3);
     assert!(err.contains("billing.csv"), "{err}");
     assert!(err.contains("no column \"consumption\""), "{err}");
@@ -50,7 +50,7 @@ fn unparseable_values_name_file_line_column_and_value() {
             *line = f.join(",");
         }
     }
-    lines[4] = lines[4].replacen("2026-", "2026/", 1);
+    lines[4] = edit(&lines[4], "2026-", "2026/");
     std::fs::write(data.join("billing.csv"), lines.join("\n") + "\n").unwrap();
     let out = t.path().join("out");
     let err = fails(&[], &data, &out, 3);
@@ -92,17 +92,17 @@ fn profile_errors_name_the_key_and_the_file() {
     let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
 
     let p = t.path().join("typo.toml");
-    std::fs::write(&p, base.replace("window_months = 12", "window_month = 12")).unwrap();
+    std::fs::write(&p, edit(&base, "window_months = 12", "window_month = 12")).unwrap();
     let err = fails(&["--profile", p.to_str().unwrap()], &data, &t.path().join("o1"), 2);
     assert!(err.contains("typo.toml") && err.contains("window_month"), "{err}");
 
     let p = t.path().join("eight.toml");
-    std::fs::write(&p, base.replace("k_min = 2", "k = 8\nk_min = 2")).unwrap();
+    std::fs::write(&p, edit(&base, "k_min = 2", "k = 8\nk_min = 2")).unwrap();
     let err = fails(&["--profile", p.to_str().unwrap()], &data, &t.path().join("o2"), 2);
     assert!(err.contains("eight.toml") && err.contains("clustering.k = 8") && err.contains("at most 7"), "{err}");
 
     let p = t.path().join("badvalue.toml");
-    std::fs::write(&p, base.replace("min_share = 0.05", "min_share = \"five\"")).unwrap();
+    std::fs::write(&p, edit(&base, "min_share = 0.05", "min_share = \"five\"")).unwrap();
     let err = fails(&["--profile", p.to_str().unwrap()], &data, &t.path().join("o3"), 2);
     assert!(err.contains("badvalue.toml") && err.contains("min_share"), "{err}");
 
@@ -148,7 +148,7 @@ fn unbalanced_data_exits_4_and_still_writes_diagnostics() {
     let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
     // No segmentation of the sample can keep every segment above 40% with k >= 3.
     let p = t.path().join("strict.toml");
-    std::fs::write(&p, base.replace("k_min = 2", "k_min = 3").replace("min_share = 0.05", "min_share = 0.4")).unwrap();
+    std::fs::write(&p, edit(&edit(&base, "k_min = 2", "k_min = 3"), "min_share = 0.05", "min_share = 0.4")).unwrap();
     let out = t.path().join("out");
     let err = fails(&["--profile", p.to_str().unwrap()], &data, &out, 4);
     assert!(err.contains("no number of segments passed"), "{err}");

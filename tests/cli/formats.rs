@@ -59,7 +59,7 @@ fn gb18030_encoding_and_a_byte_order_mark() {
     std::fs::copy(repo().join("data-samples/gbk-example/billing.csv"), t.path().join("billing.csv")).unwrap();
     let example = std::fs::read_to_string(repo().join("profiles/examples/gbk-chinese-headers.toml")).unwrap();
     let p = t.path().join("p.toml");
-    std::fs::write(&p, example.replace("encoding = \"gbk\"", "encoding = \"gb18030\"")).unwrap();
+    std::fs::write(&p, edit_all(&example, "encoding = \"gbk\"", "encoding = \"gb18030\"")).unwrap();
     let out = validate(t.path(), &p);
     assert!(out.contains("rows read 3,692"), "{out}");
 
@@ -89,7 +89,7 @@ fn custom_file_names_and_datetime_formats() {
         })
         .collect();
     let mut outages = outages;
-    outages[7] = outages[7].replacen(":", "h", 1);
+    outages[7] = edit(&outages[7], ":", "h");
     std::fs::write(t.path().join("outages.csv"), outages.join("\n") + "\n").unwrap();
     let p = profile(
         t.path(),

@@ -1,4 +1,4 @@
-//! Reports in Chinese (`--lang zh`, `[report] language`), `custseg report --run`, and segment names
+//! Reports in Chinese (`--lang zh`, `[report] language`, `custseg report --lang zh`), and segment names
 //! set in the profile (`[segments] names`).
 
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ const NO_TRANSLATION: &str = "translation";
 
 /// Runs custseg (without `--quiet`, so that warnings show), asserting the exit code and that every
 /// report text had a translation.
-fn run_ok(args: &[&str], code: i32) -> String {
+pub(crate) fn run_ok(args: &[&str], code: i32) -> String {
     let out = custseg().args(args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(code), "custseg {args:?}: {stderr}");
@@ -17,11 +17,11 @@ fn run_ok(args: &[&str], code: i32) -> String {
     stderr
 }
 
-fn p(path: &Path) -> &str {
+pub(crate) fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-fn read(path: PathBuf) -> String {
+pub(crate) fn read(path: PathBuf) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -53,7 +53,7 @@ const ENGLISH: &[&str] = &[
     "Segment ",
 ];
 
-fn assert_chinese(md: &str) {
+pub(crate) fn assert_chinese(md: &str) {
     for e in ENGLISH {
         assert!(!md.contains(e), "English text \"{e}\" in a Chinese report:\n{md}");
     }
@@ -140,56 +140,12 @@ fn every_section_translates_migration_scoring_balance_skipped_groups_and_failure
     assert!(md.contains("**没有任何细分方案通过检查**"), "{md}");
     let profile = t.path().join("enforce.toml");
     let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
-    std::fs::write(&profile, base.replace("[clustering]\n", "[clustering]\nbalance = \"enforce\"\n").replace("language = \"en\"", "language = \"zh\"")).unwrap();
+    std::fs::write(&profile, crate::common::edit(&crate::common::edit(&base, "[clustering]\n", "[clustering]\nbalance = \"enforce\"\n"), "language = \"en\"", "language = \"zh\"")).unwrap();
     let enforced = t.path().join("enforced");
     run_ok(&["run", "--profile", p(&profile), "--data", p(&unbalanced), "--out", p(&enforced)], 0);
     let md = read(enforced.join("report.md"));
     assert_chinese(&md);
     assert!(md.contains("**强制约束**") && md.contains("客户群规模强制保持在"), "{md}");
-}
-
-#[test]
-fn report_re_renders_a_finished_run_exactly_and_leaves_the_run_alone() {
-    let t = tempfile::tempdir().unwrap();
-    let run = t.path().join("run");
-    run_ok(&["run", "--out", p(&run)], 0);
-    let before: Vec<(PathBuf, Vec<u8>)> = ["summary.json", "manifest.json", "report.html", "report.md", "model.json"]
-        .iter()
-        .map(|f| (run.join(f), std::fs::read(run.join(f)).unwrap()))
-        .collect();
-    // In the run's own language, from summary.json alone: the same report, byte for byte.
-    let again = t.path().join("again");
-    let out = custseg().args(["report", "--run", p(&run), "--out", p(&again)]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), p(&again.join("report.html")));
-    for f in ["report.md", "report.html", "charts/sizes.svg", "charts/k-selection.svg", "charts/segment-1-index.svg"] {
-        assert!(std::fs::read(run.join(f)).unwrap() == std::fs::read(again.join(f)).unwrap(), "{f} differs when re-rendered");
-    }
-    // In Chinese, into DIR/report-zh by default; a second time needs --force.
-    run_ok(&["report", "--run", p(&run), "--lang", "zh"], 0);
-    assert_chinese(&read(run.join("report-zh/report.md")));
-    assert!(read(run.join("report-zh/charts/profile-heatmap.svg")).contains("月均用电量"));
-    let again = custseg().args(["report", "--quiet", "--run", p(&run), "--lang", "zh"]).output().unwrap();
-    assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"), "{}", String::from_utf8_lossy(&again.stderr));
-    run_ok(&["report", "--run", p(&run), "--lang", "zh", "--force"], 0);
-    for (path, bytes) in before {
-        assert!(std::fs::read(&path).unwrap() == bytes, "{} changed", path.display());
-    }
-    // Not a run folder; an unknown language.
-    let bad = custseg().args(["report", "--run", p(t.path())]).output().unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("no summary.json"), "{}", String::from_utf8_lossy(&bad.stderr));
-    // Never over the run itself, or a folder holding it.
-    for out in [run.clone(), t.path().to_path_buf()] {
-        let bad = custseg().args(["report", "--run", p(&run), "--force", "--out", p(&out)]).output().unwrap();
-        assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
-        assert!(String::from_utf8_lossy(&bad.stderr).contains("would replace it"));
-    }
-    assert!(run.join("summary.json").is_file());
-    let bad = custseg().args(["report", "--run", p(&run), "--lang", "fr"]).output().unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown language \"fr\""));
 }
 
 #[test]

@@ -1,14 +1,25 @@
-//! Integration tests: they run the `custseg` binary. One test binary, one module per subcommand.
+//! Integration tests: they run the `custseg` binary. One test binary; a module per subcommand
+//! (`run`, with `--dry-run`; `assign`; `validate`; `report`; `sample_data`; `profile`; `completions`),
+//! and a module per concern that spans subcommands: `errors` (bad input and its messages), `formats`
+//! (export layouts: encodings, delimiters, Parquet), `language` (Chinese reports, segment names),
+//! `balance` (enforced sizes), `rerun` (monthly reruns, locks, signals, manifest, logs), `stdout`
+//! (closed pipes, full disks), `report_html` (what report.html holds), `browser` (headless Chromium)
+//! and `snapshots` (insta). `common` holds the helpers.
 
+mod assign;
 mod balance;
 mod browser;
 mod common;
+mod completions;
 mod errors;
+mod formats;
+mod language;
+mod profile;
 mod report;
+mod report_html;
 mod rerun;
 mod run;
 mod sample_data;
 mod snapshots;
+mod stdout;
 mod validate;
-mod formats;
-mod language;

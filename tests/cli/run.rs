@@ -262,15 +262,91 @@ fn outage_events_by_feeder_reach_the_customers_on_the_feeder() {
 #[test]
 fn f32_precision_gives_the_same_segments_as_f64() {
     let t = tempfile::tempdir().unwrap();
-    let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
-    let p = t.path().join("f32.toml");
-    std::fs::write(&p, base.replace("[clustering]\n", "[clustering]\nprecision = \"f32\"\n")).unwrap();
+    let p = edited_profile(t.path(), "f32.toml", &[("[clustering]\n", "[clustering]\nprecision = \"f32\"\n")]);
     let (a, b) = (t.path().join("a"), t.path().join("b"));
-    run_into(&a, &[]);
-    run_into(&b, &["--profile", p.to_str().unwrap()]);
+    // Not quiet: the log says which storage the final fit ran on.
+    let storage = |out: &std::path::Path, extra: &[&str]| {
+        let o = custseg().args(["run", "--out"]).arg(out).args(extra).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    assert!(storage(&a, &[]).contains("fitted every customer on f64 storage"));
+    let log = storage(&b, &["--profile", p.to_str().unwrap()]);
+    assert!(log.contains("fitted every customer on f32 storage"), "{log}");
     let la: Vec<String> = read_pairs(&a.join("assignments.csv"), "customer_id", "segment").into_iter().map(|x| x.1).collect();
     let lb: Vec<String> = read_pairs(&b.join("assignments.csv"), "customer_id", "segment").into_iter().map(|x| x.1).collect();
     assert_eq!(la.len(), lb.len());
     let same = la.iter().zip(&lb).filter(|(x, y)| x == y).count();
     assert!(same as f64 / la.len() as f64 >= 0.999, "{same} of {} labels agree", la.len());
+}
+
+/// The features a dry run lists as used, in profile order.
+fn dry_run_features(stdout: &str) -> Vec<String> {
+    let start = stdout.find("\nfeatures:").expect("features section") + 1;
+    stdout[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.trim_start().starts_with("skipped") && !l.trim_start().starts_with('('))
+        .flat_map(|l| l.split_once("): ").map(|(_, names)| names.split(", ").map(String::from).collect::<Vec<_>>()).unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn a_dry_run_lists_the_features_the_run_uses_and_writes_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("run");
+    let dry = custseg().args(["run", "--dry-run", "--out"]).arg(&out).output().unwrap();
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(!out.exists(), "a dry run wrote {}", out.display());
+    let stdout = String::from_utf8_lossy(&dry.stdout).to_string();
+    let mut listed = dry_run_features(&stdout);
+    let s = run_into(&out, &[]);
+    let mut used: Vec<String> = s["features"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(used.len(), 21);
+    // Listed by group, used in profile order: the same features.
+    listed.sort();
+    used.sort();
+    assert_eq!(listed, used, "{stdout}");
+    // The window it announces is the run's.
+    let window = format!("window: {} to {}", s["window"]["start"].as_str().unwrap(), s["window"]["as_of"].as_str().unwrap());
+    assert!(stdout.contains(&window), "{window} not in\n{stdout}");
+    assert!(stdout.contains("billing: data-samples/billing.csv (csv); dated "), "{stdout}");
+}
+
+/// Without tickets (and without the customers export, whose tenure is also a service feature in the
+/// bundled profile), the service group has nothing left.
+#[test]
+fn a_dry_run_without_tickets_lists_the_service_group_as_skipped() {
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for f in ["billing.csv", "outages.csv"] {
+        std::fs::copy(repo().join("data-samples").join(f), data.join(f)).unwrap();
+    }
+    let dry = custseg().args(["run", "--dry-run", "--data"]).arg(&data).output().unwrap();
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let stdout = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert!(stdout.contains("tickets: not given"), "{stdout}");
+    assert!(stdout.contains("skipped group service: no tickets export was given"), "{stdout}");
+    assert!(stdout.contains("skipped tickets (service): no tickets export was given"), "{stdout}");
+    let listed = dry_run_features(&stdout);
+    assert!(listed.contains(&"interruptions".to_string()) && !listed.iter().any(|f| f == "tickets" || f == "complaints"), "{stdout}");
+    // The run agrees.
+    let s = run_into(&t.path().join("run"), &["--data", data.to_str().unwrap()]);
+    assert_eq!(s["skipped_groups"][0]["name"], "service");
+}
+
+#[test]
+fn a_dry_run_exits_like_a_run_on_bad_profiles_and_bad_exports() {
+    let t = tempfile::tempdir().unwrap();
+    let p = edited_profile(t.path(), "bad.toml", &[("restarts = 4", "restarts = 0")]);
+    custseg().args(["run", "--dry-run", "--profile"]).arg(&p).assert().code(2);
+    let data = t.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let billing = std::fs::read_to_string(repo().join("data-samples/billing.csv")).unwrap();
+    std::fs::write(data.join("billing.csv"), edit(&billing, "consumption", "usage")).unwrap();
+    let a = custseg().args(["run", "--dry-run", "--data"]).arg(&data).assert().code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("no column \"consumption\" (required)"), "{err}");
 }

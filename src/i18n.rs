@@ -390,7 +390,7 @@ mod tests {
             v.sort();
             v
         };
-        let markup = |s: &str| s.matches("**").count() % 2 == 0 && s.matches('`').count() % 2 == 0;
+        let markup = |s: &str| s.matches("**").count().is_multiple_of(2) && s.matches('`').count().is_multiple_of(2);
         for (i, (en, zh)) in ZH.iter().enumerate() {
             assert_eq!(args(en), args(zh), "{en} → {zh}");
             assert!(markup(zh), "unbalanced markup: {zh}");

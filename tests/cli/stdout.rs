@@ -1,0 +1,63 @@
+//! Standard output that goes away: a closed pipe (`custseg validate | head`) ends a command quietly
+//! with exit 0; a full disk (`> /dev/full`) is an error, exit 1, with a message. Never a panic.
+
+use std::process::{Command, Stdio};
+
+use crate::common::*;
+
+/// Runs custseg with its stdout a pipe whose reading end is closed before the command writes.
+fn with_closed_stdout(args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("custseg"));
+    cmd.current_dir(repo()).args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("custseg starts");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("custseg ends")
+}
+
+fn with_full_stdout(args: &[&str]) -> std::process::Output {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    Command::new(assert_cmd::cargo::cargo_bin("custseg")).current_dir(repo()).args(args).stdout(full).output().expect("custseg ends")
+}
+
+#[test]
+fn validate_and_report_into_a_closed_pipe_exit_0_without_a_word() {
+    let t = tempfile::tempdir().unwrap();
+    let run = t.path().join("run");
+    custseg().args(["run", "--quiet", "--out"]).arg(&run).assert().success();
+    let report_out = t.path().join("again");
+    let run_s = run.to_str().unwrap();
+    for args in [
+        vec!["validate", "--data", "data-samples"],
+        vec!["report", "--run", run_s, "--out", report_out.to_str().unwrap()],
+        vec!["profile", "show"],
+        vec!["completions", "bash"],
+        vec!["run", "--dry-run"],
+    ] {
+        let out = with_closed_stdout(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "custseg {args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && stderr.is_empty(), "custseg {args:?}: {stderr}");
+    }
+    // The report was still written: only the line naming it went nowhere.
+    assert!(report_out.join("report.html").is_file());
+}
+
+#[test]
+fn a_full_disk_on_stdout_is_an_error_with_exit_1() {
+    for args in [vec!["validate", "--data", "data-samples"], vec!["profile", "show"], vec!["run", "--dry-run"]] {
+        let out = with_full_stdout(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "custseg {args:?}: {stderr}");
+        assert!(stderr.contains("writing to standard output") && stderr.contains("No space left"), "custseg {args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_run_whose_stdout_is_closed_still_writes_its_folder() {
+    let t = tempfile::tempdir().unwrap();
+    let out_dir = t.path().join("run");
+    let out = with_closed_stdout(&["run", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out_dir.join("report.md").is_file() && out_dir.join("manifest.json").is_file());
+}
