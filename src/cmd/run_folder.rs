@@ -16,6 +16,7 @@ use crate::model::migration::SegmentRef;
 use crate::model::previous::{PreviousRun, SegmentIdentity};
 use crate::model::{self, Drift, Model};
 use crate::output::assignments::{self, Assignment};
+use crate::output::features::FeaturesParquet;
 use crate::output::json::{ModelJson, SummaryJson};
 use crate::output::manifest::{ManifestJson, RunRecord};
 use crate::output::migration::MigrationCsv;
@@ -235,6 +236,7 @@ impl<'a> RunFolder<'a> {
                 .collect();
             assignments::Csv(&rows).write(&self.dir)?;
             assignments::Parquet(&rows).write(&self.dir)?;
+            FeaturesParquet(fm).write(&self.dir)?;
             match model {
                 ModelSource::Scored { bytes, .. } => ModelJson::Copied(bytes).write(&self.dir)?,
                 ModelSource::Fitted => {

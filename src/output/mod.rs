@@ -1,11 +1,13 @@
 //! Every file a run writes, in one place: the run folder itself ([`RunDir`]: lock, temporary folder,
 //! atomic exchange, signal cleanup) and one module per format, each behind the [`Output`] trait —
 //! `summary.json` and `model.json` ([`json`]), `assignments.csv` / `.parquet` ([`assignments`]),
+//! `features.parquet` ([`features`]),
 //! `migration.csv` ([`migration`]), `rejects/<export>.csv` ([`rejects`]), the reports and charts
 //! ([`report`]), and `manifest.json`, written last with every other file's checksum ([`manifest`]).
 //! Standard output goes through [`stdout`], where a closed pipe is not an error.
 
 pub mod assignments;
+pub mod features;
 pub mod json;
 pub mod manifest;
 pub mod migration;

@@ -1,0 +1,29 @@
+//! `features.parquet`: one row per customer (in the assignments' order) with every feature's value as
+//! aggregated (after the missing-value rule, before any transform: column `<feature>`) and the
+//! coordinate clustering saw (transformed, winsorized, z-scored and weighted: `<feature>_scaled`), so
+//! analysts can check them and reuse them.
+
+use polars::prelude::*;
+
+use super::{Error, Output, Result, RunDir};
+use crate::features::FeatureMatrix;
+
+pub struct FeaturesParquet<'a>(pub &'a FeatureMatrix);
+
+impl Output for FeaturesParquet<'_> {
+    fn write(&self, dir: &RunDir) -> Result<()> {
+        let fm = self.0;
+        let mut columns = Vec::with_capacity(1 + 2 * fm.specs.len());
+        columns.push(Column::new("customer_id".into(), fm.customer_ids.iter().map(String::as_str).collect::<Vec<_>>()));
+        for (j, spec) in fm.specs.iter().enumerate() {
+            columns.push(Column::new(spec.name.as_str().into(), fm.raw.column(j).to_vec()));
+        }
+        for (j, spec) in fm.specs.iter().enumerate() {
+            columns.push(Column::new(format!("{}_scaled", spec.name).into(), fm.scaled.column(j).to_vec()));
+        }
+        let mut df = DataFrame::new_infer_height(columns).map_err(|e| Error::polars("building the features table", e))?;
+        let (path, file) = dir.create_file("features.parquet")?;
+        ParquetWriter::new(file).finish(&mut df).map_err(|e| Error::polars(format!("writing {}", path.display()), e))?;
+        Ok(())
+    }
+}
