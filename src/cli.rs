@@ -154,7 +154,7 @@ pub struct RunArgs {
     /// Fix the number of segments (2..=7; overrides the profile).
     #[arg(long)]
     pub k: Option<usize>,
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads, 1 to 256 (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Resolve the profile and the exports, read only the exports' headers and the bills' date range,
@@ -195,7 +195,7 @@ pub struct AssignArgs {
     /// the plain nearest-centre rule.
     #[arg(long)]
     pub enforce_balance: bool,
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads, 1 to 256 (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
 }

@@ -113,14 +113,8 @@ impl Default for RunSettings {
 }
 
 impl Profile {
-    /// Reads and validates a profile file.
-    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ProfileError { path: path.to_path_buf(), message: format!("cannot read the file: {e}") })?;
-        Profile::parse(&text, path)
-    }
-
-    /// The compiled-in default profile.
+    /// The compiled-in default profile (tests; runs read it through `cmd::plan::ProfileSource`).
+    #[cfg(test)]
     pub fn default_profile() -> Profile {
         Profile::parse(DEFAULT_PROFILE_TOML, Path::new(DEFAULT_PROFILE_NAME))
             .expect("the bundled default profile is valid (tested)")
@@ -182,7 +176,7 @@ mod tests {
             for entry in std::fs::read_dir(&folder).unwrap() {
                 let p = entry.unwrap().path();
                 if p.extension().is_some_and(|e| e == "toml") {
-                    Profile::load(&p).unwrap_or_else(|e| panic!("{e}"));
+                    Profile::parse(&std::fs::read_to_string(&p).unwrap(), &p).unwrap_or_else(|e| panic!("{e}"));
                     seen += 1;
                 }
             }
@@ -197,7 +191,7 @@ mod tests {
         let doc = std::fs::read_to_string(root.join("profiles/README.md")).unwrap();
         // The bundled profile and the example together set every kind of key.
         for file in ["profiles/residential.toml", "profiles/examples/gbk-chinese-headers.toml"] {
-            let p = Profile::load(&root.join(file)).unwrap();
+            let p = Profile::parse(&std::fs::read_to_string(root.join(file)).unwrap(), &root.join(file)).unwrap();
             let value = toml::Value::try_from(&p).unwrap();
             let mut keys = Vec::new();
             fn walk(v: &toml::Value, keys: &mut Vec<String>) {

@@ -317,6 +317,36 @@ pub fn final_fit(x: ArrayView2<f64>, init: Array2<f64>, s: &ClusterParams) -> Re
     })
 }
 
+/// The chosen k fitted on every customer, or why no segmentation passed the checks.
+pub enum Outcome {
+    Fitted(FinalFit),
+    /// No k passed on the sample, or the chosen k was not balanced on every customer.
+    Failed(String),
+}
+
+/// The final fit of the k [`select`] chose, from its sample fit's centroids, and the balance check on
+/// every customer (the sample may have been balanced where the population is not).
+pub fn fit_chosen(x: ArrayView2<f64>, selection: &Selection, sample_fit: Option<Fit>, s: &ClusterParams) -> Result<Outcome> {
+    let (Some(k), Some(sample_fit)) = (selection.chosen_k, sample_fit) else {
+        let tried: Vec<String> = selection
+            .candidates
+            .iter()
+            .map(|c| format!("k={}: {}{}", c.k, if c.balanced { "balanced" } else { "unbalanced" }, if c.stable { ", stable" } else { ", unstable" }))
+            .collect();
+        return Ok(Outcome::Failed(format!("no number of segments passed the checks ({})", tried.join("; "))));
+    };
+    let fitted = final_fit(x, sample_fit.centroids, s)?;
+    let shares = fit_shares(&fitted.fit);
+    if fitted.balance.is_some() || s.is_balanced(&shares) {
+        Ok(Outcome::Fitted(fitted))
+    } else {
+        Ok(Outcome::Failed(format!(
+            "k = {k} was balanced on the selection sample but not on all customers (segment shares {})",
+            shares.iter().map(|s| crate::format::percent(*s)).collect::<Vec<_>>().join(", ")
+        )))
+    }
+}
+
 /// The fit of every customer.
 #[derive(Debug, Clone)]
 pub struct FinalFit {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::cli::{AssignArgs, LogArgs};
-use crate::cluster::{self, ClusterParams, Rule, Selection};
+use crate::cluster::{ClusterParams, Rule, Selection};
 use crate::cmd::plan::{self, Inputs, OutputTarget, ProfileSource};
 use crate::cmd::run_folder::{Finished, ModelSource, RunFolder, Scaling, Segmented};
 use crate::error::{Error, Result};
@@ -33,20 +33,17 @@ pub struct AssignPlan {
     pub output: OutputTarget,
     pub previous: Option<PreviousRun>,
     pub enforce_balance: bool,
-    pub threads: Option<usize>,
 }
 
 impl AssignPlan {
     pub fn from_args(args: &AssignArgs) -> Result<AssignPlan> {
-        let threads = plan::threads(args.threads)?;
         if args.input.profile.is_some() {
             return Err(Error::Usage(
                 "assign scores with the profile saved in the model; --profile is not allowed here (fit a new model with `custseg run`)".into(),
             ));
         }
         let path: PathBuf = if args.model.is_dir() { args.model.join("model.json") } else { args.model.clone() };
-        let bytes = std::fs::read(&path).map_err(|e| model::Error::Usage(format!("{}: cannot read the model: {e}", path.display())))?;
-        let model = Model::from_bytes(&bytes, &path)?;
+        let (bytes, model) = Model::read(&path)?;
         let mut profile = ProfileSource { path: model.profile_path.clone(), sha256: model.profile_sha256.clone(), profile: model.profile.clone() };
         let output = OutputTarget::from_args(&args.output);
         if let Some(lang) = output.lang {
@@ -70,14 +67,13 @@ impl AssignPlan {
             output,
             previous,
             enforce_balance: args.enforce_balance,
-            threads,
         })
     }
 }
 
 pub fn run(args: AssignArgs, logargs: &LogArgs) -> Result<()> {
+    plan::configure_threads(args.threads)?;
     let plan = AssignPlan::from_args(&args)?;
-    plan::configure_threads(plan.threads)?;
     crate::output::install_signal_cleanup();
     let log = Log::new(logargs.format(), logargs.quiet);
     execute(&plan, &log, logargs.quiet)
@@ -100,17 +96,11 @@ fn execute(plan: &AssignPlan, log: &Log, quiet: bool) -> Result<()> {
 
     log.begin("scoring customers");
     let centroids = model.centroid_matrix();
-    let (labels, d2) = if plan.enforce_balance {
-        let n = fm.customer_ids.len();
-        let (lo, hi) = plan.clustering.size_bounds(n, model.k(), true);
-        let all = cluster::kmeans::distance_matrix(fm.scaled.view(), centroids.view());
-        let labels = cluster::balanced::constrained_assign(all.view(), &lo, &hi).map_err(cluster::Error::from)?;
-        let d2 = labels.iter().enumerate().map(|(i, &l)| all[[i, l as usize]]).collect();
+    let bounds = plan.enforce_balance.then(|| plan.clustering.size_bounds(fm.customer_ids.len(), model.k(), true));
+    let (labels, d2) = model.score(fm.scaled.view(), bounds.as_ref().map(|(lo, hi)| (lo.as_slice(), hi.as_slice())))?;
+    if let Some((lo, hi)) = &bounds {
         log.info(format!("segment sizes enforced between {} and {} customers", lo[0], hi[0]));
-        (labels, d2)
-    } else {
-        cluster::kmeans::assign(fm.scaled.view(), centroids.view())
-    };
+    }
     let drift = model::drift(model, &labels, &model::unclipped_d2(fm, centroids.view(), &labels));
     log.info(format!(
         "scored {} customers with {}{}",

@@ -25,6 +25,9 @@ pub fn run(plan: &RunPlan, _quiet: bool) -> Result<()> {
     );
     let mut columns: ExportColumns = BTreeMap::new();
     let mut newest_bill = None;
+    // What would stop the run, reported once the plan is printed (it wins over a closed stdout).
+    let mut problem: Option<crate::error::Error> = None;
+    let mut feeder_keyed = None;
     let _ = writeln!(out, "\nexports:");
     for source in Source::ALL {
         let Some(path) = plan.inputs.paths.get(source) else {
@@ -43,11 +46,19 @@ pub fn run(plan: &RunPlan, _quiet: bool) -> Result<()> {
         }
         if peek.feeder_keyed {
             let _ = writeln!(out, "    events by feeder, joined to customers through feeder_id");
+            feeder_keyed = Some(path.clone());
         }
         if source == Source::Billing {
             newest_bill = peek.dates.map(|(_, b)| b);
         }
         columns.insert(source, peek.columns);
+    }
+    if let Some(outages) = feeder_keyed {
+        if !columns.get(&Source::Customers).is_some_and(|c| c.iter().any(|n| n == "feeder_id")) {
+            let e = ingest::no_feeder_join(&outages);
+            let _ = writeln!(out, "  the run would stop: {e}");
+            problem = Some(e.into());
+        }
     }
     let as_of = match (plan.inputs.as_of, newest_bill) {
         (Some(d), _) => Some((d, "--as-of")),
@@ -61,6 +72,8 @@ pub fn run(plan: &RunPlan, _quiet: bool) -> Result<()> {
         }
         None => {
             let _ = writeln!(out, "\nwindow: unknown (no bill date parses; the run would stop with exit 3)");
+            let billing = plan.inputs.paths.billing.as_ref().map_or(String::new(), |p| p.display().to_string());
+            problem.get_or_insert(ingest::Error::Data(format!("{billing}: no bill date parses")).into());
         }
     }
 
@@ -84,14 +97,20 @@ pub fn run(plan: &RunPlan, _quiet: bool) -> Result<()> {
         "  (the run may still skip a feature for its values: when no customer has one, or every customer the same)"
     );
     let target = &plan.output.out;
-    let exists = if target.exists() && !plan.output.force { " (exists: the run would refuse it without --force)" } else { "" };
+    let exists = if target.exists() && !target.is_dir() {
+        " (exists and is not a folder: the run would refuse it)"
+    } else if target.exists() && !plan.output.force {
+        " (exists: the run would refuse it without --force)"
+    } else {
+        ""
+    };
     let _ = writeln!(out, "\noutput: {}{exists}", target.display());
     if let Some(p) = &plan.previous {
         let _ = writeln!(out, "previous run: {} ({} segments)", p.dir.display(), p.model.k());
     }
-    crate::output::stdout::print(&out)?;
-    if as_of.is_none() {
-        return Err(ingest::Error::Data(format!("{}: no bill date parses", plan.inputs.paths.billing.as_ref().map_or(String::new(), |p| p.display().to_string()))).into());
+    let printed = crate::output::stdout::print(&out);
+    if let Some(e) = problem {
+        return Err(e);
     }
-    Ok(())
+    Ok(printed?)
 }

@@ -115,18 +115,16 @@ impl OutputTarget {
     }
 }
 
-/// `--threads`, checked: at least 1 and at most [`MAX_THREADS`].
-pub fn threads(threads: Option<usize>) -> Result<Option<usize>> {
-    match threads {
-        Some(0) => Err(Error::Usage("--threads must be at least 1".into())),
-        Some(t) if t > MAX_THREADS => Err(Error::Usage(format!("--threads {t}: at most {MAX_THREADS} worker threads"))),
-        t => Ok(t),
-    }
-}
-
-/// Sizes the thread pools (polars and rayon) before any work starts.
+/// `--threads`, checked (at least 1, at most [`MAX_THREADS`]), sizes the thread pools of polars and
+/// rayon. Called first, before anything (a previous run's Parquet) starts a pool.
 pub fn configure_threads(threads: Option<usize>) -> Result<()> {
     if let Some(t) = threads {
+        if t == 0 {
+            return Err(Error::Usage("--threads must be at least 1".into()));
+        }
+        if t > MAX_THREADS {
+            return Err(Error::Usage(format!("--threads {t}: at most {MAX_THREADS} worker threads")));
+        }
         // polars reads its pool size from the environment on first use.
         std::env::set_var("POLARS_MAX_THREADS", t.to_string());
         rayon::ThreadPoolBuilder::new()

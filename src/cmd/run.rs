@@ -3,7 +3,7 @@
 //! `--dry-run`, the plan only ([`super::dry_run`]).
 
 use crate::cli::{LogArgs, RunArgs};
-use crate::cluster::{self, ClusterParams, Fit};
+use crate::cluster::{self, ClusterParams};
 use crate::cmd::plan::{self, Inputs, OutputTarget, ProfileSource};
 use crate::cmd::run_folder::{Finished, ModelSource, RunFolder, Scaling, Segmented};
 use crate::error::{Error, Result};
@@ -21,13 +21,11 @@ pub struct RunPlan {
     pub inputs: Inputs,
     pub output: OutputTarget,
     pub previous: Option<PreviousRun>,
-    pub threads: Option<usize>,
     pub dry_run: bool,
 }
 
 impl RunPlan {
     pub fn from_args(args: &RunArgs) -> Result<RunPlan> {
-        let threads = plan::threads(args.threads)?;
         let mut profile = ProfileSource::read(args.input.profile.as_deref())?;
         let p = &mut profile.profile;
         if let Some(seed) = args.seed {
@@ -38,7 +36,9 @@ impl RunPlan {
             p.report.language = lang;
         }
         if let Some(k) = args.k {
-            cluster::check_k(k).map_err(|why| Error::Usage(format!("--k {k}: {why}")))?;
+            cluster::check_k(k).map_err(|_| {
+                Error::Usage(format!("--k {k}: the number of segments must be between {} and {}", cluster::MIN_SEGMENTS, cluster::MAX_SEGMENTS))
+            })?;
             p.clustering.k = Some(k);
         }
         let clustering = p
@@ -47,13 +47,13 @@ impl RunPlan {
             .map_err(|e| ProfileError { path: profile.path.clone().into(), message: e.message })?;
         let inputs = Inputs::resolve(&args.input, &profile.profile.exports)?;
         let previous = args.previous.as_deref().map(PreviousRun::load).transpose()?;
-        Ok(RunPlan { profile, clustering, inputs, output, previous, threads, dry_run: args.dry_run })
+        Ok(RunPlan { profile, clustering, inputs, output, previous, dry_run: args.dry_run })
     }
 }
 
 pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
+    plan::configure_threads(args.threads)?;
     let plan = RunPlan::from_args(&args)?;
-    plan::configure_threads(plan.threads)?;
     if plan.dry_run {
         return super::dry_run::run(&plan, logargs.quiet);
     }
@@ -62,46 +62,18 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
     execute(&plan, &log, logargs.quiet)
 }
 
-/// Every customer fitted (with the enforced bounds' cost), or why no segmentation passed.
-type Fitted = std::result::Result<(Fit, Option<cluster::EnforcedBalance>), String>;
-
 /// The cluster stage: k chosen on a sample, then every customer fitted.
-fn cluster_stage(plan: &RunPlan, x: ndarray::ArrayView2<f64>, log: &Log) -> Result<(cluster::Selection, Fitted)> {
+fn cluster_stage(plan: &RunPlan, x: ndarray::ArrayView2<f64>, log: &Log) -> Result<(cluster::Selection, cluster::Outcome)> {
     log.begin("choosing the number of segments");
-    let seed = plan.profile.profile.run.seed;
-    let (selection, sample_fit) = cluster::select(x, &plan.clustering, seed)?;
-    let outcome = match (selection.chosen_k, sample_fit) {
-        (Some(k), Some(sf)) => {
-            log.begin("fitting every customer");
-            let cluster::FinalFit { fit, balance: enforced, storage } = cluster::final_fit(x, sf.centroids, &plan.clustering)?;
-            log.info(format!("fitted every customer on {} storage (iterations: {})", storage.name(), fit.iterations));
-            let shares = cluster::fit_shares(&fit);
-            if enforced.is_some() || plan.clustering.is_balanced(&shares) {
-                log.info(format!("chose k = {k}: {}", report::document::rule_text(&selection.rule, crate::i18n::Lang::En)));
-                Ok((fit, enforced))
-            } else {
-                Err(format!(
-                    "k = {k} was balanced on the selection sample but not on all customers (segment shares {})",
-                    shares.iter().map(|s| crate::format::percent(*s)).collect::<Vec<_>>().join(", ")
-                ))
-            }
-        }
-        _ => {
-            let tried: Vec<String> = selection
-                .candidates
-                .iter()
-                .map(|c| {
-                    format!(
-                        "k={}: {}{}",
-                        c.k,
-                        if c.balanced { "balanced" } else { "unbalanced" },
-                        if c.stable { ", stable" } else { ", unstable" }
-                    )
-                })
-                .collect();
-            Err(format!("no number of segments passed the checks ({})", tried.join("; ")))
-        }
-    };
+    let (selection, sample_fit) = cluster::select(x, &plan.clustering, plan.profile.profile.run.seed)?;
+    if selection.chosen_k.is_some() {
+        log.begin("fitting every customer");
+    }
+    let outcome = cluster::fit_chosen(x, &selection, sample_fit, &plan.clustering)?;
+    if let (cluster::Outcome::Fitted(f), Some(k)) = (&outcome, selection.chosen_k) {
+        log.info(format!("fitted every customer on {} storage (iterations: {})", f.storage.name(), f.fit.iterations));
+        log.info(format!("chose k = {k}: {}", report::document::rule_text(&selection.rule, crate::i18n::Lang::En)));
+    }
     log.stage_done("cluster");
     Ok((selection, outcome))
 }
@@ -122,7 +94,7 @@ fn execute(plan: &RunPlan, log: &Log, quiet: bool) -> Result<()> {
 
     log.begin("writing reports");
     let (segmented, gate) = match outcome {
-        Ok((fit, balance)) => {
+        cluster::Outcome::Fitted(cluster::FinalFit { fit, balance, .. }) => {
             let identity = match &plan.previous {
                 Some(prev) => {
                     let identity = prev.identify(fit.centroids.view(), &prep.fm.scaler);
@@ -137,7 +109,7 @@ fn execute(plan: &RunPlan, log: &Log, quiet: bool) -> Result<()> {
             let d2 = cluster::kmeans::assigned_d2(prep.fm.scaled.view(), fit.centroids.view(), &fit.labels);
             (Some(Segmented { centroids: fit.centroids, labels: fit.labels, d2, identity, balance, drift: None }), None)
         }
-        Err(why) => {
+        cluster::Outcome::Failed(why) => {
             let report = folder.target().join("report.md");
             (None, Some(Error::from(cluster::Error::NoSegmentation(format!("{why}; diagnostics are in {}", report.display())))))
         }

@@ -14,7 +14,7 @@ use crate::ingest::{self, Exports, Window};
 use crate::log::Log;
 use crate::model::migration::SegmentRef;
 use crate::model::previous::{PreviousRun, SegmentIdentity};
-use crate::model::{self, Drift, Model};
+use crate::model::{Drift, FittedModel, Model};
 use crate::output::assignments::{self, Assignment};
 use crate::output::features::FeaturesParquet;
 use crate::output::json::{ModelJson, SummaryJson};
@@ -181,11 +181,9 @@ impl<'a> RunFolder<'a> {
             let csv = self.dir.target.join("migration.csv");
             gate = migration.as_ref().and_then(|m| m.gate(profile.quality.max_migration_share, &csv)).map(Error::from);
         }
-        let projection = segmented.as_ref().map(|s| {
-            let rows = crate::cluster::stratified_rows(&s.labels, s.centroids.nrows(), 2000, profile.run.seed, 9);
-            let segment_of: Vec<usize> = rows.iter().map(|&i| segment_of[i]).collect();
-            report::projection::pca_2d(fm.scaled.view(), &rows, &segment_of)
-        });
+        let projection = segmented
+            .as_ref()
+            .map(|s| report::projection::map_of_segments(fm.scaled.view(), &s.labels, s.centroids.nrows(), &segment_of, profile.run.seed));
         // The report names every input with its checksum: wait for the hashing thread here.
         let input_files = self.record.inputs.resolve()?;
         let summary = RunSummary::new(SummaryParts {
@@ -240,28 +238,18 @@ impl<'a> RunFolder<'a> {
             match model {
                 ModelSource::Scored { bytes, .. } => ModelJson::Copied(bytes).write(&self.dir)?,
                 ModelSource::Fitted => {
-                    let unclipped = model::unclipped_d2(fm, s.centroids.view(), &s.labels);
-                    let (distance_p99, distance_max) = model::distance_profile(&s.labels, &unclipped, s.centroids.nrows());
-                    let fitted = Model {
-                        tool: "custseg".into(),
-                        version: env!("CARGO_PKG_VERSION").into(),
-                        profile_path: source.path.clone(),
-                        profile: profile.clone(),
-                        seed: profile.run.seed,
+                    let fitted = Model::fitted(FittedModel {
+                        profile,
+                        profile_path: &source.path,
+                        profile_sha256: &source.sha256,
                         window: prep.window,
-                        features: fm.specs.clone(),
-                        scaler: fm.scaler.clone(),
-                        centroids: s.centroids.outer_iter().map(|r| r.to_vec()).collect(),
-                        segment_ids: s.identity.ids.clone(),
-                        segment_names: s.identity.ids.iter().map(|&id| name_of(id)).collect(),
-                        next_segment_id: previous
-                            .map_or(0, |p| p.model.next_segment_id)
-                            .max(s.identity.ids.iter().copied().max().unwrap_or(0) + 1),
-                        profile_sha256: source.sha256.clone(),
-                        distance_p99,
-                        distance_max,
-                        customers: fm.customer_ids.len(),
-                    };
+                        features: fm,
+                        centroids: s.centroids.view(),
+                        labels: &s.labels,
+                        ids: &s.identity.ids,
+                        names: s.identity.ids.iter().map(|&id| name_of(id)).collect(),
+                        previous_next_id: previous.map_or(0, |p| p.model.next_segment_id),
+                    });
                     ModelJson::Fitted(&fitted).write(&self.dir)?;
                 }
             }

@@ -117,6 +117,8 @@ pub fn run(args: ValidateArgs) -> Result<()> {
             let _ = writeln!(out, "customers in {source} without bills: {}", count(set.difference(billed).count()));
         }
     }
-    crate::output::stdout::print(&out)?;
-    Ok(gate?)
+    // A failed gate wins over a closed stdout: `validate | head` in a pipefail script still fails.
+    let printed = crate::output::stdout::print(&out);
+    gate?;
+    Ok(printed?)
 }

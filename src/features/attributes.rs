@@ -6,8 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{CustomersSeen, FeatureMatrix};
-use crate::error::Result;
+use super::{CustomersSeen, FeatureMatrix, Result};
 use crate::ingest::{Exports, Source};
 use crate::i18n::Text;
 

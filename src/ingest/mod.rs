@@ -206,15 +206,21 @@ pub fn peek(source: Source, path: &Path, settings: &ExportSettings) -> Result<Pe
     );
     let mut dates: Option<(i32, i32)> = None;
     let today = epoch_days(chrono::Utc::now().date_naive());
-    if let Some(date) = date_column(source) {
-        let kind = contract(source).iter().find(|c| c.name == date).map_or(Kind::Date, |c| c.kind);
-        for f in &files {
-            let raw = read::file_columns(f, settings)?;
-            let canonical = read::canonical_names(f, source, settings, &raw)?;
-            let Some(i) = canonical.iter().position(|c| c == date) else { continue };
-            for d in read::date_values(f, source, settings, &raw[i], kind)?.into_iter().filter(|d| *d <= today) {
-                dates = Some(dates.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+    for f in &files {
+        let raw = read::file_columns(f, settings)?;
+        let canonical = read::canonical_names(f, source, settings, &raw)?;
+        if canonical != found {
+            return Err(Error::Export { path: f.clone(), message: format!("its columns differ from those of {}", first.display()) });
+        }
+        match date_column(source).and_then(|date| canonical.iter().position(|c| c == date)) {
+            Some(i) => {
+                let kind = contract(source).iter().find(|c| c.name == canonical[i]).map_or(Kind::Date, |c| c.kind);
+                for d in read::date_values(f, source, settings, &raw[i], kind)?.into_iter().filter(|d| *d <= today) {
+                    dates = Some(dates.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+                }
             }
+            // As a run would: the whole file in its declared encoding.
+            None => read::check_encoding(f, source, settings)?,
         }
     }
     let day = |d: i32| NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|e| e.checked_add_signed(chrono::Duration::days(d as i64)));
@@ -375,6 +381,16 @@ pub fn mark_window(export: &mut Export, window: Window) -> Result<()> {
     Ok(())
 }
 
+/// The error of feeder-keyed outage events without a customers export that has `feeder_id`.
+pub fn no_feeder_join(outages: &Path) -> Error {
+    Error::Export {
+        path: outages.to_path_buf(),
+        message: "the outages export lists events by feeder_id: a customers export with a feeder_id column is \
+                  needed to know which customers each event reached"
+            .into(),
+    }
+}
+
 /// Turns feeder-keyed outage events (inside the window) into one row per event and customer on the
 /// feeder, through the customers export's feeder_id, and counts the events that reach no customer.
 pub fn expand_feeder_events(outages: &mut Export, customers: Option<&Export>) -> Result<()> {
@@ -382,12 +398,7 @@ pub fn expand_feeder_events(outages: &mut Export, customers: Option<&Export>) ->
         return Ok(());
     }
     let Some(customers) = customers.filter(|c| c.has_column("feeder_id")) else {
-        return Err(Error::Export {
-            path: outages.path.clone(),
-            message: "the outages export lists events by feeder_id: a customers export with a feeder_id column is \
-                      needed to know which customers each event reached"
-                .into(),
-        });
+        return Err(no_feeder_join(&outages.path));
     };
     let context = |e| Error::polars("joining outage events to customers by feeder", e);
     let events = outages.frame.clone().lazy().with_row_index("__event", None);

@@ -221,6 +221,14 @@ pub fn file_columns(path: &Path, settings: &ExportSettings) -> Result<Vec<String
     Ok(header)
 }
 
+/// Whether the whole file is text in its declared encoding (the error a run would give, if not).
+pub fn check_encoding(path: &Path, source: Source, settings: &ExportSettings) -> Result<()> {
+    if format_of(path, settings) == "parquet" {
+        return Ok(());
+    }
+    utf8_bytes(path, source, settings).map(drop)
+}
+
 /// The values of one date or date-time column (`header` as the file names it) as days since
 /// 1970-01-01, parsed as a run parses them; values that do not parse are left out.
 pub fn date_values(path: &Path, source: Source, settings: &ExportSettings, header: &str, kind: Kind) -> Result<Vec<i32>> {

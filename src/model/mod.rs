@@ -74,10 +74,16 @@ pub struct Model {
 
 impl Model {
     /// Reads and checks a `model.json` (every centroid and scaler value finite, ids and names
-    /// distinct, the embedded profile valid).
+    /// distinct, the embedded profile and feature definitions valid).
     pub fn load(path: &Path) -> Result<Model> {
+        Model::read(path).map(|(_, model)| model)
+    }
+
+    /// [`Model::load`], with the file's bytes.
+    pub fn read(path: &Path) -> Result<(Vec<u8>, Model)> {
         let bytes = std::fs::read(path).map_err(|e| Error::Usage(format!("{}: cannot read the model: {e}", path.display())))?;
-        Model::from_bytes(&bytes, path)
+        let model = Model::from_bytes(&bytes, path)?;
+        Ok((bytes, model))
     }
 
     /// [`Model::load`] on the file's bytes; `path` names it in errors.
@@ -124,7 +130,53 @@ impl Model {
             return bad(format!("feature {} is clipped to [{}, {}]: the lower bound must not be above the upper", s.name, s.clip_low, s.clip_high));
         }
         model.profile.check(path).map_err(|e| corrupt(format!("the profile saved in the model is not valid: {}", e.message)))?;
+        let used = crate::features::FeaturePlan { features: &model.features, groups: &model.profile.groups, transform: &model.profile.transform };
+        used.check().map_err(|e| corrupt(format!("the model's feature definitions are not valid: {e}")))?;
         Ok(model)
+    }
+
+    /// The model of a fit: its segments' centroids (`centroids`, rows in fit order), ids and names,
+    /// the features and scaler it was fitted with, and the distances of the fitted customers (for
+    /// drift). A new segment's id continues `previous_next_id` (the previous run's lineage).
+    pub fn fitted(parts: FittedModel<'_>) -> Model {
+        let fm = parts.features;
+        let k = parts.centroids.nrows();
+        let unclipped = unclipped_d2(fm, parts.centroids, parts.labels);
+        let (distance_p99, distance_max) = distance_profile(parts.labels, &unclipped, k);
+        Model {
+            tool: "custseg".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            profile_path: parts.profile_path.to_string(),
+            profile: parts.profile.clone(),
+            seed: parts.profile.run.seed,
+            window: parts.window,
+            features: fm.specs.clone(),
+            scaler: fm.scaler.clone(),
+            centroids: parts.centroids.outer_iter().map(|r| r.to_vec()).collect(),
+            segment_ids: parts.ids.to_vec(),
+            segment_names: parts.names,
+            next_segment_id: parts.previous_next_id.max(parts.ids.iter().copied().max().unwrap_or(0) + 1),
+            profile_sha256: parts.profile_sha256.to_string(),
+            distance_p99,
+            distance_max,
+            customers: fm.customer_ids.len(),
+        }
+    }
+
+    /// Each customer's segment (index into the centroids) and squared distance to its centre: the
+    /// nearest centre, or with `bounds` (`--enforce-balance`) the size-constrained assignment.
+    pub fn score(&self, scaled: ArrayView2<f64>, bounds: Option<(&[usize], &[usize])>) -> std::result::Result<(Vec<u32>, Vec<f64>), crate::cluster::Error> {
+        let centroids = self.centroid_matrix();
+        Ok(match bounds {
+            None => crate::cluster::kmeans::assign(scaled, centroids.view()),
+            Some((lo, hi)) => {
+                let all = crate::cluster::kmeans::distance_matrix(scaled, centroids.view());
+                let labels = crate::cluster::balanced::constrained_assign(all.view(), lo, hi)
+                    .map_err(|e| crate::cluster::Error::NoSegmentation(format!("--enforce-balance: {e}")))?;
+                let d2 = labels.iter().enumerate().map(|(i, &l)| all[[i, l as usize]]).collect();
+                (labels, d2)
+            }
+        })
     }
 
     pub fn k(&self) -> usize {
@@ -135,6 +187,20 @@ impl Model {
         let d = self.scaler.len();
         Array2::from_shape_fn((self.k(), d), |(i, j)| self.centroids[i][j])
     }
+}
+
+/// What [`Model::fitted`] is made of.
+pub struct FittedModel<'a> {
+    pub profile: &'a Profile,
+    pub profile_path: &'a str,
+    pub profile_sha256: &'a str,
+    pub window: Window,
+    pub features: &'a crate::features::FeatureMatrix,
+    pub centroids: ArrayView2<'a, f64>,
+    pub labels: &'a [u32],
+    pub ids: &'a [usize],
+    pub names: Vec<crate::i18n::Text>,
+    pub previous_next_id: usize,
 }
 
 /// Squared distances of every customer to its segment's centre, from coordinates that are not clipped

@@ -49,8 +49,10 @@ impl Output for Parquet<'_> {
             Column::new("distance".into(), rows.iter().map(|r| r.distance).collect::<Vec<_>>()),
         ])
         .map_err(context)?;
-        let (path, file) = dir.create_file("assignments.parquet")?;
-        ParquetWriter::new(file).finish(&mut df).map_err(|e| Error::polars(format!("writing {}", path.display()), e))?;
+        let (path, mut file) = dir.create_file("assignments.parquet")?;
+        ParquetWriter::new(&mut file).finish(&mut df).map_err(|e| Error::polars(format!("writing {}", path.display()), e))?;
+        // Flushed here, not on drop, so that a full disk is an error.
+        std::io::Write::flush(&mut file).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         Ok(())
     }
 }

@@ -22,8 +22,10 @@ impl Output for FeaturesParquet<'_> {
             columns.push(Column::new(format!("{}_scaled", spec.name).into(), fm.scaled.column(j).to_vec()));
         }
         let mut df = DataFrame::new_infer_height(columns).map_err(|e| Error::polars("building the features table", e))?;
-        let (path, file) = dir.create_file("features.parquet")?;
-        ParquetWriter::new(file).finish(&mut df).map_err(|e| Error::polars(format!("writing {}", path.display()), e))?;
+        let (path, mut file) = dir.create_file("features.parquet")?;
+        ParquetWriter::new(&mut file).finish(&mut df).map_err(|e| Error::polars(format!("writing {}", path.display()), e))?;
+        // Flushed here, not on drop, so that a full disk is an error.
+        std::io::Write::flush(&mut file).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         Ok(())
     }
 }

@@ -37,6 +37,15 @@ fn leading(c: &Array2<f64>) -> (Array1<f64>, f64) {
     (v, lambda)
 }
 
+/// The report's map: up to 2,000 customers of `x`, sampled in proportion to the segments (`labels`,
+/// in fit order, `k` of them), on the first two principal components; `segment_of[i]` is customer
+/// i's segment id.
+pub fn map_of_segments(x: ArrayView2<f64>, labels: &[u32], k: usize, segment_of: &[usize], seed: u64) -> Projection {
+    let rows = crate::cluster::stratified_rows(labels, k, 2000, seed, 9);
+    let ids: Vec<usize> = rows.iter().map(|&i| segment_of[i]).collect();
+    pca_2d(x, &rows, &ids)
+}
+
 /// Projects `rows` of `x` on the first two principal components; `segment_of[i]` is row `rows[i]`'s
 /// segment id.
 pub fn pca_2d(x: ArrayView2<f64>, rows: &[usize], segment_of: &[usize]) -> Projection {

@@ -23,7 +23,12 @@ fn profile_show_fills_every_default_and_parses_back_to_the_same_profile() {
     for key in ["k_max = 7", "restarts = 4", "min_stability = 0.75", "winsorize = [0.01, 0.99]", "balance = \"check\"", "precision = \"f64\""] {
         assert!(toml.contains(key), "{key} missing from\n{toml}");
     }
-    // Shown again, the printed profile prints the same: it is complete and valid.
+    // The printed profile is the same profile as the short one, value for value, and prints the same.
+    let parsed = |text: &str, name: &str| {
+        let p = custseg::profile::Profile::parse(text, std::path::Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
+        serde_json::to_value(&p).unwrap()
+    };
+    assert_eq!(parsed(&short, "short.toml"), parsed(&toml, "shown.toml"));
     let again = t.path().join("again.toml");
     std::fs::write(&again, &toml).unwrap();
     let (code, toml2, err) = show(&[again.to_str().unwrap()]);

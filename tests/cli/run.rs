@@ -338,6 +338,26 @@ fn a_dry_run_without_tickets_lists_the_service_group_as_skipped() {
 }
 
 #[test]
+fn a_dry_run_takes_as_of_and_reads_parquet_and_feeder_keyed_outages() {
+    let t = tempfile::tempdir().unwrap();
+    let dry = custseg().args(["run", "--dry-run", "--as-of", "2026-06-30"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert!(dry.status.success());
+    assert!(stdout.contains("window: 2025-06-30 to 2026-06-30 (12 months up to --as-of)"), "{stdout}");
+    // Parquet exports, outages by feeder joined through the customers' feeder_id.
+    let data = t.path().join("pq");
+    custseg().args(["sample-data", "--customers", "300", "--parquet", "--out"]).arg(&data).assert().success();
+    for f in ["billing", "outages", "tickets", "customers"] {
+        std::fs::remove_file(data.join(format!("{f}.csv"))).unwrap();
+    }
+    let dry = custseg().args(["run", "--dry-run", "--data"]).arg(&data).output().unwrap();
+    let stdout = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(stdout.contains("billing.parquet (parquet); dated "), "{stdout}");
+    assert_eq!(dry_run_features(&stdout).len(), 21, "{stdout}");
+}
+
+#[test]
 fn a_dry_run_exits_like_a_run_on_bad_profiles_and_bad_exports() {
     let t = tempfile::tempdir().unwrap();
     let p = edited_profile(t.path(), "bad.toml", &[("restarts = 4", "restarts = 0")]);

@@ -54,6 +54,30 @@ fn a_full_disk_on_stdout_is_an_error_with_exit_1() {
 }
 
 #[test]
+fn a_failed_check_wins_over_a_closed_stdout() {
+    // Too many rejected bills: validate fails its gate (exit 3) even when nobody reads its output.
+    let t = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("data-samples/billing.csv")).unwrap();
+    let spoiled: Vec<String> =
+        text.lines().enumerate().map(|(i, l)| if i > 0 && i % 10 == 0 { edit(l, ",", ",x") } else { l.to_string() }).collect();
+    let billing = t.path().join("billing.csv");
+    std::fs::write(&billing, spoiled.join("\n") + "\n").unwrap();
+    let out = with_closed_stdout(&["validate", "--billing", billing.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("max_reject_share"), "{stderr}");
+    // The dry run of feeder-keyed outages without a customers export that can join them.
+    let data = t.path().join("feeder");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(repo().join("data-samples/billing.csv"), data.join("billing.csv")).unwrap();
+    std::fs::write(data.join("outages.csv"), "feeder_id,outage_start,outage_end\nF1,2026-05-01 10:00:00,2026-05-01 12:00:00\n").unwrap();
+    let out = with_closed_stdout(&["run", "--dry-run", "--data", data.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("events by feeder_id"), "{stderr}");
+}
+
+#[test]
 fn a_run_whose_stdout_is_closed_still_writes_its_folder() {
     let t = tempfile::tempdir().unwrap();
     let out_dir = t.path().join("run");
