@@ -15,7 +15,7 @@ pub enum Error {
     /// Reading the exports (exit 2 when an export is not there, 3 for its contents, 1 inside polars).
     #[error(transparent)]
     Ingest(#[from] crate::ingest::Error),
-    /// Building features (exit 3 when the data gives none, 1 inside polars).
+    /// Building features (exit 3 when the data gives none).
     #[error(transparent)]
     Features(#[from] crate::features::Error),
     /// Clustering (exit 3 with too few customers, 4 when no segmentation passes the checks, 1 for a
@@ -45,10 +45,7 @@ impl Error {
                 ingest::Error::Export { .. } | ingest::Error::Data(_) => 3,
                 ingest::Error::Polars(_) => 1,
             },
-            Error::Features(e) => match e {
-                features::Error::Data(_) => 3,
-                features::Error::Polars(_) => 1,
-            },
+            Error::Features(features::Error::Data(_)) => 3,
             Error::Cluster(e) => match e {
                 cluster::Error::TooFewCustomers { .. } => 3,
                 cluster::Error::NoSegmentation(_) => 4,

@@ -34,24 +34,27 @@ pub fn run(plan: &RunPlan, _quiet: bool) -> Result<()> {
             let _ = writeln!(out, "  {source}: not given");
             continue;
         };
-        let peek = ingest::peek(source, path, profile.exports.get(source))?;
-        let dates = match peek.dates {
+        let settings = profile.exports.get(source);
+        let opened = ingest::open(source, path, settings)?;
+        // The first pass a run makes: every record read and decoded, only the dates parsed.
+        let (dates, _) = ingest::first_pass(&opened, settings)?;
+        let shown = match dates {
             Some((a, b)) => format!("; dated {a} to {b}"),
             None if ingest::date_column(source).is_some() => "; no date that parses".into(),
             None => String::new(),
         };
-        let _ = writeln!(out, "  {source}: {} ({}){dates}", path.display(), peek.format);
-        if !peek.missing_optional_columns.is_empty() {
-            let _ = writeln!(out, "    optional columns absent: {}", peek.missing_optional_columns.join(", "));
+        let _ = writeln!(out, "  {source}: {} ({}){shown}", path.display(), opened.format);
+        if !opened.layout.missing_optional.is_empty() {
+            let _ = writeln!(out, "    optional columns absent: {}", opened.layout.missing_optional.join(", "));
         }
-        if peek.feeder_keyed {
+        if opened.layout.feeder_keyed {
             let _ = writeln!(out, "    events by feeder, joined to customers through feeder_id");
             feeder_keyed = Some(path.clone());
         }
         if source == Source::Billing {
-            newest_bill = peek.dates.map(|(_, b)| b);
+            newest_bill = dates.map(|(_, b)| b);
         }
-        columns.insert(source, peek.columns);
+        columns.insert(source, opened.columns());
     }
     if let Some(outages) = feeder_keyed {
         if !columns.get(&Source::Customers).is_some_and(|c| c.iter().any(|n| n == "feeder_id")) {

@@ -8,9 +8,9 @@ use ndarray::Array2;
 use crate::cluster::{EnforcedBalance, Selection};
 use crate::cmd::plan::{Inputs, ProfileSource};
 use crate::error::{Error, Result};
-use crate::features::{self, Attributes, CustomerCounts, FeatureMatrix, FeaturePlan};
+use crate::features::{self, Attributes, FeatureMatrix, FeaturePlan};
 use crate::format::count;
-use crate::ingest::{self, Exports, Window};
+use crate::ingest::{self, CustomerCounts, Exports, Window};
 use crate::log::Log;
 use crate::model::migration::SegmentRef;
 use crate::model::previous::{PreviousRun, SegmentIdentity};
@@ -101,7 +101,15 @@ impl<'a> RunFolder<'a> {
     pub fn prepare(self, inputs: &Inputs, profile: &Profile, scaling: Scaling<'_>) -> Result<(Prepared, RunFolder<'a>)> {
         let log = self.log;
         log.begin("reading exports");
-        let mut exports = ingest::load_all(&inputs.paths, &profile.exports, |e| {
+        let opened = ingest::open_all(&inputs.paths, &profile.exports)?;
+        let columns: features::ExportColumns = opened.iter().map(|(s, o)| (*s, o.columns())).collect();
+        let (used, skipped) = match scaling {
+            Scaling::Fit(plan) => features::usable(plan.features, &columns),
+            Scaling::Saved(model) => (model.features.clone(), Vec::new()),
+        };
+        let layouts = opened.iter().map(|(s, o)| (*s, (&o.layout, ingest::ValueFormats::new(profile.exports.get(*s))))).collect();
+        let mut folds = features::Folds::new(&used, &layouts, &profile.attributes);
+        let ingested = ingest::read_all(&opened, &profile.exports, inputs.as_of, profile.run.window_months, &mut folds, &|e| {
             log.info(format!(
                 "read {}: {} rows from {} ({} rejected)",
                 e.source,
@@ -111,26 +119,20 @@ impl<'a> RunFolder<'a> {
             ))
         })?;
         log.stage_done("read");
-        Rejects(&exports).write(&self.dir)?;
-        if let Err(err) = ingest::check_rejects(&exports, &profile.exports, profile.quality.max_reject_share) {
+        Rejects(&ingested.exports).write(&self.dir)?;
+        if let Err(err) = ingest::check_rejects(&ingested.exports, &profile.exports, profile.quality.max_reject_share) {
             let err = Error::from(err);
-            self.commit(ingest::input_stats(&exports), 0, None, err.exit_code())?;
+            self.commit(ingest::input_stats(&ingested.exports), 0, None, err.exit_code())?;
             return Err(err);
         }
-        log.begin("window and derived columns");
-        let window = ingest::window_exports(&mut exports, inputs.as_of, profile.run.window_months, true)?;
+        let window = ingested.window()?;
         log.info(format!("window: {} to {}", window.start, window.as_of));
-        log.stage_done("window");
         log.begin("building features");
-        let fm = match scaling {
-            Scaling::Fit(plan) => features::build(plan, &exports, window)?,
-            Scaling::Saved(model) => features::build_with_scaler(&model.features, &model.scaler, &exports, window)?,
+        let (fm, attributes) = match scaling {
+            Scaling::Fit(plan) => features::build(plan, used, skipped, folds, &ingested, window)?,
+            Scaling::Saved(model) => features::build_with_scaler(&model.features, &model.scaler, folds, &ingested, window)?,
         };
-        let counts = features::count_customers(&exports, &fm)?;
-        for (source, e) in exports.iter_mut() {
-            e.stats.customers = counts.distinct[source];
-        }
-        let attributes = features::attributes(&exports, &profile.attributes, &fm)?;
+        let counts = ingested.counts();
         log.info(format!(
             "features: {} customers x {} features ({} skipped)",
             count(fm.customer_ids.len()),
@@ -138,7 +140,7 @@ impl<'a> RunFolder<'a> {
             fm.skipped.len()
         ));
         log.stage_done("features");
-        Ok((Prepared { exports, window, fm, counts, attributes }, self))
+        Ok((Prepared { exports: ingested.exports, window, fm, counts, attributes }, self))
     }
 
     /// Writes the manifest and moves the folder into place.

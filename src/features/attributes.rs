@@ -1,13 +1,10 @@
-//! Customer attributes (text columns of the customers export, profiled per segment) and the count of
-//! customers each export knows, both aligned with the feature matrix's customers.
+//! Customer attributes: text columns of the customers export, profiled per segment, aligned with the
+//! feature matrix's customers.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
-use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{CustomersSeen, FeatureMatrix, Result};
-use crate::ingest::{Exports, Source};
 use crate::i18n::Text;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -39,82 +36,103 @@ pub struct Attribute {
 
 pub type Attributes = Vec<Attribute>;
 
-fn polars_err(context: impl Into<String>) -> impl FnOnce(PolarsError) -> super::Error {
-    let context = context.into();
-    move |source| super::Error::polars(context, source)
+/// The attributes of the customers export as its rows are folded: each value interned once, each
+/// customer's value as a small code (4 bytes per customer and attribute, not the text).
+pub struct AttributeFold {
+    columns: Vec<AttributeValues>,
 }
 
-/// Text attributes of the customers export to profile per segment, aligned with the feature matrix.
-pub fn attributes(exports: &Exports, settings: &AttributeSettings, fm: &FeatureMatrix) -> Result<Attributes> {
-    let Some(customers) = exports.get(&Source::Customers) else { return Ok(Vec::new()) };
-    let df = &customers.frame;
-    let names: Vec<String> = if settings.profile.is_empty() {
-        df.get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .filter(|n| n != "customer_id" && n != "service_start" && df.column(n).map(|c| c.dtype() == &DataType::String).unwrap_or(false))
-            .collect()
-    } else {
-        settings.profile.iter().filter(|n| df.schema().contains(n.as_str())).cloned().collect()
-    };
-    let ids = df.column("customer_id").and_then(|c| c.str()).map_err(polars_err("customer attributes"))?;
-    let row_of: HashMap<&str, usize> = ids.iter().enumerate().filter_map(|(i, id)| id.map(|id| (id, i))).collect();
-    let rows: Vec<Option<usize>> = fm.customer_ids.iter().map(|id| row_of.get(id.as_str()).copied()).collect();
-    let mut out = Vec::new();
-    for name in names {
-        let context = format!("customer attribute {name}");
-        let column = df.column(&name).and_then(|c| c.cast(&DataType::String)).map_err(polars_err(context.clone()))?;
-        let values = column.str().map_err(polars_err(context))?;
-        let mut levels: Vec<String> = Vec::new();
-        let mut code_of: HashMap<Option<&str>, u32> = HashMap::new();
-        let codes = rows
-            .iter()
-            .map(|r| {
-                let v = r.and_then(|r| values.get(r));
-                *code_of.entry(v).or_insert_with(|| {
-                    levels.push(v.unwrap_or("(unknown)").to_string());
-                    levels.len() as u32 - 1
-                })
+/// One attribute's values as folded.
+struct AttributeValues {
+    name: String,
+    at: AttributeColumn,
+    /// Its values, each once, and their numbers.
+    levels: Vec<String>,
+    code_of: std::collections::HashMap<String, u32>,
+    /// Each customer's value (`u32::MAX`: none), by customer code.
+    of_customer: Vec<u32>,
+}
+
+#[derive(Clone, Copy)]
+enum AttributeColumn {
+    Spec(usize),
+    Attribute(usize),
+}
+
+impl AttributeFold {
+    /// The attributes to profile: the profile's list (those the export has), or every text column but
+    /// the id and the service start.
+    pub fn new(customers: Option<&crate::ingest::Layout>, settings: &AttributeSettings) -> AttributeFold {
+        let Some(layout) = customers else { return AttributeFold { columns: Vec::new() } };
+        let resolve = |name: &str| -> Option<AttributeColumn> {
+            if let Some(ai) = layout.attributes.iter().position(|(n, _)| n == name) {
+                return Some(AttributeColumn::Attribute(ai));
+            }
+            let si = layout.spec(name)?;
+            matches!(layout.specs[si].kind, crate::ingest::Kind::Id | crate::ingest::Kind::Text).then_some(AttributeColumn::Spec(si))
+        };
+        let names: Vec<String> = if settings.profile.is_empty() {
+            layout.names.iter().filter(|n| *n != "customer_id" && *n != "service_start").filter(|n| resolve(n).is_some()).cloned().collect()
+        } else {
+            settings.profile.iter().filter(|n| resolve(n).is_some()).cloned().collect()
+        };
+        let columns = names
+            .into_iter()
+            .map(|n| {
+                let at = resolve(&n).expect("resolved above");
+                AttributeValues { name: n, at, levels: Vec::new(), code_of: std::collections::HashMap::new(), of_customer: Vec::new() }
             })
             .collect();
-        out.push(Attribute { name, levels, codes });
+        AttributeFold { columns }
     }
-    Ok(out)
-}
 
-/// How the exports' customers relate to the billed ones (the feature matrix's).
-#[derive(Debug, Clone, Default)]
-pub struct CustomerCounts {
-    /// Distinct customers in the window, per export.
-    pub distinct: BTreeMap<Source, usize>,
-    /// Per export other than billing: customers with rows but no bill in the window (left out).
-    pub without_bills: BTreeMap<String, usize>,
-    /// Billed customers the customers export does not know (None without a customers export).
-    pub billed_not_in_customers: Option<usize>,
-}
-
-/// Distinct customers per export in the window, and those without a bill: from the features stage
-/// where it grouped the export, else counted here.
-pub fn count_customers(exports: &Exports, fm: &FeatureMatrix) -> Result<CustomerCounts> {
-    let billed: HashSet<&str> = fm.customer_ids.iter().map(String::as_str).collect();
-    let mut counts = CustomerCounts::default();
-    for (source, e) in exports {
-        let seen = match fm.customers_seen.get(source) {
-            Some(seen) => *seen,
-            None => {
-                let ids = e.lazy().select([col("customer_id").unique()]).collect().map_err(polars_err("matching customers"))?;
-                let ids = ids.column("customer_id").and_then(|c| c.str().cloned()).map_err(polars_err("matching customers"))?;
-                let without_bills = ids.iter().flatten().filter(|id| !billed.contains(id)).count();
-                CustomersSeen { distinct: ids.len(), without_bills, billed: ids.len() - without_bills }
+    pub(super) fn fold(&mut self, layout: &crate::ingest::Layout, batch: &crate::ingest::Batch, rows: &[u32], codes: &[u32]) {
+        let _ = layout;
+        for AttributeValues { at, levels, code_of, of_customer, .. } in &mut self.columns {
+            for (&i, &k) in rows.iter().zip(codes) {
+                let v = match *at {
+                    AttributeColumn::Attribute(ai) => batch.attributes[ai].get(i as usize),
+                    AttributeColumn::Spec(si) => batch.column(si).and_then(|c| c.text(i as usize)).unwrap_or(""),
+                };
+                if v.is_empty() {
+                    continue;
+                }
+                let level = match code_of.get(v) {
+                    Some(&l) => l,
+                    None => {
+                        levels.push(v.to_string());
+                        code_of.insert(v.to_string(), levels.len() as u32 - 1);
+                        levels.len() as u32 - 1
+                    }
+                };
+                if of_customer.len() <= k as usize {
+                    of_customer.resize(k as usize + 1, u32::MAX);
+                }
+                of_customer[k as usize] = level;
             }
-        };
-        counts.distinct.insert(*source, seen.distinct);
-        if *source == Source::Customers {
-            counts.billed_not_in_customers = Some(fm.customer_ids.len() - seen.billed);
-        }
-        if *source != Source::Billing {
-            counts.without_bills.insert(source.as_str().to_string(), seen.without_bills);
         }
     }
-    Ok(counts)
+
+    /// The attributes of `customers` (customer codes, in the feature matrix's order), values numbered
+    /// in order of first appearance among them; a customer without a value has "(unknown)".
+    pub fn attributes(&self, customers: &[u32]) -> Attributes {
+        self.columns
+            .iter()
+            .map(|AttributeValues { name, levels, of_customer, .. }| {
+                let mut out_levels: Vec<String> = Vec::new();
+                let mut renumber: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+                let codes = customers
+                    .iter()
+                    .map(|&k| {
+                        let l = of_customer.get(k as usize).copied().unwrap_or(u32::MAX);
+                        *renumber.entry(l).or_insert_with(|| {
+                            out_levels.push(if l == u32::MAX { "(unknown)".to_string() } else { levels[l as usize].clone() });
+                            out_levels.len() as u32 - 1
+                        })
+                    })
+                    .collect();
+                Attribute { name: name.clone(), levels: out_levels, codes }
+            })
+            .collect()
+    }
 }

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::Selection;
-use crate::features::{Agg, CustomerCounts, FeatureMatrix, GroupSettings, SkippedFeature, Transform, ValueFormat};
+use crate::ingest::CustomerCounts;
+use crate::features::{Agg, FeatureMatrix, GroupSettings, SkippedFeature, Transform, ValueFormat};
 use crate::ingest::{InputStats, Source, Window};
 use crate::i18n::{Lang, Text};
 pub use segments::TRAIT_MIN_Z;

@@ -61,7 +61,8 @@ fn hostile_data(dir: &Path) {
     let customers = std::fs::read_to_string(repo().join("data-samples/customers.csv")).unwrap();
     let mut out = String::new();
     for (i, line) in customers.lines().enumerate() {
-        let line = if i > 0 && i % 2 == 0 { line.replacen(",north,", ",<script>alert(\"x\")</script>,", 1) } else { line.to_string() };
+        // Quoted as CSV quotes a field holding quotes.
+        let line = if i > 0 && i % 2 == 0 { line.replacen(",north,", ",\"<script>alert(\"\"x\"\")</script>\",", 1) } else { line.to_string() };
         out.push_str(&line.replacen("C0000001,", &format!("{quoted},"), 1));
         out.push('\n');
     }

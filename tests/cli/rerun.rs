@@ -282,7 +282,7 @@ fn the_manifest_checksums_every_input_and_output() {
         assert_eq!(o["sha256"].as_str().unwrap(), custseg::output::sha256_file(&p).unwrap());
     }
     let stages: Vec<&str> = m["timings"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
-    assert_eq!(stages, ["read", "window", "features", "cluster", "report", "manifest"]);
+    assert_eq!(stages, ["read", "features", "cluster", "report", "manifest"]);
     assert_eq!(m["rows"]["billing"]["rows_read"], 24_599);
 }
 

@@ -1,0 +1,374 @@
+//! Per-customer accumulators, folded batch by batch as ingest streams the rows ([`ingest::Sink`]):
+//! a few numbers per customer and feature (a count, a sum, a running mean), never the rows. Each
+//! accumulator adds its rows in file order, so results do not depend on the thread count; a
+//! coefficient of variation uses Welford's one-pass update (its mean is the exact sum ÷ count).
+//!
+//! Memory per customer: 4 bytes for a count (`count`, `share` with a filter), 8 for a sum, 12 for a
+//! mean, 28 for a coefficient of variation, 24 for a ratio; plus the row count of each export.
+
+use crate::ingest::{self, Batch, Derived, Layout, Sink, Source, Val, ValueFormats, Values, Window};
+
+use super::{Agg, FeatureSpec, FilterValue};
+
+/// Where a feature's value comes from in a row.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Spec(usize),
+    Derived(Derived),
+    /// The customers export's other columns.
+    Attribute(usize),
+}
+
+impl Column {
+    fn resolve(layout: &Layout, name: &str) -> Option<Column> {
+        if let Some(si) = layout.spec(name) {
+            return Some(Column::Spec(si));
+        }
+        if let Some(d) = Derived::resolve(layout, name) {
+            return Some(Column::Derived(d));
+        }
+        layout.attributes.iter().position(|(n, _)| n == name).map(Column::Attribute)
+    }
+
+    fn value<'a>(&self, batch: &'a Batch, i: usize, as_of: i32) -> Val<'a> {
+        match *self {
+            Column::Spec(si) => match batch.column(si) {
+                Some(Values::Number(v)) if !v[i].is_nan() => Val::Number(v[i]),
+                Some(Values::Text(t)) if !t.get(i).is_empty() => Val::Text(t.get(i)),
+                Some(c @ (Values::Day(_) | Values::Ms(_))) => c.day(i).map_or(Val::Null, Val::Day),
+                _ => Val::Null,
+            },
+            Column::Derived(d) => d.value(batch, i, as_of),
+            Column::Attribute(ai) => Some(batch.attributes[ai].get(i)).filter(|s| !s.is_empty()).map_or(Val::Null, Val::Text),
+        }
+    }
+}
+
+/// A value as a number: booleans are 0 and 1, text is parsed as the export writes numbers.
+fn as_number(v: Val<'_>, formats: &ValueFormats) -> Option<f64> {
+    match v {
+        Val::Null => None,
+        Val::Number(x) => Some(x),
+        Val::Int(x) => Some(x as f64),
+        Val::Bool(b) => Some(if b { 1.0 } else { 0.0 }),
+        Val::Day(d) => Some(d as f64),
+        Val::Text(t) => match formats.number(t) {
+            ingest::values::Parsed::Value(x) => Some(x),
+            _ => None,
+        },
+    }
+}
+
+/// A feature's filter: rows whose column equals one of its values (a missing value matches none).
+#[derive(Debug, Clone)]
+struct Pred {
+    column: Column,
+    values: Vec<FilterValue>,
+}
+
+impl Pred {
+    fn holds(&self, batch: &Batch, i: usize, as_of: i32) -> bool {
+        let v = self.column.value(batch, i, as_of);
+        self.values.iter().any(|f| matches(v, f))
+    }
+}
+
+/// Whether a value equals a filter value: a true/false column against `"true"`/`"false"`, a number
+/// against a whole number (compared as whole numbers), anything else as text.
+fn matches(v: Val<'_>, f: &FilterValue) -> bool {
+    match (v, f) {
+        (Val::Null, _) => false,
+        (Val::Bool(b), f) => b == matches!(f, FilterValue::Text(t) if t == "true"),
+        (Val::Int(x), FilterValue::Int(i)) => x == *i,
+        (Val::Number(x), FilterValue::Int(i)) => x.trunc() as i64 == *i,
+        (Val::Day(d), FilterValue::Int(i)) => d as i64 == *i,
+        (Val::Text(t), f) => t == f.to_string(),
+        (Val::Int(x), FilterValue::Text(t)) => x.to_string() == *t,
+        (Val::Number(x), FilterValue::Text(t)) => t.parse::<f64>().is_ok_and(|y| y == x),
+        (Val::Day(d), FilterValue::Text(t)) => d.to_string() == *t,
+    }
+}
+
+/// Grows `v` to hold index `i`.
+fn slot<T: Clone>(v: &mut Vec<T>, i: usize, zero: T) -> &mut T {
+    if v.len() <= i {
+        v.resize(i + 1, zero);
+    }
+    &mut v[i]
+}
+
+/// Count and sum per key.
+#[derive(Debug, Clone, Default)]
+struct Mean {
+    n: Vec<u32>,
+    s: Vec<f64>,
+}
+
+impl Mean {
+    fn add(&mut self, k: usize, x: f64) {
+        *slot(&mut self.n, k, 0) += 1;
+        *slot(&mut self.s, k, 0.0) += x;
+    }
+
+    fn get(&self, k: usize) -> Option<f64> {
+        let n = *self.n.get(k)?;
+        (n > 0).then(|| self.s[k] / n as f64)
+    }
+}
+
+/// What a feature accumulates.
+#[derive(Debug, Clone)]
+enum Acc {
+    /// Rows (matching the filter).
+    Count { when: Option<Pred>, n: Vec<u32> },
+    /// Sum of the values (of rows matching the filter).
+    Sum { value: Column, when: Option<Pred>, s: Vec<f64> },
+    Mean { value: Column, when: Option<Pred>, m: Mean },
+    /// Welford's running mean and sum of squared deviations, and the exact sum.
+    Cv { value: Column, when: Option<Pred>, m: Mean, mean: Vec<f64>, m2: Vec<f64> },
+    /// Rows matching the filter, over all rows.
+    Share { when: Pred, n: Vec<u32> },
+    /// Mean over rows matching the filter ÷ mean over the others.
+    Ratio { value: Column, when: Pred, on: Mean, off: Mean },
+    /// The customers export's value of the customer's (one) row.
+    Value { value: Column, v: Vec<f64> },
+    /// The customers export's date of the customer's row (days), for tenure at the window's end.
+    Tenure { value: Column, day: Vec<i32> },
+}
+
+/// One feature's fold over its export.
+#[derive(Debug, Clone)]
+struct FeatureFold {
+    name: String,
+    acc: Acc,
+}
+
+/// The folds of one export: its features, its rows per key, and (billing) the amount billed.
+#[derive(Debug, Clone)]
+struct ExportFold {
+    features: Vec<FeatureFold>,
+    rows: Vec<u32>,
+    revenue: Option<(Column, Vec<f64>)>,
+    formats: ValueFormats,
+}
+
+/// The features stage's side of reading: every usable feature's accumulators, per export, and the
+/// customers export's attributes.
+pub struct Folds {
+    exports: Vec<(Source, ExportFold)>,
+    attributes: super::attributes::AttributeFold,
+}
+
+impl Folds {
+    /// The accumulators of `used` features over exports with these layouts (`used` must be usable:
+    /// every column it names is in its export, see [`super::usable`]).
+    pub fn new(
+        used: &[FeatureSpec],
+        layouts: &std::collections::BTreeMap<Source, (&Layout, ValueFormats)>,
+        attributes: &super::AttributeSettings,
+    ) -> Folds {
+        let mut exports = Vec::new();
+        for (&source, (layout, formats)) in layouts {
+            let mut features = Vec::new();
+            for spec in used.iter().filter(|s| s.source == source) {
+                if let Some(acc) = compile(spec, layout) {
+                    features.push(FeatureFold { name: spec.name.clone(), acc });
+                }
+            }
+            let revenue = (source == Source::Billing).then(|| Column::resolve(layout, "amount_due")).flatten().map(|c| (c, Vec::new()));
+            exports.push((source, ExportFold { features, rows: Vec::new(), revenue, formats: formats.clone() }));
+        }
+        let customers = layouts.get(&Source::Customers).map(|(l, _)| *l);
+        Folds { exports, attributes: super::attributes::AttributeFold::new(customers, attributes) }
+    }
+
+    fn export(&self, source: Source) -> Option<&ExportFold> {
+        self.exports.iter().find(|(s, _)| *s == source).map(|(_, f)| f)
+    }
+
+    /// Each key's value of feature `name` of `source` (`None` where the key has no rows, or the
+    /// aggregate has no value); `as_of` ends the window (tenure).
+    pub(super) fn values(&self, source: Source, name: &str, key: usize, as_of: i32) -> Option<Option<f64>> {
+        let e = self.export(source)?;
+        let f = e.features.iter().find(|f| f.name == name)?;
+        let rows = *e.rows.get(key).unwrap_or(&0);
+        if rows == 0 {
+            return Some(None);
+        }
+        let get = |v: &Vec<u32>| *v.get(key).unwrap_or(&0) as f64;
+        Some(match &f.acc {
+            Acc::Count { when: None, .. } => Some(rows as f64),
+            Acc::Count { n, .. } => Some(get(n)),
+            Acc::Sum { s, .. } => Some(*s.get(key).unwrap_or(&0.0)),
+            Acc::Mean { m, .. } => m.get(key),
+            Acc::Cv { m, m2, .. } => {
+                let n = *m.n.get(key).unwrap_or(&0);
+                (n >= 2).then(|| (m2[key] / (n - 1) as f64).sqrt() / (m.s[key] / n as f64))
+            }
+            Acc::Share { n, .. } => Some(get(n) / rows as f64),
+            Acc::Ratio { on, off, .. } => match (on.get(key), off.get(key)) {
+                (Some(a), Some(b)) => Some(a / b),
+                _ => None,
+            },
+            Acc::Value { v, .. } => v.get(key).copied().filter(|x| !x.is_nan()),
+            Acc::Tenure { day, .. } => day.get(key).filter(|&&d| d != ingest::NO_DAY).map(|&d| (as_of - d) as f64 / 365.25),
+        })
+    }
+
+    /// The amount billed per customer key.
+    pub(super) fn revenue(&self, key: usize) -> f64 {
+        self.export(Source::Billing).and_then(|e| e.revenue.as_ref()).and_then(|(_, s)| s.get(key).copied()).unwrap_or(0.0)
+    }
+
+    pub(super) fn attributes(&self) -> &super::attributes::AttributeFold {
+        &self.attributes
+    }
+}
+
+/// The accumulator of a feature over an export with this layout, when its columns are there.
+fn compile(spec: &FeatureSpec, layout: &Layout) -> Option<Acc> {
+    let column = |name: &Option<String>| name.as_deref().map(|c| Column::resolve(layout, c));
+    let value = column(&spec.column);
+    let when = match &spec.filter {
+        Some(f) => Some(Pred { column: Column::resolve(layout, &f.column)?, values: f.values() }),
+        None => None,
+    };
+    let value = || value.flatten();
+    Some(match spec.agg {
+        Agg::Count => Acc::Count { when, n: Vec::new() },
+        Agg::Sum => Acc::Sum { value: value()?, when, s: Vec::new() },
+        Agg::Mean => Acc::Mean { value: value()?, when, m: Mean::default() },
+        Agg::Cv => Acc::Cv { value: value()?, when, m: Mean::default(), mean: Vec::new(), m2: Vec::new() },
+        Agg::Share => match when {
+            Some(when) => Acc::Share { when, n: Vec::new() },
+            // A true/false column: the mean of its values.
+            None => Acc::Mean { value: value()?, when: None, m: Mean::default() },
+        },
+        Agg::Ratio => Acc::Ratio { value: value()?, when: when?, on: Mean::default(), off: Mean::default() },
+        Agg::Value => Acc::Value { value: value()?, v: Vec::new() },
+        Agg::TenureYears => Acc::Tenure { value: value()?, day: Vec::new() },
+    })
+}
+
+impl Sink for Folds {
+    fn fold(&mut self, source: Source, layout: &Layout, batch: &Batch, rows: &[u32], codes: &[u32], window: Option<Window>) {
+        if source == Source::Customers {
+            self.attributes.fold(layout, batch, rows, codes);
+        }
+        let Some((_, e)) = self.exports.iter_mut().find(|(s, _)| *s == source) else { return };
+        let as_of = window.map_or(0, |w| ingest::epoch_days(w.as_of));
+        let formats = &e.formats;
+        for &code in codes {
+            *slot(&mut e.rows, code as usize, 0) += 1;
+        }
+        if let Some((column, s)) = &mut e.revenue {
+            for (&i, &code) in rows.iter().zip(codes) {
+                if let Some(x) = as_number(column.value(batch, i as usize, as_of), formats) {
+                    *slot(s, code as usize, 0.0) += x;
+                }
+            }
+        }
+        // One feature at a time over the batch's rows: each accumulator's memory stays in cache
+        // while rows of one customer follow each other.
+        for f in &mut e.features {
+            for (&i, &code) in rows.iter().zip(codes) {
+                let (i, k) = (i as usize, code as usize);
+                let on = |p: &Option<Pred>| p.as_ref().is_none_or(|p| p.holds(batch, i, as_of));
+                let num = |c: &Column| as_number(c.value(batch, i, as_of), formats);
+                match &mut f.acc {
+                    Acc::Count { when, n } => {
+                        if on(when) {
+                            *slot(n, k, 0) += 1;
+                        }
+                    }
+                    Acc::Sum { value, when, s } => {
+                        if on(when) {
+                            if let Some(x) = num(value) {
+                                *slot(s, k, 0.0) += x;
+                            }
+                        }
+                    }
+                    Acc::Mean { value, when, m } => {
+                        if on(when) {
+                            if let Some(x) = num(value) {
+                                m.add(k, x);
+                            }
+                        }
+                    }
+                    Acc::Cv { value, when, m, mean, m2 } => {
+                        if on(when) {
+                            if let Some(x) = num(value) {
+                                m.add(k, x);
+                                let n = m.n[k] as f64;
+                                let mu = slot(mean, k, 0.0);
+                                let d = x - *mu;
+                                *mu += d / n;
+                                let d2 = x - *mu;
+                                *slot(m2, k, 0.0) += d * d2;
+                            }
+                        }
+                    }
+                    Acc::Share { when, n } => {
+                        if when.holds(batch, i, as_of) {
+                            *slot(n, k, 0) += 1;
+                        }
+                    }
+                    Acc::Ratio { value, when, on: a, off: b } => {
+                        if let Some(x) = num(value) {
+                            if when.holds(batch, i, as_of) {
+                                a.add(k, x);
+                            } else {
+                                b.add(k, x);
+                            }
+                        }
+                    }
+                    Acc::Value { value, v } => {
+                        if let Some(x) = num(value) {
+                            *slot(v, k, f64::NAN) = x;
+                        }
+                    }
+                    Acc::Tenure { value, day } => {
+                        let d = match value.value(batch, i, as_of) {
+                            Val::Day(d) => Some(d),
+                            Val::Text(t) => match formats.date(t) {
+                                ingest::values::Parsed::Value(d) => Some(d),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        if let Some(d) = d {
+                            *slot(day, k, ingest::NO_DAY) = d;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn restart(&mut self, source: Source) {
+        if let Some((_, e)) = self.exports.iter_mut().find(|(s, _)| *s == source) {
+            e.rows.clear();
+            if let Some((_, s)) = &mut e.revenue {
+                s.clear();
+            }
+            for f in &mut e.features {
+                match &mut f.acc {
+                    Acc::Count { n, .. } | Acc::Share { n, .. } => n.clear(),
+                    Acc::Sum { s, .. } => s.clear(),
+                    Acc::Mean { m, .. } => *m = Mean::default(),
+                    Acc::Cv { m, mean, m2, .. } => {
+                        *m = Mean::default();
+                        mean.clear();
+                        m2.clear();
+                    }
+                    Acc::Ratio { on, off, .. } => {
+                        *on = Mean::default();
+                        *off = Mean::default();
+                    }
+                    Acc::Value { v, .. } => v.clear(),
+                    Acc::Tenure { day, .. } => day.clear(),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! Batches of rows: a file's columns matched to the export contract ([`Layout`]), each row's values
+//! parsed and checked the same way whatever the file format ([`RowBuilder`]), and the accepted rows
+//! of a piece of the file as typed columns ([`Batch`]) — what the features stage folds.
+
+use std::borrow::Cow;
+
+use super::contract::{contract, ColumnSpec, Kind, Source};
+use super::values::{Parsed, ValueFormats};
+use super::{Error, Reject, Result};
+
+/// A missing day (dates are days since 1970-01-01).
+pub const NO_DAY: i32 = i32::MIN;
+/// A missing date-time (milliseconds since 1970-01-01).
+pub const NO_MS: i64 = i64::MIN;
+
+/// How a file's columns meet its export's contract.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub source: Source,
+    /// The contract's columns (for feeder-keyed outages `feeder_id` is required instead of
+    /// `customer_id`), in contract order.
+    pub specs: Vec<ColumnSpec>,
+    /// Per spec, the file's column holding it.
+    pub column_of: Vec<Option<usize>>,
+    /// The customers export's other columns (its attributes): canonical name and file column.
+    pub attributes: Vec<(String, usize)>,
+    /// Every column's canonical name, in file order.
+    pub names: Vec<String>,
+    pub missing_optional: Vec<String>,
+    pub feeder_keyed: bool,
+}
+
+impl Layout {
+    /// Matches a file's canonical column names to the contract; the error names the first required
+    /// column missing and the columns found.
+    pub fn new(source: Source, path: &std::path::Path, names: Vec<String>) -> Result<Layout> {
+        let has = |c: &str| names.iter().any(|n| n == c);
+        // An outages export with feeder_id but no customer_id lists events per feeder.
+        let feeder_keyed = source == Source::Outages && !has("customer_id") && has("feeder_id");
+        let specs: Vec<ColumnSpec> = contract(source)
+            .iter()
+            .filter(|s| !(feeder_keyed && s.name == "customer_id"))
+            .map(|s| ColumnSpec { required: s.required || (feeder_keyed && s.name == "feeder_id"), ..*s })
+            .collect();
+        let mut missing_optional = Vec::new();
+        for spec in &specs {
+            if !has(spec.name) {
+                if spec.required {
+                    // One column whose name holds another common separator: the delimiter is wrong.
+                    let hint = match (names.as_slice(), [';', '\t', '|'].iter().find(|d| names.first().is_some_and(|n| n.contains(**d)))) {
+                        ([_], Some(d)) => format!(
+                            "; the header has one column: if the columns are separated by {}, set delimiter = \"{}\" under [exports.{source}] (exports.{source}.delimiter)",
+                            if *d == '\t' { "tabs".to_string() } else { format!("\"{d}\"") },
+                            if *d == '\t' { "\\t".to_string() } else { d.to_string() }
+                        ),
+                        _ => String::new(),
+                    };
+                    return Err(Error::Export {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "the {source} export has no column \"{}\" (required); columns found: {}{hint}",
+                            spec.name,
+                            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                        ),
+                    });
+                }
+                missing_optional.push(spec.name.to_string());
+            }
+        }
+        if let Some(dup) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)).map(|(_, n)| n) {
+            return Err(Error::Export { path: path.to_path_buf(), message: format!("the column \"{dup}\" appears twice") });
+        }
+        let column_of = specs.iter().map(|s| names.iter().position(|n| n == s.name)).collect();
+        let attributes = if source == Source::Customers {
+            names.iter().enumerate().filter(|(_, n)| !contract(source).iter().any(|c| c.name == n.as_str())).map(|(i, n)| (n.clone(), i)).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Layout { source, specs, column_of, attributes, names, missing_optional, feeder_keyed })
+    }
+
+    /// The index in `specs` of a contract column the file has.
+    pub fn spec(&self, name: &str) -> Option<usize> {
+        self.specs.iter().zip(&self.column_of).position(|(s, c)| s.name == name && c.is_some())
+    }
+
+    /// The column rows are keyed by: `customer_id`, or `feeder_id` for feeder-keyed outages.
+    pub fn key(&self) -> usize {
+        self.spec(if self.feeder_keyed { "feeder_id" } else { "customer_id" }).expect("a layout has its key column (required)")
+    }
+}
+
+/// Text values of a column, one after another (an empty value is a missing one).
+#[derive(Debug, Clone, Default)]
+pub struct Texts {
+    bytes: String,
+    ends: Vec<u32>,
+}
+
+impl Texts {
+    pub fn push(&mut self, s: &str) {
+        self.bytes.push_str(s);
+        self.ends.push(self.bytes.len() as u32);
+    }
+
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bytes[start..self.ends[i] as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// One typed column of accepted rows.
+#[derive(Debug, Clone)]
+pub enum Values {
+    /// `NaN` where missing (a value is never NaN: non-finite numbers are rejected).
+    Number(Vec<f64>),
+    /// Days since 1970-01-01, [`NO_DAY`] where missing.
+    Day(Vec<i32>),
+    /// Milliseconds since 1970-01-01, [`NO_MS`] where missing.
+    Ms(Vec<i64>),
+    Text(Texts),
+}
+
+impl Values {
+    fn new(kind: Kind) -> Values {
+        match kind {
+            Kind::Id | Kind::Text => Values::Text(Texts::default()),
+            Kind::Number => Values::Number(Vec::new()),
+            Kind::Date => Values::Day(Vec::new()),
+            Kind::DateTime => Values::Ms(Vec::new()),
+        }
+    }
+
+    pub fn number(&self, i: usize) -> Option<f64> {
+        match self {
+            Values::Number(v) => Some(v[i]).filter(|x| !x.is_nan()),
+            _ => None,
+        }
+    }
+
+    pub fn day(&self, i: usize) -> Option<i32> {
+        match self {
+            Values::Day(v) => Some(v[i]).filter(|&d| d != NO_DAY),
+            Values::Ms(v) => Some(v[i]).filter(|&m| m != NO_MS).map(|m| m.div_euclid(86_400_000) as i32),
+            _ => None,
+        }
+    }
+
+    pub fn ms(&self, i: usize) -> Option<i64> {
+        match self {
+            Values::Ms(v) => Some(v[i]).filter(|&m| m != NO_MS),
+            Values::Day(v) => Some(v[i]).filter(|&d| d != NO_DAY).map(|d| d as i64 * 86_400_000),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self, i: usize) -> Option<&str> {
+        match self {
+            Values::Text(t) => Some(t.get(i)).filter(|s| !s.is_empty()),
+            _ => None,
+        }
+    }
+}
+
+/// The accepted rows of a piece of an export, in file order.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub len: usize,
+    /// Per layout spec, its values (None: the file lacks the column).
+    pub columns: Vec<Option<Values>>,
+    /// Per layout attribute (customers export), its values.
+    pub attributes: Vec<Texts>,
+    /// Per row, the hash of its bytes (duplicates) and of its key (customer or feeder id).
+    pub row_hash: Vec<u64>,
+    pub key_hash: Vec<u64>,
+    /// The bytes of the rows whose hash is a duplicate suspect: (row, bytes).
+    pub suspect_bytes: Vec<(u32, Vec<u8>)>,
+}
+
+impl Batch {
+    pub fn new(layout: &Layout) -> Batch {
+        Batch {
+            len: 0,
+            columns: layout.specs.iter().zip(&layout.column_of).map(|(s, c)| c.map(|_| Values::new(s.kind))).collect(),
+            attributes: vec![Texts::default(); layout.attributes.len()],
+            row_hash: Vec::new(),
+            key_hash: Vec::new(),
+            suspect_bytes: Vec::new(),
+        }
+    }
+
+    /// The column of a contract column (by its index in the layout's specs).
+    pub fn column(&self, spec: usize) -> Option<&Values> {
+        self.columns.get(spec).and_then(Option::as_ref)
+    }
+
+    /// The key of row `i`.
+    pub fn key<'a>(&'a self, layout: &Layout, i: usize) -> &'a str {
+        match self.column(layout.key()) {
+            Some(Values::Text(t)) => t.get(i),
+            _ => "",
+        }
+    }
+}
+
+/// One value of a row, as its file gives it.
+pub enum Cell<'a> {
+    /// Text to parse by the column's kind (CSV, and text columns of Parquet files).
+    Text(Cow<'a, str>),
+    Number(f64),
+    Day(i32),
+    Ms(i64),
+    Null,
+}
+
+/// A parsed value, before the row is accepted (text stays in its cell).
+#[derive(Clone, Copy)]
+enum Typed {
+    Missing,
+    Number(f64),
+    Day(i32),
+    Ms(i64),
+    Text,
+}
+
+/// The most contract columns an export has.
+const MAX_COLUMNS: usize = 8;
+
+/// Why a row is rejected: reason, column, value.
+pub type RowReject = (String, String, String);
+
+fn shown(c: &Cell<'_>) -> String {
+    match c {
+        Cell::Text(t) => t.to_string(),
+        Cell::Number(v) => v.to_string(),
+        Cell::Day(d) => d.to_string(),
+        Cell::Ms(m) => m.to_string(),
+        Cell::Null => String::new(),
+    }
+}
+
+/// Parses and checks rows into a batch.
+pub struct RowBuilder<'l> {
+    pub layout: &'l Layout,
+    formats: ValueFormats,
+    /// Days since 1970-01-01 of tomorrow (UTC): nothing may be dated on or after it.
+    tomorrow: i32,
+    date_spec: Option<usize>,
+    consumption: Option<usize>,
+    outage: Option<(usize, usize)>,
+}
+
+impl<'l> RowBuilder<'l> {
+    pub fn new(layout: &'l Layout, formats: ValueFormats) -> RowBuilder<'l> {
+        assert!(layout.specs.len() <= MAX_COLUMNS, "contracts have at most {MAX_COLUMNS} columns");
+        let today = chrono::Utc::now().date_naive();
+        let tomorrow = super::epoch_days(today) + 1;
+        let date_spec = super::date_column(layout.source).and_then(|c| layout.spec(c));
+        let consumption = if layout.source == Source::Billing { layout.spec("consumption") } else { None };
+        let outage = match (layout.source, layout.spec("outage_start"), layout.spec("outage_end")) {
+            (Source::Outages, Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        };
+        RowBuilder { layout, formats, tomorrow, date_spec, consumption, outage }
+    }
+
+    fn parse(&self, kind: Kind, c: &Cell<'_>) -> Parsed<Typed> {
+        use super::values::{NOT_A_DATE, NOT_A_DATETIME, NOT_A_NUMBER, NOT_FINITE, OUT_OF_RANGE};
+        match (kind, c) {
+            (_, Cell::Null) => Parsed::Missing,
+            (Kind::Id | Kind::Text, Cell::Text(t)) => if t.is_empty() { Parsed::Missing } else { Parsed::Value(Typed::Text) },
+            (Kind::Id | Kind::Text, _) => Parsed::Value(Typed::Text),
+            (Kind::Number, Cell::Text(t)) => match self.formats.number(t) {
+                Parsed::Value(v) => Parsed::Value(Typed::Number(v)),
+                Parsed::Missing => Parsed::Missing,
+                Parsed::Bad(r) => Parsed::Bad(r),
+            },
+            (Kind::Number, Cell::Number(v)) if v.is_finite() => Parsed::Value(Typed::Number(*v)),
+            (Kind::Number, Cell::Number(_)) => Parsed::Bad(NOT_FINITE),
+            (Kind::Number, _) => Parsed::Bad(NOT_A_NUMBER),
+            (Kind::Date, Cell::Text(t)) => match self.formats.date(t) {
+                Parsed::Value(v) => Parsed::Value(Typed::Day(v)),
+                Parsed::Missing => Parsed::Missing,
+                Parsed::Bad(r) => Parsed::Bad(r),
+            },
+            (Kind::DateTime, Cell::Text(t)) => match self.formats.datetime(t) {
+                Parsed::Value(v) => Parsed::Value(Typed::Ms(v)),
+                Parsed::Missing => Parsed::Missing,
+                Parsed::Bad(r) => Parsed::Bad(r),
+            },
+            (Kind::Date, Cell::Day(d)) if in_range_day(*d) => Parsed::Value(Typed::Day(*d)),
+            (Kind::DateTime, Cell::Day(d)) if in_range_day(*d) => Parsed::Value(Typed::Ms(*d as i64 * 86_400_000)),
+            (Kind::Date, Cell::Ms(m)) if in_range_ms(*m) => Parsed::Value(Typed::Day(m.div_euclid(86_400_000) as i32)),
+            (Kind::DateTime, Cell::Ms(m)) if in_range_ms(*m) => Parsed::Value(Typed::Ms(*m)),
+            (Kind::Date | Kind::DateTime, Cell::Day(_) | Cell::Ms(_)) => Parsed::Bad(OUT_OF_RANGE),
+            (Kind::Date, Cell::Number(_)) => Parsed::Bad(NOT_A_DATE),
+            (Kind::DateTime, Cell::Number(_)) => Parsed::Bad(NOT_A_DATETIME),
+        }
+    }
+
+    /// Parses one row's contract cells (`cell(spec)`, for each spec the file has) and, if the row
+    /// passes every check, appends it (with its attributes) to `batch`. The checks, the first failing
+    /// one deciding: a missing required value or a value that does not parse (column by column, in
+    /// contract order), a date after today, a negative consumption, an outage that ends before it
+    /// starts.
+    pub fn push<'c>(
+        &self,
+        batch: &mut Batch,
+        mut cell: impl FnMut(usize) -> Cell<'c>,
+        attribute: impl Fn(usize) -> Cow<'c, str>,
+        row_hash: u64,
+        suspect: impl FnOnce() -> Option<Vec<u8>>,
+    ) -> std::result::Result<(), RowReject> {
+        let layout = self.layout;
+        let mut cells: [Cell<'c>; MAX_COLUMNS] = std::array::from_fn(|_| Cell::Null);
+        let mut typed = [Typed::Missing; MAX_COLUMNS];
+        for (si, spec) in layout.specs.iter().enumerate() {
+            if layout.column_of[si].is_none() {
+                continue;
+            }
+            cells[si] = cell(si);
+            match self.parse(spec.kind, &cells[si]) {
+                Parsed::Missing if spec.required => return Err((format!("missing {}", spec.name), spec.name.to_string(), shown(&cells[si]))),
+                Parsed::Missing => {}
+                Parsed::Bad(reason) => return Err((reason.to_string(), spec.name.to_string(), shown(&cells[si]))),
+                Parsed::Value(v) => typed[si] = v,
+            }
+        }
+        if let Some(si) = self.date_spec {
+            let day = match typed[si] {
+                Typed::Day(d) => Some(d),
+                Typed::Ms(m) => Some(m.div_euclid(86_400_000) as i32),
+                _ => None,
+            };
+            if day.is_some_and(|d| d >= self.tomorrow) {
+                return Err(("date in the future".into(), layout.specs[si].name.to_string(), shown(&cells[si])));
+            }
+        }
+        if let Some(si) = self.consumption {
+            if matches!(typed[si], Typed::Number(v) if v < 0.0) {
+                return Err(("negative consumption".into(), "consumption".into(), shown(&cells[si])));
+            }
+        }
+        if let Some((a, b)) = self.outage {
+            if let (Typed::Ms(start), Typed::Ms(end)) = (typed[a], typed[b]) {
+                if end < start {
+                    return Err(("outage ends before it starts".into(), "outage_end".into(), shown(&cells[b])));
+                }
+            }
+        }
+        // Accepted.
+        for (si, column) in batch.columns.iter_mut().enumerate() {
+            match (column, typed[si]) {
+                (None, _) => {}
+                (Some(Values::Number(v)), Typed::Number(x)) => v.push(x),
+                (Some(Values::Number(v)), _) => v.push(f64::NAN),
+                (Some(Values::Day(v)), Typed::Day(x)) => v.push(x),
+                (Some(Values::Day(v)), _) => v.push(NO_DAY),
+                (Some(Values::Ms(v)), Typed::Ms(x)) => v.push(x),
+                (Some(Values::Ms(v)), _) => v.push(NO_MS),
+                (Some(Values::Text(v)), Typed::Text) => match &cells[si] {
+                    Cell::Text(t) => v.push(t),
+                    other => v.push(&shown(other)),
+                },
+                (Some(Values::Text(v)), _) => v.push(""),
+            }
+        }
+        for (ai, texts) in batch.attributes.iter_mut().enumerate() {
+            texts.push(&attribute(ai));
+        }
+        let key = match batch.column(layout.key()) {
+            Some(Values::Text(t)) => super::keys::hash_bytes(t.get(batch.len).as_bytes()),
+            _ => 0,
+        };
+        batch.key_hash.push(key);
+        batch.row_hash.push(row_hash);
+        if let Some(bytes) = suspect() {
+            batch.suspect_bytes.push((batch.len as u32, bytes));
+        }
+        batch.len += 1;
+        Ok(())
+    }
+}
+
+fn in_range_day(d: i32) -> bool {
+    // 1000-01-01 ..= 9999-12-31.
+    (-354_285..=2_932_896).contains(&d)
+}
+
+fn in_range_ms(m: i64) -> bool {
+    in_range_day(m.div_euclid(86_400_000).clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+}
+
+/// A reject of row `line` of `file`.
+pub fn reject(file: &str, line: u64, (reason, column, value): RowReject) -> Reject {
+    Reject { file: file.to_string(), line, column, value, reason }
+}
