@@ -63,26 +63,31 @@ fn as_number(v: Val<'_>, formats: &ValueFormats) -> Option<f64> {
 #[derive(Debug, Clone)]
 struct Pred {
     column: Column,
-    values: Vec<FilterValue>,
+    /// Each filter value, and as text.
+    values: Vec<(FilterValue, String)>,
 }
 
 impl Pred {
+    fn new(column: Column, values: Vec<FilterValue>) -> Pred {
+        Pred { column, values: values.into_iter().map(|v| { let t = v.to_string(); (v, t) }).collect() }
+    }
+
     fn holds(&self, batch: &Batch, i: usize, as_of: i32) -> bool {
         let v = self.column.value(batch, i, as_of);
-        self.values.iter().any(|f| matches(v, f))
+        self.values.iter().any(|(f, text)| matches(v, f, text))
     }
 }
 
 /// Whether a value equals a filter value: a true/false column against `"true"`/`"false"`, a number
 /// against a whole number (compared as whole numbers), anything else as text.
-fn matches(v: Val<'_>, f: &FilterValue) -> bool {
+fn matches(v: Val<'_>, f: &FilterValue, text: &str) -> bool {
     match (v, f) {
         (Val::Null, _) => false,
         (Val::Bool(b), f) => b == matches!(f, FilterValue::Text(t) if t == "true"),
         (Val::Int(x), FilterValue::Int(i)) => x == *i,
         (Val::Number(x), FilterValue::Int(i)) => x.trunc() as i64 == *i,
         (Val::Day(d), FilterValue::Int(i)) => d as i64 == *i,
-        (Val::Text(t), f) => t == f.to_string(),
+        (Val::Text(t), _) => t == text,
         (Val::Int(x), FilterValue::Text(t)) => x.to_string() == *t,
         (Val::Number(x), FilterValue::Text(t)) => t.parse::<f64>().is_ok_and(|y| y == x),
         (Val::Day(d), FilterValue::Text(t)) => d.to_string() == *t,
@@ -108,6 +113,11 @@ impl Mean {
     fn add(&mut self, k: usize, x: f64) {
         *slot(&mut self.n, k, 0) += 1;
         *slot(&mut self.s, k, 0.0) += x;
+    }
+
+    fn reserve(&mut self, keys: usize) {
+        self.n.reserve_exact(keys);
+        self.s.reserve_exact(keys);
     }
 
     fn get(&self, k: usize) -> Option<f64> {
@@ -186,17 +196,30 @@ impl Folds {
         self.exports.iter().find(|(s, _)| *s == source).map(|(_, f)| f)
     }
 
-    /// Each key's value of feature `name` of `source` (`None` where the key has no rows, or the
-    /// aggregate has no value); `as_of` ends the window (tenure).
-    pub(super) fn values(&self, source: Source, name: &str, key: usize, as_of: i32) -> Option<Option<f64>> {
+    /// The folded values of feature `name` of `source`, if it was folded.
+    pub(super) fn feature(&self, source: Source, name: &str) -> Option<FeatureValues<'_>> {
         let e = self.export(source)?;
         let f = e.features.iter().find(|f| f.name == name)?;
-        let rows = *e.rows.get(key).unwrap_or(&0);
+        Some(FeatureValues { rows: &e.rows, acc: &f.acc })
+    }
+}
+
+/// One feature's folded values.
+pub(super) struct FeatureValues<'a> {
+    rows: &'a [u32],
+    acc: &'a Acc,
+}
+
+impl FeatureValues<'_> {
+    /// Key `key`'s value (`None` where the key has no rows, or the aggregate has no value); `as_of`
+    /// ends the window (tenure).
+    pub(super) fn value(&self, key: usize, as_of: i32) -> Option<f64> {
+        let rows = *self.rows.get(key).unwrap_or(&0);
         if rows == 0 {
-            return Some(None);
+            return None;
         }
         let get = |v: &Vec<u32>| *v.get(key).unwrap_or(&0) as f64;
-        Some(match &f.acc {
+        match self.acc {
             Acc::Count { when: None, .. } => Some(rows as f64),
             Acc::Count { n, .. } => Some(get(n)),
             Acc::Sum { s, .. } => Some(*s.get(key).unwrap_or(&0.0)),
@@ -212,7 +235,16 @@ impl Folds {
             },
             Acc::Value { v, .. } => v.get(key).copied().filter(|x| !x.is_nan()),
             Acc::Tenure { day, .. } => day.get(key).filter(|&&d| d != ingest::NO_DAY).map(|&d| (as_of - d) as f64 / 365.25),
-        })
+        }
+    }
+}
+
+impl Folds {
+    /// Frees the accumulators of feature `name` of `source` (its values have been taken).
+    pub(super) fn release(&mut self, source: Source, name: &str) {
+        if let Some((_, e)) = self.exports.iter_mut().find(|(s, _)| *s == source) {
+            e.features.retain(|f| f.name != name);
+        }
     }
 
     /// The amount billed per customer key.
@@ -230,7 +262,7 @@ fn compile(spec: &FeatureSpec, layout: &Layout) -> Option<Acc> {
     let column = |name: &Option<String>| name.as_deref().map(|c| Column::resolve(layout, c));
     let value = column(&spec.column);
     let when = match &spec.filter {
-        Some(f) => Some(Pred { column: Column::resolve(layout, &f.column)?, values: f.values() }),
+        Some(f) => Some(Pred::new(Column::resolve(layout, &f.column)?, f.values())),
         None => None,
     };
     let value = || value.flatten();
@@ -268,9 +300,11 @@ impl Sink for Folds {
                 }
             }
         }
-        // One feature at a time over the batch's rows: each accumulator's memory stays in cache
-        // while rows of one customer follow each other.
-        for f in &mut e.features {
+        // One feature at a time over the batch's rows (each accumulator's memory stays in cache while
+        // rows of one customer follow each other), features in parallel: each is added to by one
+        // thread, in row order, so results do not depend on the thread count.
+        use rayon::prelude::*;
+        e.features.par_iter_mut().for_each(|f| {
             for (&i, &code) in rows.iter().zip(codes) {
                 let (i, k) = (i as usize, code as usize);
                 let on = |p: &Option<Pred>| p.as_ref().is_none_or(|p| p.holds(batch, i, as_of));
@@ -341,6 +375,32 @@ impl Sink for Folds {
                         }
                     }
                 }
+            }
+        });
+    }
+
+    fn reserve(&mut self, source: Source, keys: usize) {
+        let Some((_, e)) = self.exports.iter_mut().find(|(s, _)| *s == source) else { return };
+        e.rows.reserve_exact(keys);
+        if let Some((_, s)) = &mut e.revenue {
+            s.reserve_exact(keys);
+        }
+        for f in &mut e.features {
+            match &mut f.acc {
+                Acc::Count { n, .. } | Acc::Share { n, .. } => n.reserve_exact(keys),
+                Acc::Sum { s, .. } => s.reserve_exact(keys),
+                Acc::Mean { m, .. } => m.reserve(keys),
+                Acc::Cv { m, mean, m2, .. } => {
+                    m.reserve(keys);
+                    mean.reserve_exact(keys);
+                    m2.reserve_exact(keys);
+                }
+                Acc::Ratio { on, off, .. } => {
+                    on.reserve(keys);
+                    off.reserve(keys);
+                }
+                Acc::Value { v, .. } => v.reserve_exact(keys),
+                Acc::Tenure { day, .. } => day.reserve_exact(keys),
             }
         }
     }

@@ -185,7 +185,7 @@ struct Aggregated {
     values: Vec<f64>,
 }
 
-fn aggregated(specs: &[FeatureSpec], folds: &Folds, ingested: &Ingested, window: Window) -> Result<Aggregated> {
+fn aggregated(specs: &[FeatureSpec], folds: &mut Folds, ingested: &Ingested, window: Window) -> Result<Aggregated> {
     let customers = ingested.billed();
     let n = customers.len();
     if n == 0 {
@@ -197,24 +197,26 @@ fn aggregated(specs: &[FeatureSpec], folds: &Folds, ingested: &Ingested, window:
     let as_of = crate::ingest::epoch_days(window.as_of);
     let by_feeder = ingested.exports.get(&Source::Outages).is_some_and(|e| e.stats.feeder_keyed);
     let mut values = vec![MISSING; n * specs.len()];
-    values.par_chunks_mut(n).zip(specs.par_iter()).for_each(|(column, spec)| {
-        for (v, &c) in column.iter_mut().zip(&customers) {
+    // Feature by feature, each one's accumulators freed once its values are out: the memory of the
+    // accumulators and of the values is not needed at once.
+    for (column, spec) in values.chunks_mut(n).zip(specs) {
+        let Some(feature) = folds.feature(spec.source, &spec.name) else { continue };
+        column.par_iter_mut().zip(customers.par_iter()).for_each(|(v, &c)| {
             // Feeder-keyed outages were folded per feeder: a customer has its feeder's.
             let key = if spec.source == Source::Outages && by_feeder {
                 match ingested.feeder_of.get(c as usize) {
                     Some(&f) if f != u32::MAX => f as usize,
-                    _ => continue,
+                    _ => return,
                 }
             } else {
                 c as usize
             };
-            if let Some(Some(x)) = folds.values(spec.source, &spec.name, key, as_of) {
-                if x.is_finite() {
-                    *v = x;
-                }
+            if let Some(x) = feature.value(key, as_of).filter(|x| x.is_finite()) {
+                *v = x;
             }
-        }
-    });
+        });
+        folds.release(spec.source, &spec.name);
+    }
     Ok(Aggregated { customers, values })
 }
 
@@ -258,7 +260,8 @@ pub fn build_with_scaler(
             return Err(Error::Data(format!("feature {} of the model cannot be computed from these exports: {reason}", spec.name)));
         }
     }
-    let agg = aggregated(specs, &folds, ingested, window)?;
+    let mut folds = folds;
+    let agg = aggregated(specs, &mut folds, ingested, window)?;
     let n = agg.customers.len();
     let (customer_ids, revenue, attributes) = customers_of(&agg, &folds, ingested);
     // The accumulators are done with: their memory goes before the matrices are made.
@@ -299,7 +302,8 @@ pub fn build(
     ingested: &Ingested,
     window: Window,
 ) -> Result<(FeatureMatrix, Attributes)> {
-    let agg = aggregated(&used, &folds, ingested, window)?;
+    let mut folds = folds;
+    let agg = aggregated(&used, &mut folds, ingested, window)?;
     let n = agg.customers.len();
     let (customer_ids, revenue, attributes) = customers_of(&agg, &folds, ingested);
     // The accumulators are done with: their memory goes before the matrices are made.

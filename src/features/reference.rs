@@ -381,7 +381,7 @@ fn stream(dir: &Path, specs: &[FeatureSpec]) -> (NaiveDate, BTreeMap<String, Vec
     let mut folds = Folds::new(&used, &layouts, &AttributeSettings::default());
     let ingested = ingest::read_all(&opened, &settings, None, 12, &mut folds, &|_| {}).unwrap();
     let window = ingested.window().unwrap();
-    let agg = aggregated(&used, &folds, &ingested, window).unwrap();
+    let agg = aggregated(&used, &mut folds, &ingested, window).unwrap();
     let n = agg.customers.len();
     let mut out = BTreeMap::new();
     for (j, s) in used.iter().enumerate() {

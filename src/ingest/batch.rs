@@ -28,6 +28,8 @@ pub struct Layout {
     pub names: Vec<String>,
     pub missing_optional: Vec<String>,
     pub feeder_keyed: bool,
+    /// The spec rows are keyed by (see [`Layout::key`]).
+    key_spec: usize,
 }
 
 impl Layout {
@@ -76,7 +78,9 @@ impl Layout {
         } else {
             Vec::new()
         };
-        Ok(Layout { source, specs, column_of, attributes, names, missing_optional, feeder_keyed })
+        let key_name = if feeder_keyed { "feeder_id" } else { "customer_id" };
+        let key_spec = specs.iter().position(|s| s.name == key_name).expect("the key column is in every contract");
+        Ok(Layout { source, specs, column_of, attributes, names, missing_optional, feeder_keyed, key_spec })
     }
 
     /// The index in `specs` of a contract column the file has.
@@ -86,7 +90,7 @@ impl Layout {
 
     /// The column rows are keyed by: `customer_id`, or `feeder_id` for feeder-keyed outages.
     pub fn key(&self) -> usize {
-        self.spec(if self.feeder_keyed { "feeder_id" } else { "customer_id" }).expect("a layout has its key column (required)")
+        self.key_spec
     }
 }
 
@@ -187,12 +191,17 @@ pub struct Batch {
 
 impl Batch {
     pub fn new(layout: &Layout) -> Batch {
+        Batch::with_capacity(layout, 0)
+    }
+
+    /// A batch with room for about `rows` rows.
+    pub fn with_capacity(layout: &Layout, rows: usize) -> Batch {
         Batch {
             len: 0,
             columns: layout.specs.iter().zip(&layout.column_of).map(|(s, c)| c.map(|_| Values::new(s.kind))).collect(),
             attributes: vec![Texts::default(); layout.attributes.len()],
-            row_hash: Vec::new(),
-            key_hash: Vec::new(),
+            row_hash: Vec::with_capacity(rows),
+            key_hash: Vec::with_capacity(rows),
             suspect_bytes: Vec::new(),
         }
     }

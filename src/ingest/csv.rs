@@ -127,18 +127,51 @@ fn walk(b: &[u8], from: usize, mut q: Scan, delim: u8, term: u8, mut end: impl F
     (i, q)
 }
 
-/// A piece of the file holding whole records, decoded to UTF-8.
+/// The state after `region` (which holds no quote) from state `start` (field start or unquoted).
+fn plain_state(start: Scan, region: &[u8], delim: u8, term: u8) -> Scan {
+    match memchr::memrchr2(delim, term, region) {
+        Some(p) if p + 1 == region.len() => Scan::FieldStart,
+        Some(_) => Scan::Unquoted,
+        None if region.is_empty() => start,
+        None => Scan::Unquoted,
+    }
+}
+
+/// A piece of the file holding whole records, as read (decoded by [`Chunk::text`], on the thread
+/// that parses it).
 pub struct Chunk {
-    pub text: String,
+    pub raw: Vec<u8>,
     /// The physical line its first record starts on.
     pub first_line: u64,
-    /// The file's bytes it came from (before decoding), for progress.
-    pub raw_bytes: usize,
+    encoding: Encoding,
+    path: std::sync::Arc<PathBuf>,
+    source: &'static str,
+}
+
+impl Chunk {
+    /// The chunk's text (UTF-8 is only checked, not copied).
+    pub fn text(&self) -> Result<Cow<'_, str>> {
+        match self.encoding {
+            Encoding::Utf8 => std::str::from_utf8(&self.raw).map(Cow::Borrowed).map_err(|e| {
+                let at = self.first_line + self.raw[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64;
+                export_error(
+                    &self.path,
+                    format!(
+                        "the file is not UTF-8 text (first bad byte on line {at}); if it was exported as GBK or GB18030, \
+                         set encoding = \"gbk\" under [exports.{}] in the profile",
+                        self.source
+                    ),
+                )
+            }),
+            _ => decode(&self.path, self.raw.clone(), self.encoding, self.first_line, self.source).map(Cow::Owned),
+        }
+    }
 }
 
 /// An open CSV export: its header, and the chunks of records after it.
 pub struct CsvReader {
-    path: PathBuf,
+    path: std::sync::Arc<PathBuf>,
+    source: &'static str,
     file: std::fs::File,
     pub header: Vec<String>,
     pub delimiter: u8,
@@ -187,11 +220,13 @@ fn decode(path: &Path, bytes: Vec<u8>, encoding: Encoding, line: u64, source: &s
 
 impl CsvReader {
     /// Opens the file and reads its header line.
-    pub fn open(path: &Path, delimiter: u8, encoding: Encoding, source: &str) -> Result<CsvReader> {
+    pub fn open(path: &Path, delimiter: u8, encoding: Encoding, source: &'static str) -> Result<CsvReader> {
+        use std::io::Seek;
         let mut file = std::fs::File::open(path).map_err(|e| export_error(path, format!("cannot open: {e}")))?;
         let chunk_bytes = CHUNK.with(|c| c.get());
-        let mut first = Vec::with_capacity(chunk_bytes.max(1 << 16));
-        (&mut file).take(chunk_bytes.max(1 << 16) as u64).read_to_end(&mut first).map_err(|e| export_error(path, format!("cannot read: {e}")))?;
+        // The file's start tells its byte-order mark and line ends.
+        let mut first = Vec::with_capacity(1 << 16);
+        (&mut file).take(1 << 16).read_to_end(&mut first).map_err(|e| export_error(path, format!("cannot read: {e}")))?;
         if first.is_empty() {
             return Err(export_error(path, "the file is empty (expected a header line naming the columns)"));
         }
@@ -204,12 +239,13 @@ impl CsvReader {
                 ),
             ));
         }
-        if first.starts_with(b"\xEF\xBB\xBF") {
-            first.drain(..3);
-        }
         let terminator = if !first.contains(&b'\n') && first.contains(&b'\r') { Terminator::Cr } else { Terminator::Lf };
+        let bom = if first.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        file.seek(std::io::SeekFrom::Start(bom)).map_err(|e| export_error(path, format!("cannot read: {e}")))?;
+        first.clear();
         let mut reader = CsvReader {
-            path: path.to_path_buf(),
+            path: std::sync::Arc::new(path.to_path_buf()),
+            source,
             file,
             header: Vec::new(),
             delimiter,
@@ -223,6 +259,7 @@ impl CsvReader {
             chunk_bytes,
         };
         // The header is the first record.
+        reader.fill()?;
         let end = loop {
             if let Some(end) = reader.find_cut(1) {
                 break Some(end);
@@ -251,6 +288,7 @@ impl CsvReader {
             return Ok(false);
         }
         let before = self.carry.len();
+        self.carry.reserve(self.chunk_bytes);
         (&mut self.file)
             .take(self.chunk_bytes as u64)
             .read_to_end(&mut self.carry)
@@ -267,14 +305,13 @@ impl CsvReader {
     fn find_cut(&mut self, min_len: usize) -> Option<usize> {
         let term = self.terminator.byte();
         // No quote ahead: records end at terminators.
-        if self.quote == Scan::FieldStart && memchr::memchr(b'"', &self.carry[self.scanned..]).is_none() {
+        let plain = matches!(self.quote, Scan::FieldStart | Scan::Unquoted) && memchr::memchr(b'"', &self.carry[self.scanned..]).is_none();
+        if plain {
             let from = self.scanned.max(min_len.saturating_sub(1)).min(self.carry.len());
             let cut = memchr::memchr(term, &self.carry[from..]).map(|off| from + off + 1);
-            self.scanned = match cut {
-                Some(c) => c,
-                // Resume from the last terminator seen (a record may start after it).
-                None => memchr::memrchr(term, &self.carry[self.scanned..]).map_or(self.scanned, |off| self.scanned + off + 1),
-            };
+            let to = cut.unwrap_or(self.carry.len());
+            self.quote = plain_state(self.quote, &self.carry[self.scanned..to], self.delimiter, term);
+            self.scanned = to;
             return cut;
         }
         let mut cut = None;
@@ -291,17 +328,42 @@ impl CsvReader {
         cut
     }
 
+    /// The end of the last record in `carry`, scanning on from where the last scan stopped (the
+    /// quote state at the end of `carry` is kept).
+    fn last_cut(&mut self) -> Option<usize> {
+        let term = self.terminator.byte();
+        let region = &self.carry[self.scanned..];
+        if matches!(self.quote, Scan::FieldStart | Scan::Unquoted) && memchr::memchr(b'"', region).is_none() {
+            let last = memchr::memrchr(term, region).map(|off| self.scanned + off + 1);
+            self.quote = plain_state(self.quote, region, self.delimiter, term);
+            self.scanned = self.carry.len();
+            return last;
+        }
+        let mut last = None;
+        let (at, q) = walk(&self.carry, self.scanned, self.quote, self.delimiter, term, |end, _| {
+            last = Some(end);
+            false
+        });
+        self.scanned = at;
+        self.quote = q;
+        last
+    }
+
     /// The next chunk of whole records (about the chunk size), or None at the end of the file.
-    pub fn next_chunk(&mut self, source: &str) -> Result<Option<Chunk>> {
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
         loop {
-            let cut = match self.find_cut(self.chunk_bytes) {
+            if self.carry.len() < self.chunk_bytes && !self.eof {
+                self.fill()?;
+                continue;
+            }
+            let cut = match self.last_cut() {
                 Some(cut) => cut,
                 None if self.eof => self.carry.len(),
-                None if self.carry.len() > MAX_RECORD_BYTES + self.chunk_bytes && self.quote == Scan::Quoted => {
+                None if self.carry.len() > MAX_RECORD_BYTES => {
                     return Err(export_error(
                         &self.path,
                         format!(
-                            "a record starting after line {} runs for more than {} MiB: a quote (\") that opens a field is never closed",
+                            "a record starting on line {} runs for more than {} MiB: a quote (\") that opens a field is never closed",
                             self.next_line,
                             MAX_RECORD_BYTES >> 20
                         ),
@@ -315,16 +377,14 @@ impl CsvReader {
             if cut == 0 {
                 return Ok(None);
             }
-            let rest = self.carry.split_off(cut);
-            let bytes = std::mem::replace(&mut self.carry, rest);
-            // The rest starts outside quotes, at a record's start.
-            self.scanned = 0;
-            self.quote = Scan::FieldStart;
-            let raw_bytes = bytes.len();
+            let rest = self.carry[cut..].to_vec();
+            let mut raw = std::mem::replace(&mut self.carry, rest);
+            raw.truncate(cut);
+            // The rest starts at a record's start and was scanned to its end (the state there kept).
+            self.scanned = self.carry.len();
             let first_line = self.next_line;
-            self.next_line += memchr::memchr_iter(self.terminator.byte(), &bytes).count() as u64;
-            let text = decode(&self.path, bytes, self.encoding, first_line, source)?;
-            return Ok(Some(Chunk { text, first_line, raw_bytes }));
+            self.next_line += memchr::memchr_iter(self.terminator.byte(), &raw).count() as u64;
+            return Ok(Some(Chunk { raw, first_line, encoding: self.encoding, path: self.path.clone(), source: self.source }));
         }
     }
 }
@@ -370,14 +430,22 @@ impl Field {
 
 /// Splits one record (without its terminator) into fields.
 pub fn split_fields(record: &str, delimiter: u8, out: &mut Vec<Field>) {
+    split_fields_known(record, delimiter, memchr::memchr(b'"', record.as_bytes()).is_some(), out)
+}
+
+/// [`split_fields`] when whether the record has a quote is known (a chunk without any quote).
+pub fn split_fields_known(record: &str, delimiter: u8, has_quote: bool, out: &mut Vec<Field>) {
     out.clear();
     let b = record.as_bytes();
-    // Most records have no quote: fields between delimiters.
-    if memchr::memchr(b'"', b).is_none() {
+    // Most records have no quote: fields between delimiters (fields are short: a plain loop beats a
+    // vectorized search here).
+    if !has_quote {
         let mut start = 0;
-        for at in memchr::memchr_iter(delimiter, b) {
-            out.push(Field { start, end: at, quoted: false, stray_quote: false });
-            start = at + 1;
+        for (at, &c) in b.iter().enumerate() {
+            if c == delimiter {
+                out.push(Field { start, end: at, quoted: false, stray_quote: false });
+                start = at + 1;
+            }
         }
         out.push(Field { start, end: b.len(), quoted: false, stray_quote: false });
         return;
@@ -425,13 +493,55 @@ pub fn split_fields(record: &str, delimiter: u8, out: &mut Vec<Field>) {
     }
 }
 
+/// Calls `each(line, record, fields)` for every record of a chunk's text, with its fields (see
+/// [`split_fields`]). Quote-free text (most exports) is split in one vectorized pass over the whole
+/// text, delimiters and line ends together.
+pub fn for_each_record_fields(text: &str, first_line: u64, terminator: Terminator, delimiter: u8, mut each: impl FnMut(u64, &str, &[Field])) {
+    let b = text.as_bytes();
+    let mut fields: Vec<Field> = Vec::with_capacity(16);
+    if memchr::memchr(b'"', b).is_some() {
+        for_each_record(text, first_line, terminator, delimiter, |line, record| {
+            split_fields_known(record, delimiter, memchr::memchr(b'"', record.as_bytes()).is_some(), &mut fields);
+            each(line, record, &fields);
+        });
+        return;
+    }
+    let term = terminator.byte();
+    let mut line = first_line;
+    let (mut record_start, mut field_start) = (0usize, 0usize);
+    for at in memchr::memchr2_iter(delimiter, term, b) {
+        if b[at] == delimiter {
+            fields.push(Field { start: field_start - record_start, end: at - record_start, quoted: false, stray_quote: false });
+            field_start = at + 1;
+            continue;
+        }
+        // A record's end: a `\r` before a `\n` belongs to the line end.
+        let end = if terminator == Terminator::Lf && at > field_start && b[at - 1] == b'\r' { at - 1 } else { at };
+        fields.push(Field { start: field_start - record_start, end: end - record_start, quoted: false, stray_quote: false });
+        let record = &text[record_start..end];
+        if record.is_empty() {
+            fields.clear();
+            fields.push(Field { start: 0, end: 0, quoted: false, stray_quote: false });
+        }
+        each(line, record, &fields);
+        fields.clear();
+        line += 1;
+        record_start = at + 1;
+        field_start = at + 1;
+    }
+    if record_start < b.len() {
+        let record = trim_terminator(&text[record_start..], terminator);
+        split_fields_known(record, delimiter, false, &mut fields);
+        each(line, record, &fields);
+    }
+}
+
 /// Calls `each(line, record)` for every record of a chunk, `record` without its terminator, `line`
 /// the physical line it starts on. A final empty piece after the last terminator is no record.
-pub fn for_each_record(chunk: &Chunk, terminator: Terminator, delimiter: u8, mut each: impl FnMut(u64, &str)) {
-    let text = chunk.text.as_str();
+pub fn for_each_record(text: &str, first_line: u64, terminator: Terminator, delimiter: u8, mut each: impl FnMut(u64, &str)) {
     let b = text.as_bytes();
     let term = terminator.byte();
-    let mut line = chunk.first_line;
+    let mut line = first_line;
     let mut start = 0;
     if memchr::memchr(b'"', b).is_none() {
         for at in memchr::memchr_iter(term, b) {
@@ -483,8 +593,9 @@ mod tests {
         std::fs::write(&p, bytes).unwrap();
         let mut r = CsvReader::open(&p, b',', Encoding::Utf8, "billing").unwrap();
         let mut records = Vec::new();
-        while let Some(c) = r.next_chunk("billing").unwrap() {
-            for_each_record(&c, r.terminator, b',', |line, rec| records.push((line, rec.to_string())));
+        while let Some(c) = r.next_chunk().unwrap() {
+            let text = c.text().unwrap();
+            for_each_record(&text, c.first_line, r.terminator, b',', |line, rec| records.push((line, rec.to_string())));
         }
         (r.header.clone(), records)
     }

@@ -66,6 +66,11 @@ impl Keys {
         &self.arena[start..self.ends[i] as usize]
     }
 
+    /// Whether key `code` is `key`.
+    pub fn is(&self, code: u32, key: &str) -> bool {
+        self.bytes(code) == key.as_bytes()
+    }
+
     /// The code of `key` (hash `hash` from [`hash_bytes`]), if known.
     pub fn find(&self, key: &str, hash: u64) -> Option<u32> {
         self.table.find(hash, |&c| self.bytes(c) == key.as_bytes()).copied()

@@ -99,12 +99,10 @@ pub fn day_date(day: i32) -> NaiveDate {
 }
 
 impl Window {
-    /// Whether a row dated `ms` (milliseconds since 1970-01-01; a bill's day at midnight) is inside:
-    /// after the day `start` and no later than the end of the day `as_of`.
-    fn holds(&self, ms: i64) -> bool {
-        let start = epoch_days(self.start) as i64 * 86_400_000;
-        let end = (epoch_days(self.as_of) as i64 + 1) * 86_400_000;
-        ms >= start + 86_400_000 && ms < end
+    /// The window in milliseconds since 1970-01-01: a row dated `ms` (a bill's day at midnight) is
+    /// inside when `first <= ms < end`, after the day `start` and no later than the end of `as_of`.
+    fn ms(&self) -> (i64, i64) {
+        ((epoch_days(self.start) as i64 + 1) * 86_400_000, (epoch_days(self.as_of) as i64 + 1) * 86_400_000)
     }
 }
 
@@ -211,6 +209,9 @@ pub trait Sink {
     /// Forgets what was folded of `source`: the billing export is read again when its newest
     /// accepted bill is not the newest bill the first pass found (that one was rejected).
     fn restart(&mut self, source: Source);
+    /// `source` is about to be folded and about `keys` keys are known: room for them can be made at
+    /// once (rather than by doubling).
+    fn reserve(&mut self, _source: Source, _keys: usize) {}
 }
 
 /// Everything read: the exports' accounting, the customers and feeders, the window.
@@ -317,12 +318,15 @@ fn read_export(
         ..Default::default()
     };
     let mut rejects = Vec::new();
-    let mut empty: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut empty: Vec<usize> = vec![0; layout.names.len()];
     let mut dates: Option<(i32, i32)> = None;
     let mut without_customers = 0usize;
     let mut feeders_hit: Vec<bool> = Vec::new();
     let date_spec = date_column(source).and_then(|c| layout.spec(c));
+    let window_ms = window.map(|w| w.ms());
+    let feeder_spec = layout.spec("feeder_id");
     let mut dups = dups.map(|d| d.into_iter());
+    sink.reserve(source, if layout.feeder_keyed { state.feeders.len() } else { state.customers.len() });
     for file in &o.files {
         // The customers export needs no duplicate filter: a later row of a customer id is a duplicate
         // whatever else it holds.
@@ -352,8 +356,8 @@ fn read_export(
                     stats.rows_duplicate += 1;
                     continue;
                 }
-                if let (Some(w), Some(si)) = (window, date_spec) {
-                    let inside = batch.column(si).and_then(|c| c.ms(i)).is_some_and(|ms| w.holds(ms));
+                if let (Some((first, end)), Some(si)) = (window_ms, date_spec) {
+                    let inside = batch.column(si).and_then(|c| c.ms(i)).is_some_and(|ms| ms >= first && ms < end);
                     if !inside {
                         stats.rows_outside_window += 1;
                         continue;
@@ -378,7 +382,7 @@ fn read_export(
                 } else {
                     // Consecutive rows of one customer need one lookup.
                     let code = match last {
-                        Some((h, c)) if source != Source::Customers && h == hash && state.customers.key(c) == key => c,
+                        Some((h, c)) if source != Source::Customers && h == hash && state.customers.is(c, key) => c,
                         _ => {
                             let first = source == Source::Customers && state.customers.find(key, hash).is_none_or(|c| !state.customers.seen(c, Source::Customers));
                             let c = state.customers.code(key, hash, source);
@@ -404,20 +408,20 @@ fn read_export(
                             Values::Text(t) => t.get(i).is_empty(),
                         };
                         if missing {
-                            *empty.entry(layout.column_of[si].unwrap_or(0)).or_default() += 1;
+                            empty[layout.column_of[si].unwrap_or(0)] += 1;
                         }
                     }
                 }
                 for (ai, (_, fi)) in layout.attributes.iter().enumerate() {
                     if batch.attributes[ai].get(i).is_empty() {
-                        *empty.entry(*fi).or_default() += 1;
+                        empty[*fi] += 1;
                     }
                 }
                 if let Some(d) = date_spec.and_then(|si| batch.column(si)).and_then(|c| c.day(i)) {
                     dates = Some(dates.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
                 }
                 if source == Source::Customers {
-                    if let (Some(code), Some(fi)) = (code, layout.spec("feeder_id")) {
+                    if let (Some(code), Some(fi)) = (code, feeder_spec) {
                         if let Some(feeder) = batch.column(fi).and_then(|c| c.text(i)) {
                             let f = state.feeders.code(feeder, hash_bytes(feeder.as_bytes()), Source::Customers);
                             if state.feeder_of.len() <= code as usize {
@@ -454,7 +458,7 @@ fn read_export(
         stats,
         rejects,
         columns,
-        empty: empty.into_iter().map(|(fi, n)| (layout.names[fi].clone(), n)).collect(),
+        empty: empty.into_iter().enumerate().filter(|(_, n)| *n > 0).map(|(fi, n)| (layout.names[fi].clone(), n)).collect(),
         dates: dates.map(|(a, b)| (day_date(a), day_date(b))),
     })
 }

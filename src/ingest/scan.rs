@@ -11,7 +11,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::batch::{reject, Batch, Cell, Layout, RowBuilder};
-use super::csv::{for_each_record, split_fields, Chunk, CsvReader, Field};
+use super::csv::{for_each_record, for_each_record_fields, Chunk, CsvReader};
 use super::dedupe::{Duplicates, RowFilter, Suspects};
 use super::keys::hash_bytes;
 use super::values::{Parsed, ValueFormats};
@@ -171,41 +171,32 @@ pub fn first_pass(path: &Path, layout: &Layout, settings: &ExportSettings, newes
         })?;
         return Ok(FirstPass { duplicates: Duplicates::new(filter.into_suspects()), dates: newest });
     }
-    let mut reader = CsvReader::open(path, settings.delimiter_byte(), settings.encoding, source.as_str())?;
+    let reader = CsvReader::open(path, settings.delimiter_byte(), settings.encoding, source.as_str())?;
     let size = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
     let mut filter: Option<RowFilter> = None;
     let (terminator, delimiter) = (reader.terminator, reader.delimiter);
-    loop {
-        let mut group: Vec<Chunk> = Vec::new();
-        while group.len() < group_size() {
-            match reader.next_chunk(source.as_str())? {
-                Some(c) => group.push(c),
-                None => break,
-            }
-        }
-        if group.is_empty() {
-            break;
-        }
+    csv_groups(reader, |group| {
         // Per chunk: its rows' hashes, its dates' range, its bytes.
         type ChunkPass = (Vec<u64>, Option<(i32, i32)>, usize);
-        let results: Vec<ChunkPass> = group
+        let results: Vec<Result<ChunkPass>> = group
             .par_iter()
             .map(|chunk| {
-                let mut hashes = Vec::new();
+                let text = chunk.text()?;
+                let mut hashes = Vec::with_capacity(chunk.raw.len() / 64);
                 let mut newest: Option<(i32, i32)> = None;
-                let mut fields: Vec<Field> = Vec::new();
-                for_each_record(chunk, terminator, delimiter, |_, record| {
-                    hashes.push(hash_bytes(record.as_bytes()));
-                    if let Some(fi) = date_field {
-                        split_fields(record, delimiter, &mut fields);
+                match date_field {
+                    Some(fi) => for_each_record_fields(&text, chunk.first_line, terminator, delimiter, |_, record, fields| {
+                        hashes.push(hash_bytes(record.as_bytes()));
                         if let Some(d) = fields.get(fi).and_then(|f| day_of(&f.text(record))) {
                             newest = widen(newest, d);
                         }
-                    }
-                });
-                (hashes, newest, chunk.raw_bytes)
+                    }),
+                    None => for_each_record(&text, chunk.first_line, terminator, delimiter, |_, record| hashes.push(hash_bytes(record.as_bytes()))),
+                }
+                Ok((hashes, newest, chunk.raw.len()))
             })
             .collect();
+        let results = results.into_iter().collect::<Result<Vec<_>>>()?;
         let filter = filter.get_or_insert_with(|| {
             // Sized from the first chunks' bytes per row.
             let (rows, bytes): (usize, usize) = results.iter().fold((0, 0), |(r, b), (h, _, n)| (r + h.len(), b + n));
@@ -219,9 +210,46 @@ pub fn first_pass(path: &Path, layout: &Layout, settings: &ExportSettings, newes
             }
         }
         filter.add(&hashes);
-    }
+        Ok(())
+    })?;
     let duplicates = filter.map_or_else(Duplicates::none, |f| Duplicates::new(f.into_suspects()));
     Ok(FirstPass { duplicates, dates: newest })
+}
+
+/// Reads a CSV file's chunks on a thread of their own (reading and cutting records is sequential) and
+/// hands them to `each` in groups, in file order, while the next ones are read.
+fn csv_groups(mut reader: CsvReader, mut each: impl FnMut(Vec<Chunk>) -> Result<()>) -> Result<()> {
+    let group = group_size();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk>>(group);
+        scope.spawn(move || loop {
+            match reader.next_chunk() {
+                Ok(Some(c)) => {
+                    if tx.send(Ok(c)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        });
+        loop {
+            let mut chunks = Vec::with_capacity(group);
+            while chunks.len() < group {
+                match rx.recv() {
+                    Ok(c) => chunks.push(c?),
+                    Err(_) => break,
+                }
+            }
+            if chunks.is_empty() {
+                return Ok(());
+            }
+            each(chunks)?;
+        }
+    })
 }
 
 /// A parsed batch and the rows of its piece that were rejected.
@@ -232,21 +260,21 @@ pub struct Parsed2 {
 }
 
 /// Parses the records of one CSV chunk.
-fn parse_chunk(chunk: &Chunk, reader: (super::csv::Terminator, u8), builder: &RowBuilder<'_>, dups: &Suspects, file: &str) -> Parsed2 {
+fn parse_chunk(chunk: &Chunk, reader: (super::csv::Terminator, u8), builder: &RowBuilder<'_>, dups: &Suspects, file: &str) -> Result<Parsed2> {
+    let text = chunk.text()?;
     let layout = builder.layout;
     let width = layout.names.len();
     let (terminator, delimiter) = reader;
-    let mut batch = Batch::new(layout);
+    let mut batch = Batch::with_capacity(layout, chunk.raw.len() / 64);
     let mut rejects = Vec::new();
     let mut rows_read = 0;
-    let mut fields: Vec<Field> = Vec::new();
-    for_each_record(chunk, terminator, delimiter, |line, record| {
+    let quotes = memchr::memchr(b'"', text.as_bytes()).is_some();
+    for_each_record_fields(&text, chunk.first_line, terminator, delimiter, |line, record, fields| {
         rows_read += 1;
         if record.is_empty() {
             rejects.push(reject(file, line, ("blank line".into(), String::new(), String::new())));
             return;
         }
-        split_fields(record, delimiter, &mut fields);
         if fields.len() != width {
             let (column, value) = if fields.len() > width {
                 (format!("(field {})", width + 1), fields[width].text(record).into_owned())
@@ -257,7 +285,7 @@ fn parse_chunk(chunk: &Chunk, reader: (super::csv::Terminator, u8), builder: &Ro
             rejects.push(reject(file, line, (reason, column, value)));
             return;
         }
-        if let Some(fi) = fields.iter().position(|f| f.stray_quote) {
+        if let Some(fi) = fields.iter().position(|f| f.stray_quote).filter(|_| quotes) {
             let value = record[fields[fi].start..fields[fi].end].to_string();
             rejects.push(reject(file, line, ("stray quote (\")".into(), layout.names[fi].clone(), value)));
             return;
@@ -274,7 +302,7 @@ fn parse_chunk(chunk: &Chunk, reader: (super::csv::Terminator, u8), builder: &Ro
             rejects.push(reject(file, line, why));
         }
     });
-    Parsed2 { batch, rejects, rows_read }
+    Ok(Parsed2 { batch, rejects, rows_read })
 }
 
 /// Reads a file's accepted rows in batches, in file order, calling `each` with every batch.
@@ -296,25 +324,22 @@ pub fn for_each_batch(
             each(parsed)
         });
     }
-    let mut reader = CsvReader::open(path, settings.delimiter_byte(), settings.encoding, layout.source.as_str())?;
+    let reader = CsvReader::open(path, settings.delimiter_byte(), settings.encoding, layout.source.as_str())?;
     let shape = (reader.terminator, reader.delimiter);
-    loop {
-        let mut group: Vec<Chunk> = Vec::new();
-        while group.len() < group_size() {
-            match reader.next_chunk(layout.source.as_str())? {
-                Some(c) => group.push(c),
-                None => break,
-            }
-        }
-        if group.is_empty() {
-            return Ok(());
-        }
-        let parsed: Vec<Parsed2> = group.par_iter().map(|c| parse_chunk(c, shape, &builder, dups, &file)).collect();
-        drop(group);
-        for p in parsed {
-            each(p)?;
-        }
-    }
+    // Each group is parsed while the previous one is handed over (folding runs beside parsing).
+    let mut pending: Option<Vec<Parsed2>> = None;
+    csv_groups(reader, |group| {
+        let (builder, file) = (&builder, &file);
+        let (parsed, handed) = std::thread::scope(|scope| {
+            let parsing = scope.spawn(move || group.par_iter().map(|c| parse_chunk(c, shape, builder, dups, file)).collect::<Result<Vec<Parsed2>>>());
+            let handed = pending.take().map_or(Ok(()), |p| p.into_iter().try_for_each(&mut each));
+            (parsing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), handed)
+        });
+        handed?;
+        pending = Some(parsed?);
+        Ok(())
+    })?;
+    pending.map_or(Ok(()), |p| p.into_iter().try_for_each(&mut each))
 }
 
 /// Rows in a Parquet file, from its metadata.

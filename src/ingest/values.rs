@@ -229,7 +229,7 @@ impl ValueFormats {
     }
 
     pub fn number(&self, text: &str) -> Parsed<f64> {
-        let t = text.trim().as_bytes();
+        let t = text.as_bytes().trim_ascii();
         if t.is_empty() {
             return Parsed::Missing;
         }
@@ -251,6 +251,9 @@ impl ValueFormats {
             }
             &buf[..n]
         };
+        if let Some(v) = simple_decimal(clean) {
+            return Parsed::Value(v);
+        }
         if !number_shape(clean) {
             return Parsed::Bad(if is_non_finite_word(clean) { NOT_FINITE } else { NOT_A_NUMBER });
         }
@@ -264,7 +267,7 @@ impl ValueFormats {
 
     /// A date, as days since 1970-01-01.
     pub fn date(&self, text: &str) -> Parsed<i32> {
-        let t = text.trim();
+        let t = text.trim_ascii();
         if t.is_empty() {
             return Parsed::Missing;
         }
@@ -288,7 +291,7 @@ impl ValueFormats {
 
     /// A date-time, as milliseconds since 1970-01-01.
     pub fn datetime(&self, text: &str) -> Parsed<i64> {
-        let t = text.trim();
+        let t = text.trim_ascii();
         if t.is_empty() {
             return Parsed::Missing;
         }
@@ -320,6 +323,38 @@ fn one_of(formats: &[DateFormat], t: &str) -> Result<Option<i64>, &'static str> 
         }
     }
     Ok(found)
+}
+
+/// `[-]digits[.digits]` with at most 15 digits in all: its value exactly as `str::parse` gives it
+/// (the digits are an exact integer below 2^53 and the power of ten is exact, so one IEEE division
+/// rounds correctly). None for anything else, which the general parser then reads.
+fn simple_decimal(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut count = 0;
+    let mut frac: Option<usize> = None;
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + (c - b'0') as u64;
+                count += 1;
+            }
+            b'.' if frac.is_none() && i > 0 && i + 1 < digits.len() => frac = Some(digits.len() - i - 1),
+            _ => return None,
+        }
+    }
+    if count > 15 {
+        return None;
+    }
+    let v = mantissa as f64 / POW10[frac.unwrap_or(0)];
+    Some(if neg { -v } else { v })
 }
 
 /// `[+-]digits[.digits][(e|E)[+-]digits]`, at least one mantissa digit.
@@ -397,6 +432,22 @@ mod tests {
         assert_eq!(eu.number("1.234,50"), Parsed::Value(1234.5));
         let us = formats(|s| s.thousands = Some(",".into()));
         assert_eq!(us.number("1,234.50"), Parsed::Value(1234.5));
+        // The fast decimal path agrees with the general parser.
+        for t in ["0", "-0.5", "41.92", "123456789012345", "0.00000000000001", "99999.99", "1.0", "-7"] {
+            assert_eq!(plain.number(t), Parsed::Value(t.parse::<f64>().unwrap()), "{t}");
+            assert_eq!(simple_decimal(t.as_bytes()).map(f64::to_bits), Some(t.parse::<f64>().unwrap().to_bits()), "{t}");
+        }
+        for t in ["1.", ".5", "1e3", "1234567890123456", "1.2.3", "-", "+1"] {
+            assert_eq!(simple_decimal(t.as_bytes()), None, "{t}");
+        }
+        let mut r: u64 = 99;
+        for _ in 0..20_000 {
+            r = r.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let int = (r >> 20) % 10_000_000;
+            let scale = (r >> 8) % 8;
+            let text = if scale == 0 { int.to_string() } else { format!("{}.{:0width$}", int / 10u64.pow(scale as u32), int % 10u64.pow(scale as u32), width = scale as usize) };
+            assert_eq!(simple_decimal(text.as_bytes()).map(f64::to_bits), Some(text.parse::<f64>().unwrap().to_bits()), "{text}");
+        }
         let spaced = formats(|s| {
             s.decimal = Some(",".into());
             s.thousands = Some(" ".into());

@@ -41,18 +41,14 @@ impl Output for Csv<'_> {
 impl Output for Parquet<'_> {
     fn write(&self, dir: &RunDir) -> Result<()> {
         let rows = self.0;
-        let context = |e| Error::polars("building the assignments table", e);
-        let mut df = DataFrame::new_infer_height(vec![
-            Column::new("customer_id".into(), rows.iter().map(|r| r.customer_id).collect::<Vec<_>>()),
-            Column::new("segment".into(), rows.iter().map(|r| r.segment).collect::<Vec<_>>()),
-            Column::new("segment_name".into(), rows.iter().map(|r| r.segment_name).collect::<Vec<_>>()),
-            Column::new("distance".into(), rows.iter().map(|r| r.distance).collect::<Vec<_>>()),
-        ])
-        .map_err(context)?;
-        let (path, mut file) = dir.create_file("assignments.parquet")?;
-        ParquetWriter::new(&mut file).finish(&mut df).map_err(|e| Error::polars(format!("writing {}", path.display()), e))?;
-        // Flushed here, not on drop, so that a full disk is an error.
-        std::io::Write::flush(&mut file).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-        Ok(())
+        super::write_parquet(dir, "assignments.parquet", rows.len(), |start, end| {
+            let rows = &rows[start..end];
+            DataFrame::new_infer_height(vec![
+                Column::new("customer_id".into(), rows.iter().map(|r| r.customer_id).collect::<Vec<_>>()),
+                Column::new("segment".into(), rows.iter().map(|r| r.segment).collect::<Vec<_>>()),
+                Column::new("segment_name".into(), rows.iter().map(|r| r.segment_name).collect::<Vec<_>>()),
+                Column::new("distance".into(), rows.iter().map(|r| r.distance).collect::<Vec<_>>()),
+            ])
+        })
     }
 }

@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use super::{Error, Output, Result, RunDir};
+use super::{Output, Result, RunDir};
 use crate::features::FeatureMatrix;
 
 pub struct FeaturesParquet<'a>(pub &'a FeatureMatrix);
@@ -13,19 +13,16 @@ pub struct FeaturesParquet<'a>(pub &'a FeatureMatrix);
 impl Output for FeaturesParquet<'_> {
     fn write(&self, dir: &RunDir) -> Result<()> {
         let fm = self.0;
-        let mut columns = Vec::with_capacity(1 + 2 * fm.specs.len());
-        columns.push(Column::new("customer_id".into(), fm.customer_ids.iter().map(String::as_str).collect::<Vec<_>>()));
-        for (j, spec) in fm.specs.iter().enumerate() {
-            columns.push(Column::new(spec.name.as_str().into(), fm.raw.column(j).to_vec()));
-        }
-        for (j, spec) in fm.specs.iter().enumerate() {
-            columns.push(Column::new(format!("{}_scaled", spec.name).into(), fm.scaled.column(j).to_vec()));
-        }
-        let mut df = DataFrame::new_infer_height(columns).map_err(|e| Error::polars("building the features table", e))?;
-        let (path, mut file) = dir.create_file("features.parquet")?;
-        ParquetWriter::new(&mut file).finish(&mut df).map_err(|e| Error::polars(format!("writing {}", path.display()), e))?;
-        // Flushed here, not on drop, so that a full disk is an error.
-        std::io::Write::flush(&mut file).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-        Ok(())
+        super::write_parquet(dir, "features.parquet", fm.customer_ids.len(), |start, end| {
+            let mut columns = Vec::with_capacity(1 + 2 * fm.specs.len());
+            columns.push(Column::new("customer_id".into(), fm.customer_ids[start..end].iter().map(String::as_str).collect::<Vec<_>>()));
+            for (j, spec) in fm.specs.iter().enumerate() {
+                columns.push(Column::new(spec.name.as_str().into(), fm.raw.column(j).slice(ndarray::s![start..end]).to_vec()));
+            }
+            for (j, spec) in fm.specs.iter().enumerate() {
+                columns.push(Column::new(format!("{}_scaled", spec.name).into(), fm.scaled.column(j).slice(ndarray::s![start..end]).to_vec()));
+            }
+            DataFrame::new_infer_height(columns)
+        })
     }
 }

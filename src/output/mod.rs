@@ -91,6 +91,31 @@ pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Rows per Parquet row group the outputs write (polars' default), each built and written on its own so
+/// that a table of millions of customers is never copied whole.
+pub const PARQUET_ROWS: usize = 512 * 512;
+
+/// Writes `name` as Parquet, `rows` rows, the frame of rows `start..end` made by `frame`.
+fn write_parquet(dir: &RunDir, name: &str, rows: usize, frame: impl Fn(usize, usize) -> polars::prelude::PolarsResult<polars::prelude::DataFrame>) -> Result<()> {
+    use polars::prelude::*;
+    let (path, mut file) = dir.create_file(name)?;
+    let context = |e| Error::polars(format!("writing {}", path.display()), e);
+    let first = frame(0, rows.min(PARQUET_ROWS)).map_err(context)?;
+    let mut writer = ParquetWriter::new(&mut file).batched(first.schema()).map_err(context)?;
+    writer.write_batch(&first).map_err(context)?;
+    let mut start = first.height();
+    drop(first);
+    while start < rows {
+        let end = (start + PARQUET_ROWS).min(rows);
+        writer.write_batch(&frame(start, end).map_err(context)?).map_err(context)?;
+        start = end;
+    }
+    writer.finish().map_err(context)?;
+    drop(writer);
+    // Flushed here, not on drop, so that a full disk is an error.
+    std::io::Write::flush(&mut file).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
 /// A CSV writer's error as an output error naming the file.
 fn csv_error(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
     move |e| Error::io(format!("writing {}", path.display()), e.into())
