@@ -88,6 +88,31 @@ pub fn value(x: f64, format: ValueFormat, currency: &str, unit: &str) -> String 
     }
 }
 
+/// Whether `c` is invisible formatting that can make text read otherwise than it is: the bidirectional
+/// controls (embeddings, overrides, isolates, marks).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from exports or profiles made visible for a terminal, Markdown, HTML or SVG: control
+/// characters (but line breaks and tabs) and bidirectional controls are written as `\u{…}`, so that no
+/// value can move the cursor, recolour a terminal or reorder the text around it.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c);
+    if !s.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,7 @@ static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
 
 /// An error line in the chosen format.
 pub fn emit_error(message: &str, exit_code: i32) {
+    let message = &crate::format::visible(message);
     if JSON_ERRORS.load(Ordering::Relaxed) {
         line_to_stderr(&json_line("error", None, message, Some(("exit_code", serde_json::json!(exit_code)))));
     } else {
@@ -116,10 +117,11 @@ impl Log {
             return;
         }
         let t = self.start.elapsed().as_secs_f64();
+        let msg = crate::format::visible(msg.as_ref());
         match (self.format, &self.spinner) {
             (LogFormat::Json, _) => line_to_stderr(&json_line("info", Some(t), msg.as_ref(), None)),
             (LogFormat::Text, Some(pb)) => {
-                pb.println(format!("[{t:>6.2}s] {}", msg.as_ref()));
+                pb.println(format!("[{t:>6.2}s] {}", msg));
             }
             (LogFormat::Text, None) => line_to_stderr(&format!("[{t:>6.2}s] {}", msg.as_ref())),
         }

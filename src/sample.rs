@@ -483,8 +483,8 @@ pub fn write_month(dir: &Path, customers: usize, seed: u64, plan: SamplePlan) ->
     }
     let blocks = customers.div_ceil(BLOCK);
     // Generate a bounded number of blocks at a time so memory stays flat for millions of customers.
-    for wave in (0..blocks).collect::<Vec<_>>().chunks(64) {
-        let done: Vec<Block> = wave.par_iter().map(|&b| generate_block(b, customers, seed, plan)).collect();
+    for wave in (0..blocks).step_by(64) {
+        let done: Vec<Block> = (wave..(wave + 64).min(blocks)).into_par_iter().map(|b| generate_block(b, customers, seed, plan)).collect();
         for block in done {
             for ((path, w), bytes) in writers.iter_mut().zip([&block.customers, &block.billing, &block.outages, &block.tickets, &block.truth]) {
                 w.write_all(bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
@@ -501,5 +501,50 @@ pub fn write_month(dir: &Path, customers: usize, seed: u64, plan: SamplePlan) ->
     for (path, mut w) in writers {
         w.flush().map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     }
+    Ok(())
+}
+
+/// Rewrites a generated CSV as Parquet, a chunk of records at a time (so that tens of millions of
+/// customers convert in bounded memory): each chunk parsed by polars with the column types found in
+/// the first chunk, and written as its own row group.
+pub fn to_parquet(csv: &Path, parquet: &Path) -> crate::error::Result<()> {
+    use polars::prelude::*;
+    use std::io::Cursor;
+    let mut reader = crate::ingest::csv::CsvReader::open(csv, b',', crate::ingest::Encoding::Utf8, "sample")?;
+    let header = format!("{}\n", reader.header.join(","));
+    let context = |what: &str, e| Error::polars(format!("{what} {}", parquet.display()), e);
+    let f = std::fs::File::create(parquet).map_err(|e| Error::io(format!("writing {}", parquet.display()), e))?;
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, f);
+    let mut schema: Option<SchemaRef> = None;
+    let mut writer = None;
+    let mut chunks = 0usize;
+    loop {
+        let chunk = reader.next_chunk()?;
+        if chunk.is_none() && chunks > 0 {
+            break;
+        }
+        chunks += 1;
+        let mut text = header.clone().into_bytes();
+        if let Some(chunk) = &chunk {
+            text.extend_from_slice(&chunk.raw);
+        }
+        let df = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_schema(schema.clone())
+            .map_parse_options(|o| o.with_try_parse_dates(true))
+            .into_reader_with_file_handle(Cursor::new(text))
+            .finish()
+            .map_err(|e| context("converting to", e))?;
+        if writer.is_none() {
+            schema = Some(df.schema().clone());
+            writer = Some(ParquetWriter::new(&mut file).batched(df.schema()).map_err(|e| context("writing", e))?);
+        }
+        writer.as_mut().expect("set above").write_batch(&df).map_err(|e| context("writing", e))?;
+        if chunk.is_none() {
+            break;
+        }
+    }
+    writer.expect("one chunk at least").finish().map_err(|e| context("writing", e))?;
+    file.flush().map_err(|e| Error::io(format!("writing {}", parquet.display()), e))?;
     Ok(())
 }

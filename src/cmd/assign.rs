@@ -55,6 +55,7 @@ impl AssignPlan {
             .check()
             .map_err(|e| model::Error::Corrupt { path: path.clone(), message: format!("the profile saved in the model is not valid: {}", e.message) })?;
         let inputs = Inputs::resolve(&args.input, &profile.profile.exports)?;
+        output.check_inputs(&inputs)?;
         let previous = args.previous.as_deref().map(PreviousRun::load).transpose()?;
         if let Some(prev) = &previous {
             prev.check_same_segments(&model)?;

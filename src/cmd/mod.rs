@@ -23,7 +23,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Assign(args) => assign::run(args, &log),
         Command::Validate(args) => validate::run(args),
         Command::Report(args) => report::run(args, &log),
-        Command::SampleData(args) => sample_data::run(args),
+        Command::SampleData(args) => sample_data::run(args, &log),
         Command::Profile(ProfileCommand::Show { file }) => profile::show(file.as_deref()),
         Command::Completions(args) => completions::run(args.shell),
     }

@@ -97,7 +97,13 @@ impl Inputs {
 
 /// `--as-of`: a date as `YYYY-MM-DD`.
 fn parse_as_of(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Error::Usage(format!("--as-of {s}: expected a date as YYYY-MM-DD")))
+    use chrono::Datelike;
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Error::Usage(format!("--as-of {s}: expected a date as YYYY-MM-DD")))?;
+    // The years exports may hold (see ingest::values): a window ending elsewhere holds no bill.
+    if !(1000..=9999).contains(&date.year()) {
+        return Err(Error::Usage(format!("--as-of {s}: expected a year between 1000 and 9999")));
+    }
+    Ok(date)
 }
 
 /// Where a run writes, and in which language.
@@ -112,6 +118,24 @@ pub struct OutputTarget {
 impl OutputTarget {
     pub fn from_args(args: &OutputArgs) -> OutputTarget {
         OutputTarget { out: args.out.clone(), force: args.force, lang: args.lang }
+    }
+
+    /// Refuses an `--out` that holds one of the exports: replacing the folder would delete them.
+    pub fn check_inputs(&self, inputs: &Inputs) -> Result<()> {
+        let out = crate::output::resolved_path(&self.out);
+        for source in crate::ingest::Source::ALL {
+            if let Some(p) = inputs.paths.get(source) {
+                if crate::output::resolved_path(p).starts_with(&out) {
+                    return Err(Error::Usage(format!(
+                        "--out {} holds the {source} export {}: the run replaces its output folder whole, which would \
+                         delete the export; write the run to another folder",
+                        self.out.display(),
+                        p.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -46,6 +46,7 @@ impl RunPlan {
             .check()
             .map_err(|e| ProfileError { path: profile.path.clone().into(), message: e.message })?;
         let inputs = Inputs::resolve(&args.input, &profile.profile.exports)?;
+        output.check_inputs(&inputs)?;
         let previous = args.previous.as_deref().map(PreviousRun::load).transpose()?;
         Ok(RunPlan { profile, clustering, inputs, output, previous, dry_run: args.dry_run })
     }
@@ -110,7 +111,7 @@ fn execute(plan: &RunPlan, log: &Log, quiet: bool) -> Result<()> {
             (Some(Segmented { centroids: fit.centroids, labels: fit.labels, d2, identity, balance, drift: None }), None)
         }
         cluster::Outcome::Failed(why) => {
-            let report = folder.target().join("report.md");
+            let report = folder.shown().join("report.md");
             (None, Some(Error::from(cluster::Error::NoSegmentation(format!("{why}; diagnostics are in {}", report.display())))))
         }
     };

@@ -91,9 +91,9 @@ impl<'a> RunFolder<'a> {
         Ok(RunFolder { dir: RunDir::create(out, force)?, record, log })
     }
 
-    /// The folder's final path.
-    pub fn target(&self) -> &std::path::Path {
-        &self.dir.target
+    /// The folder's final path, as the user gave it.
+    pub fn shown(&self) -> &std::path::Path {
+        &self.dir.shown
     }
 
     /// Ingest and features. On a failed quality gate the folder (rejects and manifest) is moved into
@@ -180,7 +180,7 @@ impl<'a> RunFolder<'a> {
             _ => None,
         };
         if gate.is_none() {
-            let csv = self.dir.target.join("migration.csv");
+            let csv = self.dir.shown.join("migration.csv");
             gate = migration.as_ref().and_then(|m| m.gate(profile.quality.max_migration_share, &csv)).map(Error::from);
         }
         let projection = segmented

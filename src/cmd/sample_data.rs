@@ -1,14 +1,22 @@
 //! `custseg sample-data`: writes generated exports with planted personas.
 
-use polars::prelude::*;
-
-use crate::cli::SampleDataArgs;
+use crate::cli::{LogArgs, SampleDataArgs};
 use crate::error::{Error, Result};
-use crate::output;
 
-pub fn run(args: SampleDataArgs) -> Result<()> {
+/// The most customers `sample-data` writes: a billion, the order of the largest utilities' customer
+/// counts times ten (and well inside the 2^32 customers a run indexes).
+pub const MAX_CUSTOMERS: usize = 1_000_000_000;
+
+pub fn run(args: SampleDataArgs, logargs: &LogArgs) -> Result<()> {
     if args.customers == 0 {
         return Err(Error::Usage("--customers must be at least 1".into()));
+    }
+    if args.customers > MAX_CUSTOMERS {
+        return Err(Error::Usage(format!(
+            "--customers {}: at most {} (a run segments at most that many customers)",
+            args.customers,
+            crate::format::count(MAX_CUSTOMERS)
+        )));
     }
     if !(1..=120).contains(&args.month) {
         return Err(Error::Usage(format!("--month {}: expected 1 to 120", args.month)));
@@ -36,17 +44,10 @@ pub fn run(args: SampleDataArgs) -> Result<()> {
     if args.parquet {
         for name in ["customers", "billing", "outages", "tickets"] {
             let csv = args.out.join(format!("{name}.csv"));
-            let mut df = CsvReadOptions::default()
-                .with_has_header(true)
-                .map_parse_options(|o| o.with_try_parse_dates(true))
-                .try_into_reader_with_file_path(Some(csv.clone()))
-                .and_then(|r| r.finish())
-                .map_err(|e| output::Error::polars(format!("reading {}", csv.display()), e))?;
-            let pq = args.out.join(format!("{name}.parquet"));
-            let f = std::fs::File::create(&pq).map_err(|e| output::Error::io(format!("writing {}", pq.display()), e))?;
-            ParquetWriter::new(f).finish(&mut df).map_err(|e| output::Error::polars(format!("writing {}", pq.display()), e))?;
+            crate::sample::to_parquet(&csv, &args.out.join(format!("{name}.parquet")))?;
         }
     }
-    eprintln!("wrote {} customers to {}", crate::format::count(args.customers), args.out.display());
+    let log = crate::log::Log::new(logargs.format(), logargs.quiet);
+    log.info(format!("wrote {} customers to {}", crate::format::count(args.customers), args.out.display()));
     Ok(())
 }

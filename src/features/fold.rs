@@ -65,16 +65,44 @@ struct Pred {
     column: Column,
     /// Each filter value, and as text.
     values: Vec<(FilterValue, String)>,
+    /// Whether any row has matched; until one does, the distinct values seen (a few), so that a
+    /// filter that matches nothing can say what the column holds.
+    matched: bool,
+    seen: Vec<String>,
 }
+
+/// How many distinct values a filter that matches nothing reports.
+pub(super) const SEEN_VALUES: usize = 12;
 
 impl Pred {
     fn new(column: Column, values: Vec<FilterValue>) -> Pred {
-        Pred { column, values: values.into_iter().map(|v| { let t = v.to_string(); (v, t) }).collect() }
+        Pred { column, values: values.into_iter().map(|v| { let t = v.to_string(); (v, t) }).collect(), matched: false, seen: Vec::new() }
     }
 
-    fn holds(&self, batch: &Batch, i: usize, as_of: i32) -> bool {
+    fn holds(&mut self, batch: &Batch, i: usize, as_of: i32) -> bool {
         let v = self.column.value(batch, i, as_of);
-        self.values.iter().any(|(f, text)| matches(v, f, text))
+        let holds = self.values.iter().any(|(f, text)| matches(v, f, text));
+        if holds {
+            self.matched = true;
+        } else if !self.matched && self.seen.len() < SEEN_VALUES {
+            let text = match v {
+                Val::Null => None,
+                Val::Text(t) => Some(t.to_string()),
+                Val::Number(x) => Some(x.to_string()),
+                Val::Int(x) => Some(x.to_string()),
+                Val::Bool(b) => Some(b.to_string()),
+                Val::Day(d) => Some(d.to_string()),
+            };
+            if let Some(t) = text.filter(|t| !self.seen.contains(t)) {
+                self.seen.push(t);
+            }
+        }
+        holds
+    }
+
+    /// None once a row has matched; else the values seen in the column (a few, in order of first sight).
+    fn unmatched(&self) -> Option<&[String]> {
+        (!self.matched).then_some(self.seen.as_slice())
     }
 }
 
@@ -239,6 +267,30 @@ impl FeatureValues<'_> {
     }
 }
 
+impl FeatureValues<'_> {
+    /// When the feature's filter matched no row at all: the values its column held (a few).
+    pub(super) fn filter_unmatched(&self) -> Option<&[String]> {
+        match self.acc {
+            Acc::Count { when: Some(p), .. } | Acc::Sum { when: Some(p), .. } | Acc::Mean { when: Some(p), .. } | Acc::Cv { when: Some(p), .. } => p.unmatched(),
+            Acc::Share { when, .. } | Acc::Ratio { when, .. } => when.unmatched(),
+            _ => None,
+        }
+    }
+
+    /// Whether the customer's sum went beyond the largest number (about 1.8e308): then its value is
+    /// no value, and the run says so instead of calling it missing.
+    pub(super) fn overflowed(&self, key: usize) -> bool {
+        let inf = |v: &Vec<f64>| v.get(key).is_some_and(|x| x.is_infinite());
+        match self.acc {
+            Acc::Sum { s, .. } => inf(s),
+            Acc::Mean { m, .. } => inf(&m.s),
+            Acc::Cv { m, m2, .. } => inf(&m.s) || inf(m2),
+            Acc::Ratio { on, off, .. } => inf(&on.s) || inf(&off.s),
+            _ => false,
+        }
+    }
+}
+
 impl Folds {
     /// Frees the accumulators of feature `name` of `source` (its values have been taken).
     pub(super) fn release(&mut self, source: Source, name: &str) {
@@ -307,7 +359,7 @@ impl Sink for Folds {
         e.features.par_iter_mut().for_each(|f| {
             for (&i, &code) in rows.iter().zip(codes) {
                 let (i, k) = (i as usize, code as usize);
-                let on = |p: &Option<Pred>| p.as_ref().is_none_or(|p| p.holds(batch, i, as_of));
+                let on = |p: &mut Option<Pred>| p.as_mut().is_none_or(|p| p.holds(batch, i, as_of));
                 let num = |c: &Column| as_number(c.value(batch, i, as_of), formats);
                 match &mut f.acc {
                     Acc::Count { when, n } => {

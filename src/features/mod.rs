@@ -183,6 +183,9 @@ const MISSING: f64 = f64::NAN;
 struct Aggregated {
     customers: Vec<u32>,
     values: Vec<f64>,
+    /// Per feature: when its filter matched no row, why the feature says nothing (with the values
+    /// its filter column held).
+    unmatched: Vec<Option<String>>,
 }
 
 fn aggregated(specs: &[FeatureSpec], folds: &mut Folds, ingested: &Ingested, window: Window) -> Result<Aggregated> {
@@ -197,27 +200,57 @@ fn aggregated(specs: &[FeatureSpec], folds: &mut Folds, ingested: &Ingested, win
     let as_of = crate::ingest::epoch_days(window.as_of);
     let by_feeder = ingested.exports.get(&Source::Outages).is_some_and(|e| e.stats.feeder_keyed);
     let mut values = vec![MISSING; n * specs.len()];
+    let mut unmatched = vec![None; specs.len()];
     // Feature by feature, each one's accumulators freed once its values are out: the memory of the
     // accumulators and of the values is not needed at once.
-    for (column, spec) in values.chunks_mut(n).zip(specs) {
+    for ((column, spec), unmatched) in values.chunks_mut(n).zip(specs).zip(&mut unmatched) {
         let Some(feature) = folds.feature(spec.source, &spec.name) else { continue };
-        column.par_iter_mut().zip(customers.par_iter()).for_each(|(v, &c)| {
-            // Feeder-keyed outages were folded per feeder: a customer has its feeder's.
-            let key = if spec.source == Source::Outages && by_feeder {
-                match ingested.feeder_of.get(c as usize) {
-                    Some(&f) if f != u32::MAX => f as usize,
-                    _ => return,
-                }
+        if let (Some(seen), Some(filter)) = (feature.filter_unmatched(), &spec.filter) {
+            let wanted: Vec<String> = filter.values().iter().map(|v| format!("\"{v}\"")).collect();
+            let seen: Vec<String> = seen.iter().map(|v| format!("\"{v}\"")).collect();
+            *unmatched = Some(if seen.is_empty() {
+                format!("its filter ({} = {}) matched no row: the column has no values", filter.column, wanted.join(" or "))
             } else {
-                c as usize
-            };
-            if let Some(x) = feature.value(key, as_of).filter(|x| x.is_finite()) {
+                format!(
+                    "its filter ({} = {}) matched no row; values seen in {}: {}{}",
+                    filter.column,
+                    wanted.join(" or "),
+                    filter.column,
+                    seen.join(", "),
+                    if seen.len() >= fold::SEEN_VALUES { ", …" } else { "" }
+                )
+            });
+        }
+        // Feeder-keyed outages were folded per feeder: a customer has its feeder's.
+        let key_of = |c: u32| -> Option<usize> {
+            if spec.source == Source::Outages && by_feeder {
+                ingested.feeder_of.get(c as usize).filter(|&&f| f != u32::MAX).map(|&f| f as usize)
+            } else {
+                Some(c as usize)
+            }
+        };
+        column.par_iter_mut().zip(customers.par_iter()).for_each(|(v, &c)| {
+            if let Some(x) = key_of(c).and_then(|key| feature.value(key, as_of)).filter(|x| x.is_finite()) {
                 *v = x;
             }
         });
+        // A sum beyond f64's range is not a missing value: it is refused, naming a customer.
+        let overflowed = |c: &&u32| key_of(**c).is_some_and(|key| feature.overflowed(key));
+        if let Some(&c) = customers.par_iter().find_first(overflowed) {
+            let overflowed = customers.par_iter().filter(overflowed).count();
+            return Err(Error::Data(format!(
+                "feature {}: the {} export's {} values add up beyond the largest number (about 1.8e308) for {} \
+                 customers, for example {}: check those values in the export (they are too large to sum)",
+                spec.name,
+                spec.source,
+                spec.column.as_deref().unwrap_or("(its)"),
+                crate::format::count(overflowed),
+                ingested.customers.key(c)
+            )));
+        }
         folds.release(spec.source, &spec.name);
     }
-    Ok(Aggregated { customers, values })
+    Ok(Aggregated { customers, values, unmatched })
 }
 
 /// The customers' ids, the amount billed, and the attributes, in the matrix's order.
@@ -309,6 +342,7 @@ pub fn build(
     // The accumulators are done with: their memory goes before the matrices are made.
     drop(folds);
     let mut values = agg.values;
+    let unmatched = agg.unmatched;
 
     // Missing-value rule, then transform / winsorize / z-score, each feature on its own (in
     // parallel; the results are taken in profile order).
@@ -316,8 +350,12 @@ pub fn build(
     let scaled: Vec<std::result::Result<ScaledFeature, SkippedFeature>> = values
         .par_chunks_mut(n)
         .zip(used.par_iter())
-        .map(|(column, spec)| {
+        .enumerate()
+        .map(|(j, (column, spec))| {
             let skip = |reason: &str| SkippedFeature { name: spec.name.clone(), group: spec.group.clone(), reason: reason.into() };
+            if let Some(reason) = &unmatched[j] {
+                return Err(skip(reason));
+            }
             let fill = if spec.agg.missing_is_zero() {
                 0.0
             } else {

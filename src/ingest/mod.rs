@@ -517,8 +517,9 @@ pub fn check_rejects(exports: &Exports, settings: &ExportsSettings, max_reject_s
             let mut reasons: Vec<(&String, &usize)> = s.reject_reasons.iter().collect();
             reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
             let top: Vec<String> = reasons.iter().take(3).map(|(r, n)| format!("{r} ({n})")).collect();
+            let hint = reason_hint(e, settings.get(e.source)).map(|h| format!(" {h}")).unwrap_or_default();
             return Err(Error::Data(format!(
-                "{}: {} of {} rows rejected ({:.1}%, more than {key} = {:.1}%); top reasons: {}; for example {}. \
+                "{}: {} of {} rows rejected ({:.1}%, more than {key} = {:.1}%); top reasons: {}; for example {}.{hint} \
                  All rejected rows are in rejects/{}.csv",
                 e.path.display(),
                 s.rows_rejected,
@@ -532,6 +533,53 @@ pub fn check_rejects(exports: &Exports, settings: &ExportsSettings, max_reject_s
         }
     }
     Ok(())
+}
+
+/// Date formats an export may be written in, tried on rejected values only to suggest a declaration
+/// (never to read a value).
+const COMMON_DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d", "%d-%m-%Y", "%m-%d-%Y", "%Y年%m月%d日"];
+
+/// What fixes the most common rejection of `e`, when the profile can: dates or numbers written
+/// another way than declared.
+fn reason_hint(e: &Export, settings: &ExportSettings) -> Option<String> {
+    let mut reasons: Vec<(&String, &usize)> = e.stats.reject_reasons.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let top = reasons.first()?.0.as_str();
+    let at = format!("[exports.{}]", e.source);
+    let values: Vec<&str> = e.rejects.iter().filter(|r| r.reason == top).map(|r| r.value.trim()).filter(|v| !v.is_empty()).take(50).collect();
+    match top {
+        values::NOT_A_DATE | values::NOT_A_DATETIME => {
+            let (key, declared, defaults) = if top == values::NOT_A_DATE {
+                ("date_formats", &settings.date_formats, "%Y-%m-%d")
+            } else {
+                ("datetime_formats", &settings.datetime_formats, "%Y-%m-%d %H:%M:%S, %Y-%m-%dT%H:%M:%S, or a date alone")
+            };
+            let declared = if declared.is_empty() { format!("the default, {defaults}") } else { declared.join(", ") };
+            // For a date-time column, a format fits when the value's date part reads by it.
+            let date_part = |v: &str| v.split([' ', 'T']).next().unwrap_or(v).to_string();
+            let fits: Vec<&str> = COMMON_DATE_FORMATS
+                .iter()
+                .copied()
+                .filter(|f| !values.is_empty() && values.iter().all(|v| NaiveDate::parse_from_str(&date_part(v), f).is_ok()))
+                .collect();
+            let suggestion = match fits.as_slice() {
+                [] => format!("declare the export's format with {key} under {at} (chrono codes such as %d/%m/%Y)"),
+                [one] => format!("the rejected values read as {one}: if that is the export's format, declare it with {key} = [\"{one}\"] under {at}"),
+                many => format!(
+                    "the rejected values read as any of {}, which give different dates: declare the one the export uses with {key} under {at}",
+                    many.join(" or ")
+                ),
+            };
+            Some(format!("Dates are read only by the declared formats ({declared}); {suggestion}."))
+        }
+        values::NOT_A_NUMBER if values.iter().any(|v| v.contains(',')) => Some(format!(
+            "Numbers are read with the declared separators (decimal \"{}\", thousands {}); values such as \"{}\" need decimal = \",\" or thousands = \",\" under {at}.",
+            settings.decimal.as_deref().unwrap_or("."),
+            settings.thousands.as_deref().map_or("none".to_string(), |t| format!("\"{t}\"")),
+            values.iter().find(|v| v.contains(',')).copied().unwrap_or_default()
+        )),
+        _ => None,
+    }
 }
 
 /// The error of feeder-keyed outage events without a customers export that has `feeder_id`.

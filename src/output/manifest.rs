@@ -125,12 +125,7 @@ impl Output for ManifestJson<'_> {
     /// Checksums every file written so far and writes `manifest.json` beside them.
     fn write(&self, dir: &RunDir) -> Result<()> {
         self.log.begin("writing the manifest");
-        let mut outputs = Vec::new();
-        for file in dir.files()? {
-            let p = dir.path(&file);
-            let io = |e| Error::io(format!("hashing {}", p.display()), e);
-            outputs.push(OutputFile { bytes: std::fs::metadata(&p).map_err(io)?.len(), sha256: sha256_file(&p).map_err(io)?, file });
-        }
+        let outputs = outputs(dir)?;
         self.log.stage_done("manifest");
         let record = self.record;
         let manifest = Manifest {
@@ -151,6 +146,57 @@ impl Output for ManifestJson<'_> {
             k: self.k,
             timings: self.log.timings(),
             outputs,
+        };
+        dir.write_json("manifest.json", &manifest)
+    }
+}
+
+/// The manifest of a re-rendered report's folder (`custseg report`): what it was rendered from, and
+/// its files with their checksums. It also marks the folder as custseg's, for `--force`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportManifest {
+    pub tool: String,
+    pub version: String,
+    pub command: Vec<String>,
+    pub working_directory: String,
+    pub rendered_at: String,
+    /// The run folder whose `summary.json` was rendered.
+    pub run: String,
+    pub summary_sha256: String,
+    pub language: String,
+    pub outputs: Vec<OutputFile>,
+}
+
+/// Writes [`ReportManifest`] last into a report folder.
+pub struct ReportManifestJson<'a> {
+    pub run: &'a std::path::Path,
+    pub summary_sha256: &'a str,
+    pub language: crate::i18n::Lang,
+}
+
+/// Every file written so far into `dir`, with its size and checksum.
+fn outputs(dir: &RunDir) -> Result<Vec<OutputFile>> {
+    let mut outputs = Vec::new();
+    for file in dir.files()? {
+        let p = dir.path(&file);
+        let io = |e| Error::io(format!("hashing {}", p.display()), e);
+        outputs.push(OutputFile { bytes: std::fs::metadata(&p).map_err(io)?.len(), sha256: sha256_file(&p).map_err(io)?, file });
+    }
+    Ok(outputs)
+}
+
+impl Output for ReportManifestJson<'_> {
+    fn write(&self, dir: &RunDir) -> Result<()> {
+        let manifest = ReportManifest {
+            tool: "custseg".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            command: std::env::args().collect(),
+            working_directory: std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default(),
+            rendered_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            run: self.run.display().to_string(),
+            summary_sha256: self.summary_sha256.to_string(),
+            language: self.language.to_string(),
+            outputs: outputs(dir)?,
         };
         dir.write_json("manifest.json", &manifest)
     }

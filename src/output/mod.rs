@@ -18,7 +18,7 @@ pub mod stdout;
 
 use std::path::Path;
 
-pub use run_dir::{install_signal_cleanup, RunDir};
+pub use run_dir::{install_signal_cleanup, lock, resolved_path, RunDir};
 
 /// What can go wrong while writing outputs.
 #[derive(Debug, thiserror::Error)]
@@ -82,9 +82,12 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A text cell safe to open in a spreadsheet: a leading `=`, `+`, `-` or `@` gets an apostrophe.
+/// A text cell safe to open in a spreadsheet: a leading `=`, `+`, `-` or `@` (also after spaces, also
+/// fullwidth `＝＋－＠`), tab or line break gets an apostrophe.
 pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // Spreadsheets skip leading spaces before a formula, and some read the fullwidth signs as theirs.
+    let start = s.trim_start_matches([' ', '\u{3000}', '\u{a0}']);
+    if s.starts_with(['\t', '\r', '\n']) || start.starts_with(['=', '+', '-', '@', '＝', '＋', '－', '＠']) {
         std::borrow::Cow::Owned(format!("'{s}"))
     } else {
         std::borrow::Cow::Borrowed(s)

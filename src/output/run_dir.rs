@@ -66,11 +66,35 @@ fn is_temporary_of(file_name: &str, name: &str) -> bool {
 
 /// A run folder under construction.
 pub struct RunDir {
+    /// The folder's resolved path (where it is written).
     pub target: PathBuf,
+    /// The path as given (how messages name it).
+    pub shown: PathBuf,
     pub tmp: PathBuf,
     committed: bool,
     /// Held for the life of the run; the OS releases it when the process ends, however it ends.
     _lock: std::fs::File,
+}
+
+/// `p` made absolute, with symbolic links resolved as far as the path exists: the one name a folder
+/// has however it is reached (locks and the replace-or-refuse checks use it).
+pub fn resolved_path(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    if let Ok(real) = abs.canonicalize() {
+        return real;
+    }
+    match (abs.parent(), abs.file_name()) {
+        (Some(parent), Some(name)) => resolved_path(parent).join(name),
+        _ => abs,
+    }
+}
+
+/// Whether `dir` holds a folder custseg wrote (a run or a report): its `manifest.json` says so.
+fn is_custseg_folder(dir: &Path) -> bool {
+    std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|m| m.get("tool").and_then(|t| t.as_str()) == Some("custseg"))
 }
 
 fn parent_of(target: &Path) -> PathBuf {
@@ -80,42 +104,61 @@ fn parent_of(target: &Path) -> PathBuf {
     }
 }
 
+/// The lock of the folder `target` (already resolved): `.NAME.lock` beside it, held with an OS file lock
+/// until the returned file is dropped or the process ends. Another holder is [`Error::Busy`].
+pub fn lock(target: &Path) -> Result<std::fs::File> {
+    let parent = parent_of(target);
+    let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    let lock_path = parent.join(format!(".{name}.lock"));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::io(format!("opening the lock file {}", lock_path.display()), e))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy(format!(
+            "{}: another custseg run is writing this folder (lock {} is held); try again when it has finished",
+            target.display(),
+            lock_path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(format!("locking {}", lock_path.display()), e)),
+    }
+}
+
 impl RunDir {
     /// Takes the lock for `target` and starts a temporary folder. Fails if another run holds the lock,
     /// or if `target` exists and `force` is not set.
     pub fn create(target: &Path, force: bool) -> Result<RunDir> {
-        let parent = parent_of(target);
+        let given = target;
+        let parent = parent_of(given);
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+        // Everything below works on the resolved path: a folder reached through a symbolic link is
+        // locked, replaced and swept under its real name (and the link itself is left as it is).
+        let target = &resolved_path(given);
+        let parent = parent_of(target);
         let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
-        let lock_path = parent.join(format!(".{name}.lock"));
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| Error::io(format!("opening the lock file {}", lock_path.display()), e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::Busy(format!(
-                    "{}: another custseg run is writing this folder (lock {} is held); try again when it has finished",
-                    target.display(),
-                    lock_path.display()
-                )))
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::io(format!("locking {}", lock_path.display()), e))
-            }
-        }
+        let lock = lock(target)?;
         if target.exists() && !target.is_dir() {
-            return Err(Error::Exists(format!("--out {}: exists and is not a folder", target.display())));
+            return Err(Error::Exists(format!("--out {}: exists and is not a folder", given.display())));
         }
         if target.exists() && !force {
             return Err(Error::Exists(format!(
                 "--out {} already exists: pass --force to replace it (it is replaced only when the new run has \
                  finished), or choose another folder",
-                target.display()
+                given.display()
             )));
+        }
+        if target.exists() && !is_custseg_folder(target) {
+            let empty = std::fs::read_dir(target).map(|mut d| d.next().is_none()).unwrap_or(false);
+            if !empty {
+                return Err(Error::Exists(format!(
+                    "--out {}: --force replaces only a folder custseg wrote (one with its manifest.json), and this \
+                     one has none: it was left as it is; choose another folder or empty this one",
+                    given.display()
+                )));
+            }
         }
         // Leftovers of runs that were killed outright: nobody else can be using them, we hold the lock.
         if let Ok(entries) = std::fs::read_dir(&parent) {
@@ -131,7 +174,7 @@ impl RunDir {
         pending.push(tmp.clone());
         std::fs::create_dir(&tmp).map_err(|e| Error::io(format!("creating {}", tmp.display()), e))?;
         drop(pending);
-        Ok(RunDir { target: target.to_path_buf(), tmp, committed: false, _lock: lock })
+        Ok(RunDir { target: target.to_path_buf(), shown: given.to_path_buf(), tmp, committed: false, _lock: lock })
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -214,7 +257,7 @@ impl RunDir {
         sync_dir(&parent_of(&self.target));
         pending.retain(|p| p != &self.tmp);
         self.committed = true;
-        Ok(self.target.clone())
+        Ok(self.shown.clone())
     }
 }
 

@@ -16,6 +16,7 @@ pub enum StdoutError {
 
 /// Writes `text` to standard output and flushes it.
 pub fn print(text: &str) -> Result<(), StdoutError> {
+    let text = crate::format::visible(text);
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| match e.kind() {
         std::io::ErrorKind::BrokenPipe => StdoutError::Closed,

@@ -10,8 +10,10 @@ pub fn custseg() -> Command {
     cmd
 }
 
+/// The checkout under test. Read when the test runs (cargo sets it), not when it was compiled: a build
+/// cache shared between clones (CI's CARGO_TARGET_DIR) may hold a binary compiled in another clone.
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo test"))
 }
 
 pub fn read_json(path: &Path) -> serde_json::Value {
