@@ -141,8 +141,8 @@ impl Profile {
         self.feature_plan().check().map_err(fail)?;
         self.quality.check().map_err(fail)?;
         self.exports.check().map_err(fail)?;
-        if self.run.window_months == 0 {
-            return Err(fail("run.window_months must be at least 1".into()));
+        if !(1..=1200).contains(&self.run.window_months) {
+            return Err(fail(format!("run.window_months = {}: must be between 1 and 1200 (a hundred years)", self.run.window_months)));
         }
         self.report.check(&self.features).map_err(fail)?;
         self.segments.check().map_err(fail)

@@ -120,6 +120,12 @@ pub fn check_k(k: usize) -> Result<(), String> {
     }
 }
 
+/// The most k-means++ starts per fit, Lloyd iterations per fit and stability resamples a profile may ask
+/// for: far above what changes a result, well below a run that never ends.
+pub const MAX_RESTARTS: usize = 1000;
+pub const MAX_ITER: usize = 100_000;
+pub const MAX_RESAMPLES: usize = 100;
+
 impl ClusteringSettings {
     /// The checked parameters, or the first setting out of range.
     pub fn check(&self) -> Result<ClusterParams, ParamError> {
@@ -141,6 +147,16 @@ impl ClusteringSettings {
         let (Some(restarts), Some(max_iter)) = (NonZeroUsize::new(self.restarts), NonZeroUsize::new(self.max_iter)) else {
             return fail("clustering.restarts", "clustering.restarts and clustering.max_iter must be at least 1".into());
         };
+        // Upper bounds keep a typing slip (restarts = 40000000) from becoming a job that never ends.
+        if restarts.get() > MAX_RESTARTS || max_iter.get() > MAX_ITER {
+            return fail(
+                "clustering.restarts",
+                format!(
+                    "clustering.restarts = {} and max_iter = {}: at most {MAX_RESTARTS} restarts and {MAX_ITER} iterations",
+                    self.restarts, self.max_iter
+                ),
+            );
+        }
         if !(self.min_share > 0.0 && self.min_share < 0.5) {
             return fail("clustering.min_share", format!("clustering.min_share = {}: must be between 0 and 0.5", self.min_share));
         }
@@ -154,6 +170,12 @@ impl ClusteringSettings {
             return fail(
                 "clustering.stability_resamples",
                 "clustering.stability_resamples >= 1, selection_sample >= 100 and silhouette_sample >= 10 are needed".into(),
+            );
+        }
+        if self.stability_resamples > MAX_RESAMPLES {
+            return fail(
+                "clustering.stability_resamples",
+                format!("clustering.stability_resamples = {}: at most {MAX_RESAMPLES}", self.stability_resamples),
             );
         }
         if !(self.tolerance >= 0.0) {
@@ -297,6 +319,11 @@ mod tests {
         assert_eq!(bad(|s| s.k_min = 1).key, "clustering.k_min");
         assert_eq!(bad(|s| { s.k_min = 5; s.k_max = 4 }).key, "clustering.k_min");
         assert_eq!(bad(|s| s.restarts = 0).key, "clustering.restarts");
+        // A typing slip cannot make a job that never ends.
+        assert!(bad(|s| s.restarts = 40_000_000).message.contains("at most 1000 restarts"));
+        assert_eq!(bad(|s| s.max_iter = MAX_ITER + 1).key, "clustering.restarts");
+        assert_eq!(bad(|s| s.stability_resamples = MAX_RESAMPLES + 1).key, "clustering.stability_resamples");
+        ClusteringSettings { restarts: MAX_RESTARTS, max_iter: MAX_ITER, stability_resamples: MAX_RESAMPLES, ..Default::default() }.check().unwrap();
         assert_eq!(bad(|s| s.min_share = 0.5).key, "clustering.min_share");
         assert_eq!(bad(|s| s.max_size_ratio = f64::NAN).key, "clustering.max_size_ratio");
         assert_eq!(bad(|s| s.size_min = Some(3)).key, "clustering.balance");

@@ -32,8 +32,10 @@ impl ReportPlan {
             Error::Usage(format!("--run {}: no summary.json to render ({e}); give the folder of a finished custseg run", args.run.display()))
         })?;
         let summary_sha256 = crate::output::sha256_bytes(text.as_bytes());
-        let summary: RunSummary = serde_json::from_str(&text).map_err(|e| {
-            Error::Usage(format!("{}: not a custseg summary (line {}, column {}): {e}", summary_path.display(), e.line(), e.column()))
+        // A summary.json that is there but unreadable is a corrupt run (exit 3), as a corrupt model is.
+        let summary: RunSummary = serde_json::from_str(&text).map_err(|e| crate::model::Error::Corrupt {
+            path: summary_path.clone(),
+            message: format!("not a custseg summary (line {}, column {}): {e}", e.line(), e.column()),
         })?;
         let command = std::fs::read_to_string(args.run.join("manifest.json"))
             .ok()

@@ -3,8 +3,9 @@
 //! and a module per concern that spans subcommands: `errors` (bad input and its messages), `formats`
 //! (export layouts: encodings, delimiters, Parquet), `language` (Chinese reports, segment names),
 //! `balance` (enforced sizes), `rerun` (monthly reruns, locks, signals, manifest, logs), `stdout`
-//! (closed pipes, full disks), `report_html` (what report.html holds), `browser` (headless Chromium)
-//! and `snapshots` (insta). `common` holds the helpers.
+//! (closed pipes, full disks), `report_html` (what report.html holds), `browser` (headless Chromium),
+//! `snapshots` (insta), `inputs` (one regression test per input that once misled or crashed) and
+//! `fuzz` (mutated inputs for every reader, on a fixed seed). `common` holds the helpers.
 
 mod assign;
 mod balance;
@@ -13,6 +14,8 @@ mod common;
 mod completions;
 mod errors;
 mod formats;
+mod fuzz;
+mod inputs;
 mod language;
 mod profile;
 mod report;
