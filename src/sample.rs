@@ -518,6 +518,7 @@ pub fn to_parquet(csv: &Path, parquet: &Path) -> crate::error::Result<()> {
     let mut schema: Option<SchemaRef> = None;
     let mut writer = None;
     let mut chunks = 0usize;
+    let mut pending: Option<DataFrame> = None;
     loop {
         let chunk = reader.next_chunk()?;
         if chunk.is_none() && chunks > 0 {
@@ -539,10 +540,28 @@ pub fn to_parquet(csv: &Path, parquet: &Path) -> crate::error::Result<()> {
             schema = Some(df.schema().clone());
             writer = Some(ParquetWriter::new(&mut file).batched(df.schema()).map_err(|e| context("writing", e))?);
         }
-        writer.as_mut().expect("set above").write_batch(&df).map_err(|e| context("writing", e))?;
+        // Row groups of the usual size (one per chunk would be a few thousand rows: a file no
+        // exporter writes), each written as one piece.
+        match &mut pending {
+            None => pending = Some(df),
+            Some(p) => {
+                p.vstack_mut(&df).map_err(|e| context("converting to", e))?;
+            }
+        }
+        let full = pending.as_ref().is_some_and(|p| p.height() >= crate::output::PARQUET_ROWS);
+        if full || chunk.is_none() {
+            if let (Some(mut p), Some(w)) = (pending.take(), writer.as_mut()) {
+                p.rechunk_mut();
+                w.write_batch(&p).map_err(|e| context("writing", e))?;
+            }
+        }
         if chunk.is_none() {
             break;
         }
+    }
+    if let (Some(mut p), Some(w)) = (pending.take(), writer.as_mut()) {
+        p.rechunk_mut();
+        w.write_batch(&p).map_err(|e| context("writing", e))?;
     }
     writer.expect("one chunk at least").finish().map_err(|e| context("writing", e))?;
     file.flush().map_err(|e| Error::io(format!("writing {}", parquet.display()), e))?;

@@ -318,11 +318,21 @@ pub fn for_each_batch(
     let file = path.display().to_string();
     if format_of(path, settings) == "parquet" {
         let mut first_row: u64 = 1;
-        return for_each_parquet_batch(path, |df| {
-            let parsed = parse_parquet_batch(df, &builder, dups, &file, first_row, path)?;
+        // Each batch is parsed while the previous one is handed over (folding runs beside parsing).
+        let mut pending: Option<Vec<Parsed2>> = None;
+        for_each_parquet_batch(path, |df| {
+            let (builder, file) = (&builder, &file);
+            let (parsed, handed) = std::thread::scope(|scope| {
+                let parsing = scope.spawn(move || parse_parquet_batch(df, builder, dups, file, first_row, path));
+                let handed = pending.take().map_or(Ok(()), |p| p.into_iter().try_for_each(&mut each));
+                (parsing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), handed)
+            });
+            handed?;
+            pending = Some(parsed?);
             first_row += df.height() as u64;
-            each(parsed)
-        });
+            Ok(())
+        })?;
+        return pending.map_or(Ok(()), |p| p.into_iter().try_for_each(&mut each));
     }
     let reader = CsvReader::open(path, settings.delimiter_byte(), settings.encoding, layout.source.as_str())?;
     let shape = (reader.terminator, reader.delimiter);
@@ -388,6 +398,9 @@ impl ParquetColumn {
     /// The column as its values are read: `as_text` for text and id columns (integer ids become
     /// their digits), else by its type.
     fn new(s: &Series, as_text: bool) -> ParquetColumn {
+        // One chunk: a slice across row groups comes in many, and finding row i among n chunks costs
+        // O(n) per value (a batch of small row groups then reads in quadratic time).
+        let s = &s.rechunk();
         let dtype = s.dtype().clone();
         let text = || match s.cast(&DataType::String) {
             Ok(t) => ParquetColumn::Text(t.str().expect("cast to text").clone()),
@@ -507,7 +520,7 @@ fn row_bytes<'b>(columns: &[ParquetColumn], i: usize, buf: &'b mut Vec<u8>) -> &
 }
 
 /// Parses one Parquet batch; rows are numbered from `first_row` (1 is the file's first row).
-fn parse_parquet_batch(df: &DataFrame, builder: &RowBuilder<'_>, dups: &Suspects, file: &str, first_row: u64, path: &Path) -> Result<Parsed2> {
+fn parse_parquet_batch(df: &DataFrame, builder: &RowBuilder<'_>, dups: &Suspects, file: &str, first_row: u64, path: &Path) -> Result<Vec<Parsed2>> {
     let layout = builder.layout;
     let columns = parquet_columns(df, layout);
     // A contract column of a type that cannot hold its kind of value refuses the file (as a typed
@@ -527,12 +540,24 @@ fn parse_parquet_batch(df: &DataFrame, builder: &RowBuilder<'_>, dups: &Suspects
             }
         }
     }
+    // Pieces of the batch parsed in parallel, handed over in file order (as CSV chunks are).
+    let pieces: Vec<(usize, usize)> = (0..df.height()).step_by(PARQUET_PIECE_ROWS).map(|a| (a, (a + PARQUET_PIECE_ROWS).min(df.height()))).collect();
+    Ok(pieces.into_par_iter().map(|(a, b)| parse_parquet_rows(&columns, a..b, builder, dups, file, first_row)).collect())
+}
+
+/// Rows parsed together, per thread, within a Parquet batch.
+const PARQUET_PIECE_ROWS: usize = 1 << 15;
+
+/// Parses rows `rows` of a Parquet batch's columns.
+fn parse_parquet_rows(columns: &[ParquetColumn], rows: std::ops::Range<usize>, builder: &RowBuilder<'_>, dups: &Suspects, file: &str, first_row: u64) -> Parsed2 {
+    let layout = builder.layout;
     let mut batch = Batch::new(layout);
     let mut rejects = Vec::new();
     let mut buf = Vec::new();
     let mut text_buf: Vec<String> = Vec::new();
-    for i in 0..df.height() {
-        let hash = hash_bytes(row_bytes(&columns, i, &mut buf));
+    let rows_read = rows.len();
+    for i in rows {
+        let hash = hash_bytes(row_bytes(columns, i, &mut buf));
         text_buf.clear();
         for (_, fi) in &layout.attributes {
             text_buf.push(match columns[*fi].cell(i) {
@@ -554,5 +579,5 @@ fn parse_parquet_batch(df: &DataFrame, builder: &RowBuilder<'_>, dups: &Suspects
             rejects.push(reject(file, first_row + i as u64, why));
         }
     }
-    Ok(Parsed2 { batch, rejects, rows_read: df.height() })
+    Parsed2 { batch, rejects, rows_read }
 }
