@@ -215,20 +215,40 @@ fn an_as_of_beyond_year_9999_is_a_usage_error() {
     }
 }
 
+/// `custseg run` on the committed sample into `out`, its stderr sent to `stderr`; with `close`, the
+/// reading end of a piped stderr is closed as soon as the run starts.
+fn run_with_stderr(out: &Path, stderr: Stdio, close: bool) -> std::process::ExitStatus {
+    let mut child = Process::new(assert_cmd::cargo::cargo_bin("custseg"))
+        .current_dir(repo())
+        .args(["run", "--out"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    if close {
+        drop(child.stderr.take());
+    }
+    child.wait().unwrap()
+}
+
 #[test]
 fn a_closed_stderr_does_not_stop_a_run_and_its_folder_is_written() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("out");
-    let mut child = Process::new(assert_cmd::cargo::cargo_bin("custseg"))
-        .current_dir(repo())
-        .args(["run", "--out"])
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stderr.take());
-    let status = child.wait().unwrap();
+    // Every log line meets a broken pipe.
+    let status = run_with_stderr(&out, Stdio::piped(), true);
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(out.join("manifest.json").exists() && out.join("assignments.csv").exists());
+}
+
+#[test]
+fn a_full_stderr_does_not_stop_a_run_and_its_folder_is_written() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    // Every log line meets "no space left on device".
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full (Linux)");
+    let status = run_with_stderr(&out, Stdio::from(full), false);
     assert_eq!(status.code(), Some(0), "{status:?}");
     assert!(out.join("manifest.json").exists() && out.join("assignments.csv").exists());
 }
