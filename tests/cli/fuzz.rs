@@ -1,5 +1,5 @@
 //! A fuzz campaign on a fixed seed, run by `cargo test`: mutated inputs for every reader — the CSV of
-//! each export, Parquet (corrupt bytes, and columns of unexpected types, missing or empty), the profile
+//! each export (UTF-8, and GBK with Chinese headers as `data-samples/gbk-example` holds them), Parquet (corrupt bytes, and columns of unexpected types, missing or empty), the profile
 //! (TOML), a saved model (`model.json`, read by `assign`) and a run's summary (`summary.json`, read by
 //! `report`) — each handed to the binary as a user would. Every case must end with a documented exit
 //! code and an `error:` message, never a panic (exit 101) or a signal; every run that read its exports
@@ -72,6 +72,8 @@ impl Base {
 #[derive(Debug, Clone, Copy)]
 enum Target {
     Csv(&'static str),
+    /// The committed GBK example, read with its profile.
+    GbkCsv(&'static str),
     ParquetBytes(&'static str),
     ParquetColumns(&'static str),
     Profile,
@@ -81,12 +83,13 @@ enum Target {
 
 fn target(rng: &mut Xoshiro256PlusPlus) -> Target {
     let export = *EXPORTS.choose(rng).unwrap();
-    match rng.gen_range(0..10) {
+    match rng.gen_range(0..11) {
         0..=3 => Target::Csv(export),
-        4 => Target::ParquetBytes(export),
-        5 => Target::ParquetColumns(export),
-        6 | 7 => Target::Profile,
-        8 => Target::Model,
+        4 => Target::GbkCsv(export),
+        5 => Target::ParquetBytes(export),
+        6 => Target::ParquetColumns(export),
+        7 | 8 => Target::Profile,
+        9 => Target::Model,
         _ => Target::Summary,
     }
 }
@@ -470,6 +473,14 @@ fn prepare(base: &Base, n: u64, seed: u64, dir: &Path) -> (Target, assert_cmd::C
             mutate_csv(&mut bytes, &mut rng);
             std::fs::write(&p, bytes).unwrap();
         }
+        Target::GbkCsv(e) => {
+            copy_exports(&repo().join("data-samples/gbk-example"), "csv");
+            profile = repo().join("profiles/examples/gbk-chinese-headers.toml");
+            let p = data.join(format!("{e}.csv"));
+            let mut bytes = std::fs::read(&p).unwrap();
+            mutate_csv(&mut bytes, &mut rng);
+            std::fs::write(&p, bytes).unwrap();
+        }
         Target::ParquetBytes(e) => {
             copy_exports(&base.parquet, "parquet");
             let p = data.join(format!("{e}.parquet"));
@@ -607,7 +618,7 @@ fn mutated_inputs_to_every_reader_end_in_a_message_and_every_row_is_accounted_fo
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
     // The campaign reaches every reader, and most runs get past reading.
-    for kind in ["Csv", "ParquetBytes", "ParquetColumns", "Profile", "Model", "Summary"] {
+    for kind in ["Csv", "GbkCsv", "ParquetBytes", "ParquetColumns", "Profile", "Model", "Summary"] {
         assert!(cases.len() < 60 || by_exit.keys().any(|k| k.starts_with(&format!("{kind} "))), "no {kind} case in {by_exit:?}");
     }
 }

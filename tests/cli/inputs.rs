@@ -208,6 +208,32 @@ fn corrupt_parquet_bytes_are_a_data_error_naming_the_file() {
 }
 
 #[test]
+fn a_damaged_parquet_column_shorter_than_its_rows_is_a_data_error() {
+    // Found by the fuzz test (seed 1601, case 2533): corrupt bytes that polars decodes into a column of
+    // 743 values for 869 rows.
+    let t = tempfile::tempdir().unwrap();
+    let data = sample_folder(t.path(), 3000);
+    std::fs::remove_file(data.join("outages.csv")).unwrap();
+    std::fs::copy(repo().join("tests/cli/fixtures/outages-short-column.parquet"), data.join("outages.parquet")).unwrap();
+    let a = custseg().args(["validate", "--data"]).arg(&data).assert().code(3);
+    let err = stderr(&a);
+    assert!(err.contains("outages.parquet") && err.contains("damaged") && !err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_parquet_file_that_makes_the_reader_panic_is_a_data_error_without_a_panic_message() {
+    // Found by the fuzz test (seed 7, case 2423): a page whose bit width polars' decoder does not expect
+    // ("entered unreachable code: invalid num_bits 174", polars-parquet 0.55.2,
+    // src/parquet/encoding/bitpacked/unpack.rs:120). The panic is contained at the reader boundary.
+    let t = tempfile::tempdir().unwrap();
+    std::fs::copy(repo().join("tests/cli/fixtures/billing-bad-bit-width.parquet"), t.path().join("billing.parquet")).unwrap();
+    let a = custseg().args(["validate", "--data"]).arg(t.path()).assert().code(3);
+    let err = stderr(&a);
+    assert!(err.contains("billing.parquet") && err.contains("the file is damaged"), "{err}");
+    assert!(!err.contains("panicked"), "a contained panic is not printed: {err}");
+}
+
+#[test]
 fn an_as_of_beyond_year_9999_is_a_usage_error() {
     for date in ["+262142-12-31", "10000-01-01", "0999-12-31"] {
         let a = custseg().args(["validate", "--as-of", date]).assert().code(2);
