@@ -506,7 +506,7 @@ pub fn write_month(dir: &Path, customers: usize, seed: u64, plan: SamplePlan) ->
 
 /// Rewrites a generated CSV as Parquet, a chunk of records at a time (so that tens of millions of
 /// customers convert in bounded memory): each chunk parsed by polars with the column types found in
-/// the first chunk, and written as its own row group.
+/// the first chunk, chunks gathered into row groups of [`crate::output::PARQUET_ROWS`] rows.
 pub fn to_parquet(csv: &Path, parquet: &Path) -> crate::error::Result<()> {
     use polars::prelude::*;
     use std::io::Cursor;
@@ -548,22 +548,22 @@ pub fn to_parquet(csv: &Path, parquet: &Path) -> crate::error::Result<()> {
                 p.vstack_mut(&df).map_err(|e| context("converting to", e))?;
             }
         }
-        let full = pending.as_ref().is_some_and(|p| p.height() >= crate::output::PARQUET_ROWS);
-        if full || chunk.is_none() {
+        if chunk.is_none() {
+            break;
+        }
+        if pending.as_ref().is_some_and(|p| p.height() >= crate::output::PARQUET_ROWS) {
             if let (Some(mut p), Some(w)) = (pending.take(), writer.as_mut()) {
                 p.rechunk_mut();
                 w.write_batch(&p).map_err(|e| context("writing", e))?;
             }
         }
-        if chunk.is_none() {
-            break;
-        }
     }
-    if let (Some(mut p), Some(w)) = (pending.take(), writer.as_mut()) {
+    let mut writer = writer.expect("one chunk at least");
+    if let Some(mut p) = pending.take() {
         p.rechunk_mut();
-        w.write_batch(&p).map_err(|e| context("writing", e))?;
+        writer.write_batch(&p).map_err(|e| context("writing", e))?;
     }
-    writer.expect("one chunk at least").finish().map_err(|e| context("writing", e))?;
+    writer.finish().map_err(|e| context("writing", e))?;
     file.flush().map_err(|e| Error::io(format!("writing {}", parquet.display()), e))?;
     Ok(())
 }

@@ -517,7 +517,7 @@ pub fn check_rejects(exports: &Exports, settings: &ExportsSettings, max_reject_s
             let mut reasons: Vec<(&String, &usize)> = s.reject_reasons.iter().collect();
             reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
             let top: Vec<String> = reasons.iter().take(3).map(|(r, n)| format!("{r} ({n})")).collect();
-            let hint = reason_hint(e, settings.get(e.source)).map(|h| format!(" {h}")).unwrap_or_default();
+            let hint = reasons.first().and_then(|(top, _)| reason_hint(e, top, settings.get(e.source))).map(|h| format!(" {h}")).unwrap_or_default();
             return Err(Error::Data(format!(
                 "{}: {} of {} rows rejected ({:.1}%, more than {key} = {:.1}%); top reasons: {}; for example {}.{hint} \
                  All rejected rows are in rejects/{}.csv",
@@ -539,12 +539,9 @@ pub fn check_rejects(exports: &Exports, settings: &ExportsSettings, max_reject_s
 /// (never to read a value).
 const COMMON_DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d", "%d-%m-%Y", "%m-%d-%Y", "%Y年%m月%d日"];
 
-/// What fixes the most common rejection of `e`, when the profile can: dates or numbers written
+/// What fixes `top`, the most common rejection of `e`, when the profile can: dates or numbers written
 /// another way than declared.
-fn reason_hint(e: &Export, settings: &ExportSettings) -> Option<String> {
-    let mut reasons: Vec<(&String, &usize)> = e.stats.reject_reasons.iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let top = reasons.first()?.0.as_str();
+fn reason_hint(e: &Export, top: &str, settings: &ExportSettings) -> Option<String> {
     let at = format!("[exports.{}]", e.source);
     let values: Vec<&str> = e.rejects.iter().filter(|r| r.reason == top).map(|r| r.value.trim()).filter(|v| !v.is_empty()).take(50).collect();
     match top {
