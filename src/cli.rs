@@ -226,10 +226,14 @@ pub struct SampleDataArgs {
     /// With --month > 1: new customers, as a share of the month-1 customers.
     #[arg(long, default_value_t = 0.03, value_name = "SHARE")]
     pub new_share: f64,
-    /// Make the first persona (basic-service renters) this share of customers, the other five sharing
+    /// Make the first persona (basic-service renters) this share of customers, the others sharing
     /// the rest: naturally unbalanced data, for balance = "enforce".
     #[arg(long, value_name = "SHARE")]
     pub dominant_share: Option<f64>,
+    /// Plant the first N of the seven personas (4 to 7; truth.csv names each customer's): data
+    /// with a known number of segments, for checking how k is chosen.
+    #[arg(long, default_value_t = 6, value_name = "N")]
+    pub personas: usize,
 }
 
 #[cfg(test)]

@@ -138,7 +138,7 @@ impl Profile {
     pub fn check(&self, path: &Path) -> Result<(), ProfileError> {
         let fail = |message: String| ProfileError { path: path.to_path_buf(), message };
         self.clustering.check().map_err(|e| fail(e.message))?;
-        self.feature_plan().check().map_err(fail)?;
+        self.feature_plan().check_profile().map_err(fail)?;
         self.quality.check().map_err(fail)?;
         self.exports.check().map_err(fail)?;
         if !(1..=1200).contains(&self.run.window_months) {
@@ -188,7 +188,7 @@ mod tests {
             }
         }
         assert!(seen >= 2);
-        assert_eq!(Profile::default_profile().features.len(), 21);
+        assert_eq!(Profile::default_profile().features.len(), 26);
     }
 
     #[test]
@@ -214,12 +214,13 @@ mod tests {
             }
             walk(&value, &mut keys);
             for k in keys {
-                // Group keys, column mappings and labels, and segment numbers are the profile's own
+                // Group keys, column mappings and labels, a category's values, and segment numbers are the profile's own
                 // names, not profile keys.
                 let own = crate::ingest::Source::ALL.iter().any(|s| p.exports.get(*s).columns.contains_key(&k))
                     || p.groups.contains_key(&k)
                     || p.attributes.labels.contains_key(&k)
                     || p.attributes.labels_zh.contains_key(&k)
+                    || p.features.iter().any(|f| f.values.contains_key(&k) || f.values_zh.contains_key(&k))
                     || k.parse::<usize>().is_ok();
                 if own {
                     continue;

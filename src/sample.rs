@@ -43,7 +43,7 @@ pub struct Persona {
 
 const REGIONS_ANY: &[(&str, f64)] = &[("north", 0.25), ("south", 0.25), ("east", 0.25), ("west", 0.25)];
 
-/// The six planted personas.
+/// The planted personas: the committed sample has the first six (`SamplePlan::personas`).
 pub const PERSONAS: &[Persona] = &[
     Persona {
         key: "basic_service_renters",
@@ -177,7 +177,32 @@ pub const PERSONAS: &[Persona] = &[
         ev: 0.01,
         regions: &[("south", 0.5), ("city", 0.3), ("west", 0.2)],
     },
+    Persona {
+        key: "seasonal_holiday_homes",
+        weight: 1.0,
+        consumption: 250.0,
+        winter: 0.5,
+        summer: 2.5,
+        methods: &[("bank_debit", 0.7), ("online", 0.3)],
+        late: 0.03,
+        unpaid: 0.0,
+        outages: 1.5,
+        long_share: 0.2,
+        momentary_share: 0.3,
+        tickets: 0.3,
+        categories: &[("start_stop", 0.5), ("billing_inquiry", 0.5)],
+        channels: &[("web", 0.7), ("call_center", 0.3)],
+        tenure_years: 12.0,
+        homeowner: 0.97,
+        dwelling_house: 0.95,
+        heating: &[("electric", 0.7), ("gas", 0.3)],
+        ev: 0.05,
+        regions: &[("east", 0.5), ("rural", 0.5)],
+    },
 ];
+
+/// How many personas the committed sample plants.
+pub const DEFAULT_PERSONAS: usize = 6;
 
 /// The last day of the sample's billing year: bills run from November 2025 to October 2026.
 pub fn sample_as_of() -> NaiveDate {
@@ -247,15 +272,16 @@ struct Drawn {
     customer_line: String,
 }
 
-fn pick_persona(rng: &mut Xoshiro256PlusPlus, dominant_share: Option<f64>) -> usize {
-    let weight = |i: usize| match dominant_share {
+fn pick_persona(rng: &mut Xoshiro256PlusPlus, plan: &SamplePlan) -> usize {
+    let n = plan.personas;
+    let weight = |i: usize| match plan.dominant_share {
         None => PERSONAS[i].weight,
         Some(s) if i == 0 => s,
-        Some(s) => (1.0 - s) / (PERSONAS.len() - 1) as f64,
+        Some(s) => (1.0 - s) / (n - 1) as f64,
     };
-    let total_w: f64 = (0..PERSONAS.len()).map(weight).sum();
+    let total_w: f64 = (0..n).map(weight).sum();
     let mut r = rng.gen::<f64>() * total_w;
-    for i in 0..PERSONAS.len() {
+    for i in 0..n {
         if r < weight(i) {
             return i;
         }
@@ -265,17 +291,17 @@ fn pick_persona(rng: &mut Xoshiro256PlusPlus, dominant_share: Option<f64>) -> us
 }
 
 /// Draws a customer of persona `forced` (or one drawn by weight).
-fn draw_customer(rng: &mut Xoshiro256PlusPlus, id: &str, forced: Option<usize>, dominant_share: Option<f64>) -> Drawn {
+fn draw_customer(rng: &mut Xoshiro256PlusPlus, id: &str, forced: Option<usize>, plan: &SamplePlan) -> Drawn {
     let persona_i = match forced {
         Some(p) => p,
-        None => pick_persona(rng, dominant_share),
+        None => pick_persona(rng, plan),
     };
     let persona = &PERSONAS[persona_i];
     // Overlap: some customers borrow one behaviour (payment, reliability or contact) from another
     // persona, and every customer's levels scatter around their persona's.
     let mut borrow = || {
         if rng.gen::<f64>() < 0.12 {
-            rng.gen_range(0..PERSONAS.len())
+            rng.gen_range(0..plan.personas)
         } else {
             persona_i
         }
@@ -391,11 +417,13 @@ pub struct SamplePlan {
     /// The share of customers of the first persona (basic-service renters); the others share the
     /// rest equally. None: every persona equally likely (the committed sample).
     pub dominant_share: Option<f64>,
+    /// The personas planted: the first this many of [`PERSONAS`].
+    pub personas: usize,
 }
 
 impl SamplePlan {
     pub fn first() -> SamplePlan {
-        SamplePlan { month: 1, moved_share: 0.0, departed_share: 0.0, new_share: 0.0, dominant_share: None }
+        SamplePlan { month: 1, moved_share: 0.0, departed_share: 0.0, new_share: 0.0, dominant_share: None, personas: DEFAULT_PERSONAS }
     }
 }
 
@@ -415,7 +443,7 @@ fn generate_block(b: usize, n: usize, seed: u64, plan: SamplePlan) -> Block {
     let start = b * BLOCK;
     for c in start..(start + BLOCK).min(n) {
         let id = format!("C{:07}", c + 1);
-        let drawn = draw_customer(&mut rng, &id, None, plan.dominant_share);
+        let drawn = draw_customer(&mut rng, &id, None, &plan);
         if plan.month == 1 {
             out.customers.extend_from_slice(drawn.customer_line.as_bytes());
             let _ = writeln!(out.truth, "{id},{}", PERSONAS[drawn.persona].key);
@@ -432,8 +460,8 @@ fn generate_block(b: usize, n: usize, seed: u64, plan: SamplePlan) -> Block {
             continue;
         }
         let drawn = if own.gen::<f64>() < plan.moved_share {
-            let other = (drawn.persona + own.gen_range(1..PERSONAS.len())) % PERSONAS.len();
-            draw_customer(&mut own, &id, Some(other), plan.dominant_share)
+            let other = (drawn.persona + own.gen_range(1..plan.personas)) % plan.personas;
+            draw_customer(&mut own, &id, Some(other), &plan)
         } else {
             drawn
         };
@@ -450,7 +478,7 @@ fn generate_new(c0: usize, count: usize, seed: u64, plan: SamplePlan) -> Block {
     for c in c0..c0 + count {
         let id = format!("C{:07}", c + 1);
         let mut own = customer_rng(seed, plan.month, c);
-        let drawn = draw_customer(&mut own, &id, None, plan.dominant_share);
+        let drawn = draw_customer(&mut own, &id, None, &plan);
         out.customers.extend_from_slice(drawn.customer_line.as_bytes());
         let _ = writeln!(out.truth, "{id},{}", PERSONAS[drawn.persona].key);
         emit_activity(&mut own, c, &id, &drawn, plan.month, &mut out);

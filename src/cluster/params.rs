@@ -89,7 +89,7 @@ impl Default for ClusteringSettings {
             min_share: 0.05,
             max_size_ratio: 5.0,
             min_stability: 0.75,
-            stability_resamples: 3,
+            stability_resamples: 10,
             selection_sample: 50_000,
             silhouette_sample: 4_000,
             balance: BalanceMode::Check,

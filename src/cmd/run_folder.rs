@@ -222,16 +222,19 @@ impl<'a> RunFolder<'a> {
         }
         if let Some(s) = &segmented {
             let name_of = |id: usize| summary.segments.iter().find(|seg| seg.id == id).map(|seg| seg.name.clone()).unwrap_or_default();
+            let reasons = report::segments::reasons(fm, &segment_of, &summary.segments, lang);
             let rows: Vec<Assignment<'_>> = fm
                 .customer_ids
                 .iter()
                 .zip(&segment_of)
                 .zip(&s.d2)
-                .map(|((id, &seg), &d)| Assignment {
+                .enumerate()
+                .map(|(i, ((id, &seg), &d))| Assignment {
                     customer_id: id,
                     segment: seg as u32,
                     segment_name: summary.segments.iter().find(|x| x.id == seg).map_or("", |x| x.name.get(lang)),
                     distance: d.sqrt(),
+                    reasons: reasons.get(i),
                 })
                 .collect();
             assignments::Csv(&rows).write(&self.dir)?;

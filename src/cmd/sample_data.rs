@@ -29,8 +29,12 @@ pub fn run(args: SampleDataArgs, logargs: &LogArgs) -> Result<()> {
     if let Some(v) = args.dominant_share.filter(|v| !(0.0..=1.0).contains(v)) {
         return Err(Error::Usage(format!("--dominant-share {v}: expected a share between 0 and 1")));
     }
+    let n = crate::sample::PERSONAS.len();
+    if !(4..=n).contains(&args.personas) {
+        return Err(Error::Usage(format!("--personas {}: expected 4 to {n}", args.personas)));
+    }
     let plan = if args.month == 1 {
-        crate::sample::SamplePlan { dominant_share: args.dominant_share, ..crate::sample::SamplePlan::first() }
+        crate::sample::SamplePlan { dominant_share: args.dominant_share, personas: args.personas, ..crate::sample::SamplePlan::first() }
     } else {
         crate::sample::SamplePlan {
             month: args.month,
@@ -38,6 +42,7 @@ pub fn run(args: SampleDataArgs, logargs: &LogArgs) -> Result<()> {
             departed_share: args.departed_share,
             new_share: args.new_share,
             dominant_share: args.dominant_share,
+            personas: args.personas,
         }
     };
     crate::sample::write_month(&args.out, args.customers, args.seed, plan)?;

@@ -172,6 +172,55 @@ enum Acc {
     Value { value: Column, v: Vec<f64> },
     /// The customers export's date of the customer's row (days), for tenure at the window's end.
     Tenure { value: Column, day: Vec<i32> },
+    /// The customers export's text value of the customer's row, each value interned once: what an
+    /// indicator or the indicators of a category read (4 bytes per customer).
+    Levels { value: Column, levels: Levels },
+}
+
+/// The values of one text column, each once, and each key's (`u32::MAX`: none).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Levels {
+    pub(super) names: Vec<String>,
+    code_of: std::collections::HashMap<String, u32>,
+    pub(super) of_key: Vec<u32>,
+}
+
+impl Levels {
+    fn set(&mut self, key: usize, value: &str) {
+        let code = match self.code_of.get(value) {
+            Some(&c) => c,
+            None => {
+                self.names.push(value.to_string());
+                self.code_of.insert(value.to_string(), self.names.len() as u32 - 1);
+                self.names.len() as u32 - 1
+            }
+        };
+        *slot(&mut self.of_key, key, u32::MAX) = code;
+    }
+
+    /// The values in order of how many keys have them (most first), ties by value.
+    pub(super) fn by_frequency(&self) -> Vec<String> {
+        let mut counts = vec![0usize; self.names.len()];
+        for &c in self.of_key.iter().filter(|&&c| c != u32::MAX) {
+            counts[c as usize] += 1;
+        }
+        let mut order: Vec<usize> = (0..self.names.len()).collect();
+        order.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then_with(|| self.names[a].cmp(&self.names[b])));
+        order.into_iter().map(|i| self.names[i].clone()).collect()
+    }
+}
+
+/// A value as the text a category compares: true/false, numbers and days as they print.
+fn as_text(v: Val<'_>) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    match v {
+        Val::Null => None,
+        Val::Text(t) => Some(Cow::Borrowed(t)),
+        Val::Bool(b) => Some(Cow::Owned(b.to_string())),
+        Val::Int(x) => Some(Cow::Owned(x.to_string())),
+        Val::Number(x) => Some(Cow::Owned(x.to_string())),
+        Val::Day(d) => Some(Cow::Owned(d.to_string())),
+    }
 }
 
 /// One feature's fold over its export.
@@ -209,8 +258,13 @@ impl Folds {
         for (&source, (layout, formats)) in layouts {
             let mut features = Vec::new();
             for spec in used.iter().filter(|s| s.source == source) {
+                // The indicators of one category read one fold, named after the category.
+                let name = spec.block.clone().unwrap_or_else(|| spec.name.clone());
+                if features.iter().any(|f: &FeatureFold| f.name == name) {
+                    continue;
+                }
                 if let Some(acc) = compile(spec, layout) {
-                    features.push(FeatureFold { name: spec.name.clone(), acc });
+                    features.push(FeatureFold { name, acc });
                 }
             }
             let revenue = (source == Source::Billing).then(|| Column::resolve(layout, "amount_due")).flatten().map(|c| (c, Vec::new()));
@@ -224,11 +278,42 @@ impl Folds {
         self.exports.iter().find(|(s, _)| *s == source).map(|(_, f)| f)
     }
 
-    /// The folded values of feature `name` of `source`, if it was folded.
-    pub(super) fn feature(&self, source: Source, name: &str) -> Option<FeatureValues<'_>> {
-        let e = self.export(source)?;
+    /// The folded values of feature `spec`, if it was folded. An indicator reads its column's values
+    /// (its category's fold): 1 for the filter's values, 0 for another value, none for an empty value
+    /// or (with `levels`) a value outside them.
+    pub(super) fn feature(&self, spec: &FeatureSpec) -> Option<FeatureValues<'_>> {
+        let e = self.export(spec.source)?;
+        let name = spec.block.as_deref().unwrap_or(&spec.name);
         let f = e.features.iter().find(|f| f.name == name)?;
-        Some(FeatureValues { rows: &e.rows, acc: &f.acc })
+        let indicator = match (&f.acc, &spec.filter) {
+            (Acc::Levels { levels, .. }, Some(filter)) if spec.agg == Agg::Indicator => {
+                let on: Vec<String> = filter.values().iter().map(|v| v.to_string()).collect();
+                levels
+                    .names
+                    .iter()
+                    .map(|l| {
+                        if on.contains(l) {
+                            1.0
+                        } else if spec.levels.is_empty() || spec.levels.contains(l) {
+                            0.0
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        Some(FeatureValues { rows: &e.rows, acc: &f.acc, indicator })
+    }
+
+    /// The values of category feature `spec`'s column, most common first.
+    pub(super) fn levels(&self, spec: &FeatureSpec) -> Option<Vec<String>> {
+        let e = self.export(spec.source)?;
+        match &e.features.iter().find(|f| f.name == spec.name)?.acc {
+            Acc::Levels { levels, .. } => Some(levels.by_frequency()),
+            _ => None,
+        }
     }
 }
 
@@ -236,6 +321,8 @@ impl Folds {
 pub(super) struct FeatureValues<'a> {
     rows: &'a [u32],
     acc: &'a Acc,
+    /// An indicator's value for each of its column's values (by code; NaN: unknown).
+    indicator: Vec<f64>,
 }
 
 impl FeatureValues<'_> {
@@ -263,6 +350,10 @@ impl FeatureValues<'_> {
             },
             Acc::Value { v, .. } => v.get(key).copied().filter(|x| !x.is_nan()),
             Acc::Tenure { day, .. } => day.get(key).filter(|&&d| d != ingest::NO_DAY).map(|&d| (as_of - d) as f64 / 365.25),
+            Acc::Levels { levels, .. } => {
+                let code = *levels.of_key.get(key).unwrap_or(&u32::MAX);
+                self.indicator.get(code as usize).copied().filter(|x| !x.is_nan())
+            }
         }
     }
 }
@@ -331,6 +422,8 @@ fn compile(spec: &FeatureSpec, layout: &Layout) -> Option<Acc> {
         Agg::Ratio => Acc::Ratio { value: value()?, when: when?, on: Mean::default(), off: Mean::default() },
         Agg::Value => Acc::Value { value: value()?, v: Vec::new() },
         Agg::TenureYears => Acc::Tenure { value: value()?, day: Vec::new() },
+        Agg::Category => Acc::Levels { value: value()?, levels: Levels::default() },
+        Agg::Indicator => Acc::Levels { value: when?.column, levels: Levels::default() },
     })
 }
 
@@ -426,6 +519,11 @@ impl Sink for Folds {
                             *slot(day, k, ingest::NO_DAY) = d;
                         }
                     }
+                    Acc::Levels { value, levels } => {
+                        if let Some(t) = as_text(value.value(batch, i, as_of)).filter(|t| !t.is_empty()) {
+                            levels.set(k, &t);
+                        }
+                    }
                 }
             }
         });
@@ -453,6 +551,7 @@ impl Sink for Folds {
                 }
                 Acc::Value { v, .. } => v.reserve_exact(keys),
                 Acc::Tenure { day, .. } => day.reserve_exact(keys),
+                Acc::Levels { levels, .. } => levels.of_key.reserve_exact(keys),
             }
         }
     }
@@ -479,6 +578,7 @@ impl Sink for Folds {
                     }
                     Acc::Value { v, .. } => v.clear(),
                     Acc::Tenure { day, .. } => day.clear(),
+                    Acc::Levels { levels, .. } => *levels = Levels::default(),
                 }
             }
         }

@@ -204,7 +204,7 @@ fn aggregated(specs: &[FeatureSpec], folds: &mut Folds, ingested: &Ingested, win
     // Feature by feature, each one's accumulators freed once its values are out: the memory of the
     // accumulators and of the values is not needed at once.
     for ((column, spec), unmatched) in values.chunks_mut(n).zip(specs).zip(&mut unmatched) {
-        let Some(feature) = folds.feature(spec.source, &spec.name) else { continue };
+        let Some(feature) = folds.feature(spec) else { continue };
         if let (Some(seen), Some(filter)) = (feature.filter_unmatched(), &spec.filter) {
             let wanted: Vec<String> = filter.values().iter().map(|v| format!("\"{v}\"")).collect();
             let seen: Vec<String> = seen.iter().map(|v| format!("\"{v}\"")).collect();
@@ -248,9 +248,84 @@ fn aggregated(specs: &[FeatureSpec], folds: &mut Folds, ingested: &Ingested, win
                 ingested.customers.key(c)
             )));
         }
-        folds.release(spec.source, &spec.name);
+        if spec.block.is_none() {
+            folds.release(spec.source, &spec.name);
+        }
     }
     Ok(Aggregated { customers, values, unmatched })
+}
+
+/// Each `category` feature replaced by one indicator per value (in place, in profile order): its
+/// `levels`, or the values its column holds, most common first. A category whose column holds one
+/// value, or more than [`spec::MAX_LEVELS`] without `levels`, is skipped, saying why.
+fn expand_categories(used: Vec<FeatureSpec>, folds: &Folds, skipped: &mut Vec<SkippedFeature>) -> Vec<FeatureSpec> {
+    let mut names: std::collections::BTreeSet<String> = used.iter().map(|s| s.name.clone()).collect();
+    let mut out = Vec::with_capacity(used.len());
+    for spec in used {
+        if spec.agg != Agg::Category {
+            out.push(spec);
+            continue;
+        }
+        let skip = |reason: String| SkippedFeature { name: spec.name.clone(), group: spec.group.clone(), reason };
+        let column = spec.column.clone().unwrap_or_default();
+        let seen = folds.levels(&spec).unwrap_or_default();
+        let levels = if !spec.levels.is_empty() {
+            spec.levels.clone()
+        } else if seen.len() > spec::MAX_LEVELS {
+            let some: Vec<String> = seen.iter().take(5).map(|v| format!("\"{v}\"")).collect();
+            skipped.push(skip(format!(
+                "column \"{column}\" has {} different values (most common: {}, …); without levels a category takes at most {}: \
+                 list the values to use under levels",
+                seen.len(),
+                some.join(", "),
+                spec::MAX_LEVELS
+            )));
+            continue;
+        } else {
+            seen
+        };
+        if levels.len() < 2 {
+            skipped.push(skip(format!("column \"{column}\" holds {} value{}: nothing to tell customers apart", levels.len(), if levels.len() == 1 { "" } else { "s" })));
+            continue;
+        }
+        names.remove(&spec.name);
+        for level in &levels {
+            let mut slug: String = level.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+            if slug.chars().all(|c| c == '_') {
+                slug = format!("v{}", names.len());
+            }
+            let mut name = format!("{}_{slug}", spec.name);
+            let mut n = 2;
+            while names.contains(&name) {
+                name = format!("{}_{slug}_{n}", spec.name);
+                n += 1;
+            }
+            names.insert(name.clone());
+            let word = spec.values.get(level).cloned();
+            out.push(FeatureSpec {
+                name,
+                label: format!("{}: {}", spec.label, word.clone().unwrap_or_else(|| level.clone())),
+                label_zh: spec.label_zh.as_ref().map(|l| format!("{l}：{}", spec.values_zh.get(level).unwrap_or(level))),
+                group: spec.group.clone(),
+                source: spec.source,
+                agg: Agg::Indicator,
+                column: None,
+                filter: Some(Filter { column: column.clone(), equals: Some(FilterValue::Text(level.clone())), one_of: None }),
+                transform: Transform::None,
+                weight: spec.weight,
+                high: Some(word.unwrap_or_else(|| format!("{}: {level}", spec.label))),
+                low: None,
+                high_zh: spec.values_zh.get(level).cloned().or_else(|| spec.label_zh.as_ref().map(|l| format!("{l}：{level}"))),
+                low_zh: None,
+                format: ValueFormat::Percent,
+                levels: levels.clone(),
+                values: BTreeMap::new(),
+                values_zh: BTreeMap::new(),
+                block: Some(spec.name.clone()),
+            });
+        }
+    }
+    out
 }
 
 /// The customers' ids, the amount billed, and the attributes, in the matrix's order.
@@ -336,6 +411,7 @@ pub fn build(
     window: Window,
 ) -> Result<(FeatureMatrix, Attributes)> {
     let mut folds = folds;
+    let used = expand_categories(used, &folds, &mut skipped);
     let agg = aggregated(&used, &mut folds, ingested, window)?;
     let n = agg.customers.len();
     let (customer_ids, revenue, attributes) = customers_of(&agg, &folds, ingested);
@@ -358,6 +434,17 @@ pub fn build(
             }
             let fill = if spec.agg.missing_is_zero() {
                 0.0
+            } else if spec.agg.is_indicator() {
+                // Unknown: the share of the known customers who have the value (the centre of the
+                // category, no nearer to one value than to another).
+                let (sum, known) = column.iter().filter(|v| !v.is_nan()).fold((0.0, 0usize), |(s, k), v| (s + v, k + 1));
+                if known == 0 {
+                    return Err(skip("no customer has a known value for it"));
+                }
+                if sum == 0.0 {
+                    return Err(skip("no customer has this value"));
+                }
+                sum / known as f64
             } else {
                 let mut present: Vec<f64> = column.iter().copied().filter(|v| !v.is_nan()).collect();
                 if present.is_empty() {
@@ -380,10 +467,15 @@ pub fn build(
                 scale: 1.0,
             };
             let mut t: Vec<f64> = column.iter().map(|&v| sf.apply(v)).collect();
-            let mut scratch = t.clone();
-            sf.clip_low = quantile(&mut scratch, q_lo);
-            sf.clip_high = quantile(&mut scratch, q_hi);
-            drop(scratch);
+            if spec.agg.is_indicator() {
+                // 0 and 1 are not clipped: a value a few percent of customers have would be clipped away.
+                sf.clip_low = 0.0;
+                sf.clip_high = 1.0;
+            } else {
+                let mut scratch = t.clone();
+                sf.clip_low = quantile(&mut scratch, q_lo);
+                sf.clip_high = quantile(&mut scratch, q_hi);
+            }
             for v in t.iter_mut() {
                 *v = v.clamp(sf.clip_low, sf.clip_high);
             }
@@ -414,10 +506,28 @@ pub fn build(
     }
     values.truncate(d * n);
 
-    // Group weighting.
+    // A category's indicators share one spread: sqrt(1 − Σ p²), the root of their summed variances,
+    // so the category adds one feature's variance however many values it has, and two customers
+    // with different values are the same distance apart whichever values they are.
+    let mut block_p2: BTreeMap<String, f64> = BTreeMap::new();
+    for (spec, sf) in &kept {
+        if let Some(b) = &spec.block {
+            *block_p2.entry(b.clone()).or_default() += sf.mean * sf.mean;
+        }
+    }
+    for (spec, sf) in kept.iter_mut() {
+        if let Some(b) = &spec.block {
+            sf.std = (1.0 - block_p2[b]).max(0.0).sqrt().max(1e-9);
+        }
+    }
+
+    // Group weighting: a category's indicators weigh as one feature.
     let mut group_w2: BTreeMap<String, f64> = BTreeMap::new();
+    let mut counted: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for (spec, _) in &kept {
-        *group_w2.entry(spec.group.clone()).or_default() += spec.weight * spec.weight;
+        if spec.block.as_deref().is_none_or(|b| counted.insert(b)) {
+            *group_w2.entry(spec.group.clone()).or_default() += spec.weight * spec.weight;
+        }
     }
     for (spec, sf) in kept.iter_mut() {
         let g = &plan.groups[&spec.group];

@@ -254,6 +254,10 @@ fn spec(name: &str, source: Source, agg: Agg, column: Option<&str>, filter: Opti
         high_zh: None,
         low_zh: None,
         format: ValueFormat::Number,
+        levels: Vec::new(),
+        values: BTreeMap::new(),
+        values_zh: BTreeMap::new(),
+        block: None,
     }
 }
 

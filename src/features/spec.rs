@@ -56,11 +56,26 @@ pub enum Agg {
     Value,
     /// Years from the date in `column` of the customers export to the end of the window.
     TenureYears,
+    /// 1 when the customer's value of the customers export's `filter.column` is one of the filter's
+    /// values, 0 when it is another value; an empty value is unknown (see [`Agg::missing_is_zero`]).
+    Indicator,
+    /// One indicator per value of the customers export's text or true/false `column`; the column's
+    /// indicators share one feature's weight (see `features` module docs).
+    Category,
 }
 
 impl Agg {
     fn needs_column(self) -> bool {
-        !matches!(self, Agg::Count | Agg::Share)
+        !matches!(self, Agg::Count | Agg::Share | Agg::Indicator)
+    }
+    /// Whether the aggregation reads the customers export (and only it).
+    pub fn of_customers(self) -> bool {
+        matches!(self, Agg::Value | Agg::TenureYears | Agg::Indicator | Agg::Category)
+    }
+    /// Whether the feature says which value a customer has (an indicator, or the indicators of a
+    /// category): a share in a segment, never transformed or clipped.
+    pub fn is_indicator(self) -> bool {
+        matches!(self, Agg::Indicator | Agg::Category)
     }
     /// The rule for a customer with no rows to aggregate: zero, or the population median.
     pub fn missing_is_zero(self) -> bool {
@@ -148,7 +163,25 @@ pub struct FeatureSpec {
     /// How values are shown in reports.
     #[serde(default)]
     pub format: ValueFormat,
+    /// `category`: the values that get an indicator each, in this order (default: every value the
+    /// data holds, most common first, at most [`MAX_LEVELS`]); a customer with another value counts as
+    /// unknown. In a saved model, every indicator of a category carries its category's values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<String>,
+    /// `category`: what customers with each value are called in segment names and traits
+    /// (`yes = "Homeowners"`); "<label>: <value>" otherwise.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values_zh: BTreeMap<String, String>,
+    /// Set by custseg in `model.json`, not in profiles: the `category` feature an indicator is one value
+    /// of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<String>,
 }
+
+/// The most values a `category` feature takes from the data when its `levels` are not listed.
+pub const MAX_LEVELS: usize = 12;
 
 impl FeatureSpec {
     /// The label in both languages.
@@ -182,6 +215,19 @@ pub struct FeaturePlan<'a> {
     pub features: &'a [FeatureSpec],
     pub groups: &'a BTreeMap<String, GroupSettings>,
     pub transform: &'a TransformSettings,
+}
+
+impl FeaturePlan<'_> {
+    /// [`FeaturePlan::check`] on a profile's features: `block` is custseg's, not a profile key.
+    pub fn check_profile(&self) -> Result<(), String> {
+        if let Some((i, f)) = self.features.iter().enumerate().find(|(_, f)| f.block.is_some()) {
+            return Err(format!(
+                "features[{i}] ({}): block is written by custseg into model.json, not a profile key (use agg = \"category\")",
+                f.name
+            ));
+        }
+        self.check()
+    }
 }
 
 impl FeaturePlan<'_> {
@@ -235,8 +281,44 @@ fn check_feature(f: &FeatureSpec, groups: &BTreeMap<String, GroupSettings>) -> R
     if f.agg == Agg::Ratio && f.filter.is_none() {
         return Err("agg = \"ratio\" needs a filter (the rows on top of the ratio)".into());
     }
-    if matches!(f.agg, Agg::Value | Agg::TenureYears) != (f.source == Source::Customers) {
-        return Err("agg = \"value\" and \"tenure_years\" go with source = \"customers\", and only they do".into());
+    if f.agg.of_customers() != (f.source == Source::Customers) {
+        return Err(
+            "agg = \"value\", \"tenure_years\", \"indicator\" and \"category\" go with source = \"customers\", and only they do"
+                .into(),
+        );
+    }
+    match f.agg {
+        Agg::Indicator => {
+            if f.filter.is_none() {
+                return Err("agg = \"indicator\" needs a filter: the column and the value(s) it indicates (filter = { column = \"heating\", equals = \"gas\" })".into());
+            }
+            if f.block.is_some() && f.levels.is_empty() {
+                return Err("an indicator of a category needs the category's levels".into());
+            }
+        }
+        Agg::Category => {
+            if f.filter.is_some() {
+                return Err("agg = \"category\" takes no filter: every value of the column gets an indicator (list some under levels)".into());
+            }
+            let mut seen = BTreeSet::new();
+            if let Some(l) = f.levels.iter().find(|l| l.is_empty() || !seen.insert(l.as_str())) {
+                return Err(format!("levels: \"{l}\" is empty or listed twice"));
+            }
+        }
+        _ => {
+            if !f.levels.is_empty() || !f.values.is_empty() || !f.values_zh.is_empty() {
+                return Err("levels, values and values_zh go with agg = \"category\"".into());
+            }
+        }
+    }
+    if f.agg == Agg::Indicator && (!f.values.is_empty() || !f.values_zh.is_empty()) {
+        return Err("values and values_zh go with agg = \"category\" (an indicator is named by high and low)".into());
+    }
+    if f.block.is_some() && f.agg != Agg::Indicator {
+        return Err("block is only set on the indicators of a category".into());
+    }
+    if f.agg.is_indicator() && f.transform != Transform::None {
+        return Err("an indicator or category takes no transform (its values are 0 and 1)".into());
     }
     if let Some(filter) = &f.filter {
         if filter.values().is_empty() {

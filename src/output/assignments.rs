@@ -1,5 +1,6 @@
 //! `assignments.csv` and `assignments.parquet`: each customer's segment id and name and the distance to
-//! the segment's centre.
+//! the segment's centre, and the reasons: the two or three of its segment's traits the customer shows
+//! most strongly.
 
 use polars::prelude::*;
 
@@ -11,6 +12,8 @@ pub struct Assignment<'a> {
     pub segment: u32,
     pub segment_name: &'a str,
     pub distance: f64,
+    /// The traits that most place the customer in its segment, in the report's language.
+    pub reasons: &'a str,
 }
 
 /// `assignments.csv` (text cells spreadsheet-safe, distances with 6 decimals).
@@ -24,13 +27,14 @@ impl Output for Csv<'_> {
         let (path, file) = dir.create_file("assignments.csv")?;
         let map = csv_error(&path);
         let mut w = csv::Writer::from_writer(file);
-        w.write_record(["customer_id", "segment", "segment_name", "distance"]).map_err(&map)?;
+        w.write_record(["customer_id", "segment", "segment_name", "distance", "reasons"]).map_err(&map)?;
         for r in self.0 {
             w.write_record([
                 spreadsheet_safe(r.customer_id).as_ref(),
                 &r.segment.to_string(),
                 spreadsheet_safe(r.segment_name).as_ref(),
                 &format!("{:.6}", r.distance),
+                spreadsheet_safe(r.reasons).as_ref(),
             ])
             .map_err(&map)?;
         }
@@ -48,6 +52,7 @@ impl Output for Parquet<'_> {
                 Column::new("segment".into(), rows.iter().map(|r| r.segment).collect::<Vec<_>>()),
                 Column::new("segment_name".into(), rows.iter().map(|r| r.segment_name).collect::<Vec<_>>()),
                 Column::new("distance".into(), rows.iter().map(|r| r.distance).collect::<Vec<_>>()),
+                Column::new("reasons".into(), rows.iter().map(|r| r.reasons).collect::<Vec<_>>()),
             ])
         })
     }

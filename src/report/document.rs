@@ -287,11 +287,43 @@ pub fn rule_text(rule: &crate::cluster::Rule, lang: Lang) -> String {
         Rule::Largest { k_min, k_max, min_share, max_size_ratio, min_stability, enforced_shares } => {
             f(
                 lang,
-                "largest k in {0}..={1} whose segments are balanced (each at least {2} of customers, the largest at most {3} times the smallest) and stable (every segment reproduced on resamples with Jaccard at least {4})",
-                &[k_min, k_max, &percent(*min_share), &number(*max_size_ratio, 1), &number(*min_stability, 2)],
+                "largest k in {0}..={1} whose segments are balanced (each at least {2} of customers, the largest at most {3} times the smallest), stable (every segment reproduced on resamples with a median Jaccard of at least {4}) and no less separated than fewer segments (Calinski–Harabasz within {5} of the best smaller k)",
+                &[k_min, k_max, &percent(*min_share), &number(*max_size_ratio, 1), &number(*min_stability, 2), &percent(crate::cluster::SEPARATION_MARGIN)],
             ) + &enforced(enforced_shares)
         }
     }
+}
+
+/// Why the run has the number of segments it has, in one plain sentence (the chosen k and what the
+/// next larger k lacked), for a run that chose among several.
+pub fn why_k(r: &RunSummary, lang: Lang) -> Option<String> {
+    let k = r.k?;
+    if !matches!(r.rule, Some(crate::cluster::Rule::Largest { .. })) {
+        return None;
+    }
+    let next = r.selection.iter().find(|c| c.k == k + 1);
+    Some(match next {
+        None => f(
+            lang,
+            "{0} segments: the most the profile allows, and their sizes are comparable and they come out the same when the customers are split at random and segmented again.",
+            &[&k],
+        ),
+        Some(c) if !c.balanced => f(
+            lang,
+            "{0} segments: with {1}, some segments would be too small or too large next to the others.",
+            &[&k, &(k + 1)],
+        ),
+        Some(c) if !c.stable => f(
+            lang,
+            "{0} segments: with {1}, at least one segment did not come out the same when the customers were split at random and segmented again (it matched only {2} of the time).",
+            &[&k, &(k + 1), &percent(c.segment_stability)],
+        ),
+        Some(_) => f(
+            lang,
+            "{0} segments: with {1}, the segments would be told apart less clearly than with {0}.",
+            &[&k, &(k + 1)],
+        ),
+    })
 }
 
 fn months_between(r: &RunSummary) -> i32 {
@@ -584,10 +616,13 @@ fn selection(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
     b.push(heading(2, "selection", t(lang, "How the number of segments was chosen")));
     let rule = r.rule.as_ref().map(|rule| rule_text(rule, lang)).unwrap_or_else(|| r.selection_rule.clone());
     b.push(para(rich(lang, "Rule: {0}.", &[&rule])));
+    if let Some(why) = why_k(r, lang) {
+        b.push(para(plain(why)));
+    }
     b.push(Block::Para {
         content: rich(
             lang,
-            "Measured on a sample of {0} customers (silhouette on {1}). Higher silhouette and Calinski–Harabasz are better, lower Davies–Bouldin is better. Stability compares fits on different halves of the sample: the worst segment's match between them (1 = every segment comes out the same).",
+            "Measured on a sample of {0} customers (silhouette on {1}). Higher silhouette and Calinski–Harabasz are better, lower Davies–Bouldin is better. Stability compares fits on different halves of the sample: the worst segment's match between them (1 = every segment comes out the same), the median over the resamples with its 95% range; a k is stable when the median reaches the threshold.",
             &[&count(r.selection_sample_size), &count(r.silhouette_sample_size)],
         ),
         muted: true,
@@ -615,7 +650,7 @@ fn selection(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
                 Cell::num(format!("{:.3}", c.silhouette)),
                 Cell::num(number(c.calinski_harabasz, 0)),
                 Cell::num(format!("{:.3}", c.davies_bouldin)),
-                Cell::num(format!("{:.3}", c.segment_stability)),
+                Cell::num(format!("{:.3} ({:.2}–{:.2})", c.segment_stability, c.segment_stability_interval[0], c.segment_stability_interval[1])),
                 Cell::num(percent(*c.shares.last().unwrap_or(&0.0))),
                 Cell::num(percent(*c.shares.first().unwrap_or(&0.0))),
                 Cell::text(yes(c.balanced, lang)),

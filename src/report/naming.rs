@@ -43,7 +43,18 @@ fn generate(segments: &[SegmentProfile], fm: &FeatureMatrix, fixed: &[Option<Tex
     for seg in segments.iter() {
         let mut words: Vec<Text> = Vec::new();
         let mut groups: Vec<String> = Vec::new();
-        // Strongest trait per group first, then the rest.
+        // Who they are first: the strongest value of a household category that most of the segment
+        // has ("Homeowners"), then the strongest trait per group, then the rest.
+        let who = seg
+            .features
+            .iter()
+            .filter_map(|f| fm.specs.iter().find(|s| s.name == f.name && s.agg.is_indicator()).map(|s| (s, f)))
+            .filter(|(_, f)| f.z >= super::TRAIT_MIN_Z && f.mean >= 0.5)
+            .max_by(|a, b| a.1.z.total_cmp(&b.1.z).then_with(|| b.1.name.cmp(&a.1.name)));
+        if let Some((spec, _)) = who {
+            groups.push(spec.group.clone());
+            words.push(super::segments::trait_text(spec, true));
+        }
         for t in &seg.traits {
             let g = group_of(&t.feature);
             if !groups.contains(&g) {

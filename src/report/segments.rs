@@ -25,7 +25,7 @@ pub struct SegmentsInput<'a> {
 }
 
 /// A trait's wording: the profile's `high`/`low` (`high_zh`/`low_zh`), or "High …"/"Low …" and the label.
-fn trait_text(spec: &FeatureSpec, high: bool) -> Text {
+pub(super) fn trait_text(spec: &FeatureSpec, high: bool) -> Text {
     let (en, zh) = if high { (&spec.high, &spec.high_zh) } else { (&spec.low, &spec.low_zh) };
     let template = if high { "High {0}" } else { "Low {0}" };
     let en = en.clone().unwrap_or_else(|| i18n::f(Lang::En, template, &[&spec.label.to_lowercase()]));
@@ -58,11 +58,23 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
         let mut stats = Vec::new();
         for (j, &pop) in pop_mean.iter().enumerate() {
             let mean = members.iter().map(|&i| fm.raw[[i, j]]).sum::<f64>() / size.max(1) as f64;
-            let z = members.iter().map(|&i| fm.scaled[[i, j]]).sum::<f64>() / size.max(1) as f64 / fm.scaler[j].scale;
+            let spec = &fm.specs[j];
+            // An indicator's difference in its own spread (a category's indicators share their
+            // category's in the matrix), so that "93% homeowners against 50%" weighs as a trait as much
+            // as an amount as far out.
+            let z = if spec.agg.is_indicator() {
+                let spread = (pop * (1.0 - pop)).sqrt();
+                if spread > 0.0 { (mean - pop) / spread } else { 0.0 }
+            } else {
+                members.iter().map(|&i| fm.scaled[[i, j]]).sum::<f64>() / size.max(1) as f64 / fm.scaler[j].scale
+            };
             let index = if pop.abs() > 1e-12 { Some(mean / pop * 100.0) } else { None };
             stats.push(FeatureStat { name: fm.specs[j].name.clone(), mean, population_mean: pop, index, z });
         }
-        let mut order: Vec<usize> = (0..d).filter(|&j| stats[j].z.abs() >= TRAIT_MIN_Z).collect();
+        // A value of a category is a trait when the segment has more of it: fewer renters is said
+        // as more homeowners.
+        let named = |j: usize| stats[j].z >= TRAIT_MIN_Z || (stats[j].z <= -TRAIT_MIN_Z && fm.specs[j].block.is_none());
+        let mut order: Vec<usize> = (0..d).filter(|&j| named(j)).collect();
         order.sort_by(|&a, &b| stats[b].z.abs().total_cmp(&stats[a].z.abs()).then(a.cmp(&b)));
         let traits: Vec<Trait> = order
             .iter()
@@ -132,3 +144,83 @@ fn attribute_profiles(a: &Attribute, label: Text, labels: &[u32], k: usize) -> V
         .collect()
 }
 
+
+/// Why each customer is in its segment: up to three of the segment's traits the customer shares, the
+/// ones it shows most strongly (its own standing on the feature times the segment's), in `lang`; each
+/// distinct wording is kept once.
+pub struct Reasons {
+    pub texts: Vec<String>,
+    /// Per customer (matrix order), its wording in `texts`.
+    pub of_customer: Vec<u32>,
+}
+
+/// How many traits a customer's reasons name at most.
+pub const MAX_REASONS: usize = 3;
+
+impl Reasons {
+    pub fn get(&self, i: usize) -> &str {
+        &self.texts[self.of_customer[i] as usize]
+    }
+}
+
+/// The reasons of every customer of `fm`, in segment `segment_of[i]` (an id of `segments`).
+pub fn reasons(fm: &FeatureMatrix, segment_of: &[usize], segments: &[SegmentProfile], lang: Lang) -> Reasons {
+    use rayon::prelude::*;
+    let n = fm.customer_ids.len();
+    let pop: Vec<f64> = fm.raw.columns().into_iter().map(|c| c.sum() / n.max(1) as f64).collect();
+    // Per segment, its traits' columns and signed strength.
+    let traits: Vec<Vec<(usize, f64)>> = segments
+        .iter()
+        .map(|seg| seg.traits.iter().filter_map(|t| fm.specs.iter().position(|s| s.name == t.feature).map(|j| (j, t.z))).collect())
+        .collect();
+    let index_of = |id: usize| segments.iter().position(|s| s.id == id).unwrap_or(0);
+    // A customer's standing on feature j, in the units traits are measured in.
+    let standing = |i: usize, j: usize| -> f64 {
+        if fm.specs[j].agg.is_indicator() {
+            let spread = (pop[j] * (1.0 - pop[j])).sqrt();
+            if spread > 0.0 { (fm.raw[[i, j]] - pop[j]) / spread } else { 0.0 }
+        } else {
+            fm.scaled[[i, j]] / fm.scaler[j].scale
+        }
+    };
+    // Each customer's choice: segment index and up to MAX_REASONS trait positions, packed.
+    let codes: Vec<(usize, u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let s = index_of(segment_of[i]);
+            let mut scored: Vec<(usize, f64)> = traits[s]
+                .iter()
+                .enumerate()
+                .map(|(p, &(j, z))| (p, standing(i, j) * z))
+                .filter(|(_, v)| *v > 0.0)
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let code = scored.iter().take(MAX_REASONS).fold(0u32, |acc, &(p, _)| acc * 8 + p as u32 + 1);
+            (s, code)
+        })
+        .collect();
+    let mut texts = Vec::new();
+    let mut known: std::collections::HashMap<(usize, u32), u32> = std::collections::HashMap::new();
+    let of_customer = codes
+        .into_iter()
+        .map(|(s, code)| {
+            *known.entry((s, code)).or_insert_with(|| {
+                let mut picks = Vec::new();
+                let mut c = code;
+                while c > 0 {
+                    picks.push((c % 8 - 1) as usize);
+                    c /= 8;
+                }
+                picks.reverse();
+                let text = if picks.is_empty() {
+                    i18n::t(lang, "Close to the segment's typical customer").to_string()
+                } else {
+                    picks.iter().map(|&p| segments[s].traits[p].text.get(lang).to_string()).collect::<Vec<_>>().join(i18n::t(lang, "; "))
+                };
+                texts.push(text);
+                texts.len() as u32 - 1
+            })
+        })
+        .collect();
+    Reasons { texts, of_customer }
+}

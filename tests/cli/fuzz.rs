@@ -58,7 +58,7 @@ impl Base {
                 ("k_max = 7", "k_max = 3"),
                 ("restarts = 4", "restarts = 2"),
                 ("min_stability = 0.75", "min_stability = 0.0"),
-                ("stability_resamples = 3", "stability_resamples = 1"),
+                ("stability_resamples = 10", "stability_resamples = 1"),
                 ("max_reject_share = 0.01", "max_reject_share = 0.5"),
             ],
         );

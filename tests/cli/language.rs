@@ -84,8 +84,16 @@ fn a_chinese_run_names_segments_in_chinese_everywhere() {
     let trait_words: Vec<String> = std::fs::read_to_string(repo().join("profiles/residential.toml"))
         .unwrap()
         .lines()
-        .filter_map(|l| l.strip_prefix("high_zh = \"").or_else(|| l.strip_prefix("low_zh = \"")))
-        .map(|w| w.trim_end_matches('"').to_string())
+        .flat_map(|l| {
+            if let Some(w) = l.strip_prefix("high_zh = \"").or_else(|| l.strip_prefix("low_zh = \"")) {
+                vec![w.trim_end_matches('"').to_string()]
+            } else if let Some(values) = l.strip_prefix("values_zh = {") {
+                // A category's names of its values: { yes = "自有住房", no = "租房" }.
+                values.split('"').skip(1).step_by(2).map(String::from).collect()
+            } else {
+                Vec::new()
+            }
+        })
         .collect();
     for name in &names {
         assert!(name.split(" · ").all(|w| trait_words.iter().any(|t| t == w)), "{name} is not made of Chinese trait words");
@@ -134,7 +142,8 @@ fn every_section_translates_migration_scoring_balance_skipped_groups_and_failure
     let unbalanced = t.path().join("unbalanced");
     custseg().args(["sample-data", "--customers", "8000", "--seed", "21", "--dominant-share", "0.6", "--out", p(&unbalanced)]).assert().success();
     let failed = t.path().join("failed");
-    run_ok(&["run", "--lang", "zh", "--data", p(&unbalanced), "--out", p(&failed)], 4);
+    let strict = crate::common::edited_profile(t.path(), "strict.toml", &[("max_size_ratio = 5.0", "max_size_ratio = 1.2")]);
+    run_ok(&["run", "--lang", "zh", "--profile", p(&strict), "--data", p(&unbalanced), "--out", p(&failed)], 4);
     let md = read(failed.join("report.md"));
     assert_chinese(&md);
     assert!(md.contains("**没有任何细分方案通过检查**"), "{md}");

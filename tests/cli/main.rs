@@ -2,7 +2,7 @@
 //! (`run`, with `--dry-run`; `assign`; `validate`; `report`; `sample_data`; `profile`; `completions`),
 //! and a module per concern that spans subcommands: `errors` (bad input and its messages), `formats`
 //! (export layouts: encodings, delimiters, Parquet), `language` (Chinese reports, segment names),
-//! `balance` (enforced sizes), `rerun` (monthly reruns, locks, signals, manifest, logs), `stdout`
+//! `household` (attributes as features, reasons, features.parquet), `balance` (enforced sizes), `rerun` (monthly reruns, locks, signals, manifest, logs), `stdout`
 //! (closed pipes, full disks), `report_html` (what report.html holds), `browser` (headless Chromium),
 //! `snapshots` (insta), `inputs` (one regression test per input that once misled or crashed) and
 //! `fuzz` (mutated inputs for every reader, on a fixed seed). `common` holds the helpers.
@@ -14,6 +14,7 @@ mod common;
 mod completions;
 mod errors;
 mod formats;
+mod household;
 mod fuzz;
 mod inputs;
 mod language;

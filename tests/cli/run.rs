@@ -57,16 +57,21 @@ fn default_run_on_committed_sample_is_balanced_and_accounts_for_every_row() {
         assert!(!seg["description"]["en"].as_str().unwrap().is_empty());
         assert!(!seg["description"]["zh"].as_str().unwrap().is_empty());
     }
-    // Group weighting: each group's scales, squared, add up to the group weight (1 by default).
+    // Group weighting: each group's scales, squared, add up to the group weight (1 by default); a
+    // category's indicators count once.
+    let model = read_json(&out.join("model.json"));
     let mut per_group: BTreeMap<String, f64> = BTreeMap::new();
-    for f in s["features"].as_array().unwrap() {
-        *per_group.entry(f["group"].as_str().unwrap().to_string()).or_default() += f["scale"].as_f64().unwrap().powi(2);
+    let mut blocks = std::collections::BTreeSet::new();
+    for (f, spec) in s["features"].as_array().unwrap().iter().zip(model["features"].as_array().unwrap()) {
+        assert_eq!(f["name"], spec["name"]);
+        if spec["block"].as_str().is_none_or(|b| blocks.insert(b.to_string())) {
+            *per_group.entry(f["group"].as_str().unwrap().to_string()).or_default() += f["scale"].as_f64().unwrap().powi(2);
+        }
     }
-    assert_eq!(per_group.len(), 4);
+    assert_eq!(per_group.len(), 5);
     for (g, v) in per_group {
         assert!((v - 1.0).abs() < 1e-9, "group {g} carries {v}");
     }
-    let model = read_json(&out.join("model.json"));
     assert_eq!(model["centroids"].as_array().unwrap().len(), k);
     assert!(leftovers(t.path()).is_empty());
 }
@@ -302,8 +307,11 @@ fn a_dry_run_lists_the_features_the_run_uses_and_writes_nothing() {
     let stdout = String::from_utf8_lossy(&dry.stdout).to_string();
     let mut listed = dry_run_features(&stdout);
     let s = run_into(&out, &[]);
-    let mut used: Vec<String> = s["features"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_string()).collect();
-    assert_eq!(used.len(), 21);
+    // A category is listed once by the dry run, and is one indicator per value in the run.
+    let model = read_json(&out.join("model.json"));
+    let mut used: Vec<String> = model["features"].as_array().unwrap().iter().map(|f| f["block"].as_str().or(f["name"].as_str()).unwrap().to_string()).collect();
+    used.dedup();
+    assert_eq!(used.len(), 26);
     // Listed by group, used in profile order: the same features.
     listed.sort();
     used.sort();
@@ -334,7 +342,8 @@ fn a_dry_run_without_tickets_lists_the_service_group_as_skipped() {
     assert!(listed.contains(&"interruptions".to_string()) && !listed.iter().any(|f| f == "tickets" || f == "complaints"), "{stdout}");
     // The run agrees.
     let s = run_into(&t.path().join("run"), &["--data", data.to_str().unwrap()]);
-    assert_eq!(s["skipped_groups"][0]["name"], "service");
+    let skipped: Vec<&str> = s["skipped_groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(skipped, ["household", "service"]);
 }
 
 #[test]
@@ -354,7 +363,7 @@ fn a_dry_run_takes_as_of_and_reads_parquet_and_feeder_keyed_outages() {
     let stdout = String::from_utf8_lossy(&dry.stdout).to_string();
     assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
     assert!(stdout.contains("billing.parquet (parquet); dated "), "{stdout}");
-    assert_eq!(dry_run_features(&stdout).len(), 21, "{stdout}");
+    assert_eq!(dry_run_features(&stdout).len(), 26, "{stdout}");
 }
 
 #[test]
