@@ -77,6 +77,8 @@ pub struct Log {
 
 fn json_line(level: &str, t: Option<f64>, message: &str, extra: Option<(&str, serde_json::Value)>) -> String {
     let mut o = serde_json::Map::new();
+    // Wall-clock time of the line (UTC, milliseconds), for log collectors that do not stamp lines.
+    o.insert("time".into(), chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true).into());
     o.insert("level".into(), level.into());
     if let Some(t) = t {
         o.insert("elapsed_s".into(), serde_json::json!((t * 1000.0).round() / 1000.0));
@@ -123,6 +125,35 @@ impl Log {
             (LogFormat::Text, Some(pb)) => {
                 pb.println(format!("[{t:>6.2}s] {}", msg));
             }
+            (LogFormat::Text, None) => line_to_stderr(&format!("[{t:>6.2}s] {}", msg.as_ref())),
+        }
+    }
+
+    /// A warning: a line like [`Log::info`]'s, marked as a warning (`"level": "warning"` in JSON).
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        if self.quiet {
+            return;
+        }
+        let t = self.start.elapsed().as_secs_f64();
+        let msg = crate::format::visible(msg.as_ref());
+        match (self.format, &self.spinner) {
+            (LogFormat::Json, _) => line_to_stderr(&json_line("warning", Some(t), msg.as_ref(), None)),
+            (LogFormat::Text, Some(pb)) => pb.println(format!("[{t:>6.2}s] warning: {}", msg)),
+            (LogFormat::Text, None) => line_to_stderr(&format!("[{t:>6.2}s] warning: {}", msg.as_ref())),
+        }
+    }
+
+    /// A line about the run as a whole (its start and its end), with `fields` under `"run"` in JSON
+    /// for log collectors; the text form is `msg` alone.
+    pub fn event(&self, msg: impl AsRef<str>, fields: serde_json::Value) {
+        if self.quiet {
+            return;
+        }
+        let t = self.start.elapsed().as_secs_f64();
+        let msg = crate::format::visible(msg.as_ref());
+        match (self.format, &self.spinner) {
+            (LogFormat::Json, _) => line_to_stderr(&json_line("info", Some(t), msg.as_ref(), Some(("run", fields)))),
+            (LogFormat::Text, Some(pb)) => pb.println(format!("[{t:>6.2}s] {}", msg)),
             (LogFormat::Text, None) => line_to_stderr(&format!("[{t:>6.2}s] {}", msg.as_ref())),
         }
     }

@@ -72,11 +72,17 @@ pub struct QualitySettings {
     /// `custseg assign`: largest share of customers farther from their segment's centre than any fitted
     /// customer before the run exits 5 (outputs are still written). None: no gate.
     pub max_drift_share: Option<f64>,
+    /// With `--previous`: a previous segment with no successor, or a new segment, exits 5 (outputs
+    /// are still written).
+    pub fail_on_segment_change: bool,
+    /// Whether a run that ended at a gate (exit 5) may be the next run's `--previous`: by default it
+    /// may not, so that a month nobody has looked at does not become the baseline.
+    pub accept_gated_previous: bool,
 }
 
 impl Default for QualitySettings {
     fn default() -> Self {
-        QualitySettings { max_reject_share: 0.01, max_migration_share: None, max_drift_share: None }
+        QualitySettings { max_reject_share: 0.01, max_migration_share: None, max_drift_share: None, fail_on_segment_change: true, accept_gated_previous: false }
     }
 }
 

@@ -78,6 +78,12 @@ pub struct Candidate {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Selection {
     pub rule: Rule,
+    /// With `--previous`: the previous run's k, and whether this run kept it (it is kept while it
+    /// passes the balance and stability checks, whatever a larger k does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_k: Option<usize>,
+    #[serde(default)]
+    pub kept_previous_k: bool,
     pub sample_size: usize,
     pub silhouette_sample_size: usize,
     pub candidates: Vec<Candidate>,
@@ -184,9 +190,10 @@ fn label_all(x: ArrayView2<f64>, centroids: ArrayView2<f64>, s: &ClusterParams) 
     })
 }
 
-/// Scores every candidate k on a sample and picks one by the rule above. Returns the selection and the
-/// sample fit of the chosen k (whose centroids start the final fit).
-pub fn select(x: ArrayView2<f64>, s: &ClusterParams, seed: u64) -> Result<(Selection, Option<Fit>)> {
+/// Scores every candidate k on a sample and picks one by the rule above; with `previous_k` (a previous
+/// run's k, `--previous`) that k while it is balanced and stable (with `keep_k`, only that k). Returns
+/// the selection and the sample fit of the chosen k (whose centroids start the final fit).
+pub fn select(x: ArrayView2<f64>, s: &ClusterParams, seed: u64, previous_k: Option<usize>) -> Result<(Selection, Option<Fit>)> {
     let n = x.nrows();
     let needed = 2 * s.k_range().start();
     if n < needed {
@@ -229,7 +236,14 @@ pub fn select(x: ArrayView2<f64>, s: &ClusterParams, seed: u64) -> Result<(Selec
         })
         .collect::<Result<_>>()?;
     let (mut candidates, mut fits): (Vec<Candidate>, Vec<Fit>) = scored.into_iter().unzip();
-    let chosen = choose(&candidates, s.fixed_k().is_some());
+    let previous_k = previous_k.filter(|_| s.fixed_k().is_none());
+    let previous = previous_k.and_then(|k| candidates.iter().position(|c| c.k == k));
+    let kept = previous.filter(|&i| candidates[i].balanced && candidates[i].stable);
+    let chosen = match (kept, previous_k) {
+        (Some(i), _) => Some(i),
+        (None, Some(_)) if s.keep_k() => None,
+        _ => choose(&candidates, s.fixed_k().is_some()),
+    };
     if let Some(i) = chosen {
         candidates[i].chosen = true;
     }
@@ -247,7 +261,16 @@ pub fn select(x: ArrayView2<f64>, s: &ClusterParams, seed: u64) -> Result<(Selec
     };
     let chosen_k = chosen.map(|i| candidates[i].k);
     let fit = chosen.map(|i| fits.swap_remove(i));
-    Ok((Selection { rule, sample_size: m, silhouette_sample_size: s.silhouette_sample().min(m), candidates, chosen_k }, fit))
+    let selection = Selection {
+        rule,
+        previous_k,
+        kept_previous_k: kept.is_some(),
+        sample_size: m,
+        silhouette_sample_size: s.silhouette_sample().min(m),
+        candidates,
+        chosen_k,
+    };
+    Ok((selection, fit))
 }
 
 /// How much worse (relatively) a larger k's Calinski–Harabasz index may be than the best smaller k
@@ -403,6 +426,17 @@ pub enum Outcome {
 /// every customer (the sample may have been balanced where the population is not).
 pub fn fit_chosen(x: ArrayView2<f64>, selection: &Selection, sample_fit: Option<Fit>, s: &ClusterParams) -> Result<Outcome> {
     let (Some(k), Some(sample_fit)) = (selection.chosen_k, sample_fit) else {
+        if let (Some(pk), true) = (selection.previous_k, s.keep_k()) {
+            let why = match selection.candidates.iter().find(|c| c.k == pk) {
+                None => "it is outside k_min..=k_max".to_string(),
+                Some(c) if !c.balanced => "its segments are no longer balanced".to_string(),
+                Some(c) => format!("its segments are no longer stable (median worst-segment match {:.2})", c.segment_stability),
+            };
+            return Ok(Outcome::Failed(format!(
+                "clustering.keep_k: the previous run's k = {pk} no longer passes the checks ({why}); \
+                 remove keep_k to let the run choose another k"
+            )));
+        }
         let tried: Vec<String> = selection
             .candidates
             .iter()

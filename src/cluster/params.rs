@@ -56,7 +56,7 @@ pub struct ClusteringSettings {
     pub min_share: f64,
     /// Balance: the largest segment is at most this many times the smallest.
     pub max_size_ratio: f64,
-    /// Stability: mean adjusted Rand index between fits on resamples that a k must reach.
+    /// Stability: the median over resamples of the worst segment's Jaccard match that a k must reach.
     pub min_stability: f64,
     /// Number of resample pairs behind the stability figure.
     pub stability_resamples: usize,
@@ -75,6 +75,9 @@ pub struct ClusteringSettings {
     /// Storage of the feature matrix in the final fit over every customer: `f64`, or `f32` for half
     /// the memory traffic (centroids and sums stay f64).
     pub precision: Precision,
+    /// With `--previous`: the previous run's k must still pass the balance and stability checks, or
+    /// the run fails (exit 4) instead of choosing another k.
+    pub keep_k: bool,
 }
 
 impl Default for ClusteringSettings {
@@ -97,6 +100,7 @@ impl Default for ClusteringSettings {
             size_min: None,
             size_max: None,
             precision: Precision::F64,
+            keep_k: false,
         }
     }
 }
@@ -240,6 +244,10 @@ impl ClusterParams {
 
     pub fn min_share(&self) -> f64 {
         self.settings.min_share
+    }
+
+    pub fn keep_k(&self) -> bool {
+        self.settings.keep_k
     }
 
     pub fn max_size_ratio(&self) -> f64 {

@@ -56,7 +56,8 @@ impl AssignPlan {
             .map_err(|e| model::Error::Corrupt { path: path.clone(), message: format!("the profile saved in the model is not valid: {}", e.message) })?;
         let inputs = Inputs::resolve(&args.input, &profile.profile.exports)?;
         output.check_inputs(&inputs)?;
-        let previous = args.previous.as_deref().map(PreviousRun::load).transpose()?;
+        let accept = profile.profile.quality.accept_gated_previous;
+        let previous = args.previous.as_deref().map(|p| PreviousRun::load(p, accept)).transpose()?;
         if let Some(prev) = &previous {
             prev.check_same_segments(&model)?;
         }
@@ -116,6 +117,8 @@ fn execute(plan: &AssignPlan, log: &Log, quiet: bool) -> Result<()> {
 
     log.begin("writing reports");
     let selection = Selection {
+        previous_k: None,
+        kept_previous_k: false,
         rule: Rule::Scored { model: saved.path.display().to_string(), enforced: plan.enforce_balance },
         sample_size: 0,
         silhouette_sample_size: 0,

@@ -47,7 +47,8 @@ impl RunPlan {
             .map_err(|e| ProfileError { path: profile.path.clone().into(), message: e.message })?;
         let inputs = Inputs::resolve(&args.input, &profile.profile.exports)?;
         output.check_inputs(&inputs)?;
-        let previous = args.previous.as_deref().map(PreviousRun::load).transpose()?;
+        let accept = profile.profile.quality.accept_gated_previous;
+        let previous = args.previous.as_deref().map(|p| PreviousRun::load(p, accept)).transpose()?;
         Ok(RunPlan { profile, clustering, inputs, output, previous, dry_run: args.dry_run })
     }
 }
@@ -63,10 +64,30 @@ pub fn run(args: RunArgs, logargs: &LogArgs) -> Result<()> {
     execute(&plan, &log, logargs.quiet)
 }
 
-/// The cluster stage: k chosen on a sample, then every customer fitted.
-fn cluster_stage(plan: &RunPlan, x: ndarray::ArrayView2<f64>, log: &Log) -> Result<(cluster::Selection, cluster::Outcome)> {
+/// The cluster stage: k chosen on a sample (with `--previous`, the previous k while it passes), then
+/// every customer fitted. A kept k starts from the previous run's centroids, carried into this run's
+/// scaling (when the two runs have the same features), so that customers who did not change stay.
+fn cluster_stage(plan: &RunPlan, x: ndarray::ArrayView2<f64>, scaler: &[crate::features::ScaledFeature], log: &Log) -> Result<(cluster::Selection, cluster::Outcome)> {
     log.begin("choosing the number of segments");
-    let (selection, sample_fit) = cluster::select(x, &plan.clustering, plan.profile.profile.run.seed)?;
+    let previous_k = plan.previous.as_ref().map(|p| p.model.k());
+    let (selection, mut sample_fit) = cluster::select(x, &plan.clustering, plan.profile.profile.run.seed, previous_k)?;
+    if let (Some(prev), Some(pk)) = (&plan.previous, selection.previous_k) {
+        match selection.chosen_k {
+            Some(k) if selection.kept_previous_k => {
+                let (centroids, columns) = crate::model::centroids_in_new_space(&prev.model, scaler);
+                if columns.len() == scaler.len() {
+                    if let Some(fit) = sample_fit.as_mut() {
+                        fit.centroids = centroids;
+                    }
+                    log.info(format!("kept k = {k} from the previous run (it still passes the checks); the fit starts from its segments"));
+                } else {
+                    log.info(format!("kept k = {k} from the previous run (it still passes the checks)"));
+                }
+            }
+            Some(k) => log.warn(format!("k changed from {pk} (the previous run) to {k}: {}", report::document::previous_k_failed(&selection, pk))),
+            None => {}
+        }
+    }
     if selection.chosen_k.is_some() {
         log.begin("fitting every customer");
     }
@@ -91,7 +112,7 @@ fn execute(plan: &RunPlan, log: &Log, quiet: bool) -> Result<()> {
     let folder = RunFolder::open(&plan.output.out, plan.output.force, record, log)?;
     let profile = &plan.profile.profile;
     let (prep, folder) = folder.prepare(&plan.inputs, profile, Scaling::Fit(profile.feature_plan()))?;
-    let (selection, outcome) = cluster_stage(plan, prep.fm.scaled.view(), log)?;
+    let (selection, outcome) = cluster_stage(plan, prep.fm.scaled.view(), &prep.fm.scaler, log)?;
 
     log.begin("writing reports");
     let (segmented, gate) = match outcome {

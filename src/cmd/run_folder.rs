@@ -88,7 +88,12 @@ pub(crate) struct Finished<'a> {
 impl<'a> RunFolder<'a> {
     /// Takes the lock on `out` and starts its temporary folder.
     pub fn open(out: &std::path::Path, force: bool, record: RunRecord, log: &'a Log) -> Result<RunFolder<'a>> {
-        Ok(RunFolder { dir: RunDir::create(out, force)?, record, log })
+        let dir = RunDir::create(out, force)?;
+        log.event(
+            format!("started: writing {}{}", out.display(), record.previous_run.as_ref().map(|p| format!(", previous run {p}")).unwrap_or_default()),
+            serde_json::json!({ "event": "start", "out": out.display().to_string(), "previous": record.previous_run }),
+        );
+        Ok(RunFolder { dir, record, log })
     }
 
     /// The folder's final path, as the user gave it.
@@ -181,13 +186,31 @@ impl<'a> RunFolder<'a> {
         };
         if gate.is_none() {
             let csv = self.dir.shown.join("migration.csv");
-            gate = migration.as_ref().and_then(|m| m.gate(profile.quality.max_migration_share, &csv)).map(Error::from);
+            gate = migration
+                .as_ref()
+                .and_then(|m| m.segment_gate(profile.quality.fail_on_segment_change).or_else(|| m.gate(profile.quality.max_migration_share, &csv)))
+                .map(Error::from);
+        }
+        if let Some(m) = &migration {
+            for v in m.vanished() {
+                log.warn(format!("segment {} ({}) of the previous run has no successor", v.segment.id, v.segment.name.en));
+            }
+            for s in m.new_segments() {
+                log.warn(format!("segment {} ({}) is new since the previous run", s.id, s.name.en));
+            }
         }
         let projection = segmented
             .as_ref()
             .map(|s| report::projection::map_of_segments(fm.scaled.view(), &s.labels, s.centroids.nrows(), &segment_of, profile.run.seed));
         // The report names every input with its checksum: wait for the hashing thread here.
         let input_files = self.record.inputs.resolve()?;
+        if let Some(p) = previous {
+            for (export, path) in p.same_inputs(&input_files) {
+                log.warn(format!(
+                    "the {export} export {path} is identical to the previous run's (same SHA-256): check that this month's export was written"
+                ));
+            }
+        }
         let summary = RunSummary::new(SummaryParts {
             profile: ProfileInfo {
                 path: source.path.clone(),
@@ -266,7 +289,26 @@ impl<'a> RunFolder<'a> {
 
         let exit_code = gate.as_ref().map_or(0, Error::exit_code);
         let rows = summary.inputs.clone();
+        let previous_run = self.record.previous_run.clone();
         let out = self.commit(rows, summary.customers, summary.k, exit_code)?;
+        let moved = summary.migration.as_ref().map(|m| m.moved_share);
+        log.event(
+            format!(
+                "finished: exit {exit_code}, k = {}{}{}",
+                summary.k.map_or("none".to_string(), |k| k.to_string()),
+                moved.map(|m| format!(", {} of continuing customers changed segment", crate::format::percent(m))).unwrap_or_default(),
+                gate.as_ref().map(|g| format!(", gate: {g}")).unwrap_or_default()
+            ),
+            serde_json::json!({
+                "event": "end",
+                "out": out.display().to_string(),
+                "previous": previous_run,
+                "k": summary.k,
+                "migration_share": moved,
+                "gate": gate.as_ref().map(|g| g.to_string()),
+                "exit_code": exit_code,
+            }),
+        );
         if let Some(e) = gate {
             return Err(e);
         }

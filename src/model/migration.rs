@@ -37,7 +37,63 @@ pub struct Migration {
     pub moved_share: f64,
 }
 
+/// A previous segment with no successor in this run: where most of its continuing customers went.
+pub struct Vanished<'a> {
+    pub segment: &'a SegmentRef,
+    /// The segment now holding most of its continuing customers, and their share (none when every
+    /// one of them left).
+    pub went_to: Option<(&'a SegmentRef, f64)>,
+}
+
 impl Migration {
+    /// Previous segments with no successor (no segment of this run carries their id).
+    pub fn vanished(&self) -> Vec<Vanished<'_>> {
+        self.from
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !self.to.iter().any(|t| t.id == f.id))
+            .map(|(r, f)| {
+                let best = (0..self.to.len()).max_by(|&a, &b| self.counts[r][a].cmp(&self.counts[r][b]).then(b.cmp(&a)));
+                let went_to = best.filter(|&c| self.counts[r][c] > 0).map(|c| (&self.to[c], self.shares[r][c]));
+                Vanished { segment: f, went_to }
+            })
+            .collect()
+    }
+
+    /// Segments of this run that continue no previous segment.
+    pub fn new_segments(&self) -> Vec<&SegmentRef> {
+        self.to.iter().filter(|t| !self.from.iter().any(|f| f.id == t.id)).collect()
+    }
+
+    /// The segment-change gate (`quality.fail_on_segment_change`): a previous segment vanished or a
+    /// new one appeared; the message says which, and where a vanished segment's customers went.
+    pub fn segment_gate(&self, enabled: bool) -> Option<super::Error> {
+        let (vanished, new) = (self.vanished(), self.new_segments());
+        if !enabled || (vanished.is_empty() && new.is_empty()) {
+            return None;
+        }
+        let mut parts: Vec<String> = vanished
+            .iter()
+            .map(|v| {
+                let name = format!("segment {} ({})", v.segment.id, v.segment.name.en);
+                match v.went_to {
+                    Some((to, share)) => format!(
+                        "{name} of the previous run has no successor: {} of its customers are now in segment {} ({})",
+                        crate::format::percent(share),
+                        to.id,
+                        to.name.en
+                    ),
+                    None => format!("{name} of the previous run has no successor: all its customers left"),
+                }
+            })
+            .collect();
+        parts.extend(new.iter().map(|s| format!("segment {} ({}) is new", s.id, s.name.en)));
+        Some(super::Error::Gate(format!(
+            "the segments changed since the previous run: {}; every output is written (set quality.fail_on_segment_change = false to accept such a change)",
+            parts.join("; ")
+        )))
+    }
+
     /// The migration gate: more of the customers in both runs changed segment than `max` allows;
     /// `csv` is where the matrix is written.
     pub fn gate(&self, max: Option<f64>, csv: &std::path::Path) -> Option<super::Error> {

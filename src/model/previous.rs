@@ -21,10 +21,23 @@ pub struct PreviousRun {
 }
 
 impl PreviousRun {
-    /// Reads a finished run's folder: its `model.json` and `assignments.parquet`.
-    pub fn load(dir: &Path) -> Result<PreviousRun> {
+    /// Reads a finished run's folder: its `model.json` and `assignments.parquet`. A run that ended at
+    /// a gate (its manifest's exit code 5) is refused unless `accept_gated` (the profile's
+    /// `quality.accept_gated_previous`).
+    pub fn load(dir: &Path, accept_gated: bool) -> Result<PreviousRun> {
         if !dir.is_dir() {
             return Err(Error::Usage(format!("--previous {}: no such folder", dir.display())));
+        }
+        let exit_code = std::fs::read(dir.join("manifest.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|m| m.get("exit_code").and_then(|c| c.as_i64()));
+        if exit_code == Some(5) && !accept_gated {
+            return Err(Error::Usage(format!(
+                "--previous {}: that run ended at a gate (exit 5: see its report), so it is not taken as the baseline; \
+                 pass an earlier run, or set quality.accept_gated_previous = true in the profile once it has been reviewed",
+                dir.display()
+            )));
         }
         let model_path = dir.join("model.json");
         if !model_path.is_file() {
@@ -43,6 +56,18 @@ impl PreviousRun {
         let segs = segs.u64().map_err(corrupt)?;
         let assignments = ids.iter().zip(segs.iter()).filter_map(|(id, s)| Some((id?.to_string(), s? as usize))).collect();
         Ok(PreviousRun { dir: dir.to_path_buf(), model, assignments })
+    }
+
+    /// The exports of `inputs` whose checksum equals the previous run's export of the same kind (from
+    /// its manifest): a monthly export that was not refreshed. (export, path) pairs.
+    pub fn same_inputs(&self, inputs: &[crate::output::manifest::InputFile]) -> Vec<(String, String)> {
+        let manifest = std::fs::read(self.dir.join("manifest.json")).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        let Some(before) = manifest.as_ref().and_then(|m| m.get("inputs")).and_then(|i| i.as_array()) else { return Vec::new() };
+        inputs
+            .iter()
+            .filter(|f| before.iter().any(|b| b.get("export").and_then(|e| e.as_str()) == Some(f.export.as_str()) && b.get("sha256").and_then(|s| s.as_str()) == Some(f.sha256.as_str())))
+            .map(|f| (f.export.clone(), f.path.clone()))
+            .collect()
     }
 
     /// Migration against this run compares segment ids, so its segments must be `model`'s: every

@@ -1,5 +1,6 @@
 //! Writing a run's folder, safely for unattended reruns:
-//! - a lock file beside `--out` (`.NAME.lock`, held with an OS file lock that dies with the process)
+//! - a lock file beside `--out` (`.NAME.lock`, held with an OS file lock that dies with the process,
+//!   removed when the run ends)
 //!   stops two runs from writing the same folder at once;
 //! - an existing `--out` is refused unless `--force`;
 //! - every file is written into a temporary folder beside `--out` (`.NAME.tmp-PID`), which replaces
@@ -73,7 +74,7 @@ pub struct RunDir {
     pub tmp: PathBuf,
     committed: bool,
     /// Held for the life of the run; the OS releases it when the process ends, however it ends.
-    _lock: std::fs::File,
+    _lock: FolderLock,
 }
 
 /// `p` made absolute, with symbolic links resolved as far as the path exists: the one name a folder
@@ -104,26 +105,64 @@ fn parent_of(target: &Path) -> PathBuf {
     }
 }
 
+/// The lock of a folder: `.NAME.lock` beside it, held with an OS file lock. The lock file is removed
+/// when the lock is dropped (while still held), so finished runs leave none behind; a run that is
+/// killed outright leaves it, and the next run takes it over.
+pub struct FolderLock {
+    _file: std::fs::File,
+    path: PathBuf,
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        // Removed while held: a process waiting to open it either locks this file after the removal
+        // (and sees, below, that the path no longer names it) or opens a new one.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether `path` still names the open `file` (the same inode): a lock file removed and created anew
+/// by another run after we opened it is not the lock any more.
+#[cfg(unix)]
+fn names(path: &Path, file: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(path), file.metadata()) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn names(path: &Path, _: &std::fs::File) -> bool {
+    path.exists()
+}
+
 /// The lock of the folder `target` (already resolved): `.NAME.lock` beside it, held with an OS file lock
-/// until the returned file is dropped or the process ends. Another holder is [`Error::Busy`].
-pub fn lock(target: &Path) -> Result<std::fs::File> {
+/// until the returned lock is dropped or the process ends. Another holder is [`Error::Busy`].
+pub fn lock(target: &Path) -> Result<FolderLock> {
     let parent = parent_of(target);
     let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
     let lock_path = parent.join(format!(".{name}.lock"));
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| Error::io(format!("opening the lock file {}", lock_path.display()), e))?;
-    match lock.try_lock() {
-        Ok(()) => Ok(lock),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy(format!(
-            "{}: another custseg run is writing this folder (lock {} is held); try again when it has finished",
-            target.display(),
-            lock_path.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(format!("locking {}", lock_path.display()), e)),
+    loop {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(format!("opening the lock file {}", lock_path.display()), e))?;
+        match file.try_lock() {
+            Ok(()) if names(&lock_path, &file) => return Ok(FolderLock { _file: file, path: lock_path }),
+            // The holder removed it as we opened it: take the new one.
+            Ok(()) => continue,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Busy(format!(
+                    "{}: another custseg run is writing this folder (lock {} is held); try again when it has finished",
+                    target.display(),
+                    lock_path.display()
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(format!("locking {}", lock_path.display()), e)),
+        }
     }
 }
 

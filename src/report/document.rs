@@ -301,6 +301,21 @@ pub fn why_k(r: &RunSummary, lang: Lang) -> Option<String> {
     if !matches!(r.rule, Some(crate::cluster::Rule::Largest { .. })) {
         return None;
     }
+    if let Some(pk) = r.previous_k {
+        if r.kept_previous_k {
+            return Some(f(
+                lang,
+                "{0} segments, as in the previous run: their sizes are still comparable and they still come out the same when the customers are split at random and segmented again.",
+                &[&k],
+            ));
+        }
+        let why = match r.selection.iter().find(|c| c.k == pk) {
+            None => t(lang, "that number is outside the range the profile allows").to_string(),
+            Some(c) if !c.balanced => t(lang, "some segments would now be too small or too large next to the others").to_string(),
+            Some(c) => f(lang, "at least one segment no longer came out the same on resampled data (it matched only {0} of the time)", &[&percent(c.segment_stability)]),
+        };
+        return Some(f(lang, "{0} segments, where the previous run had {1}: with {1}, {2}.", &[&k, &pk, &why]));
+    }
     let next = r.selection.iter().find(|c| c.k == k + 1);
     Some(match next {
         None => f(
@@ -324,6 +339,18 @@ pub fn why_k(r: &RunSummary, lang: Lang) -> Option<String> {
             &[&k, &(k + 1)],
         ),
     })
+}
+
+/// Why the previous run's k `pk` was not kept, in English (for the log).
+pub fn previous_k_failed(selection: &crate::cluster::Selection, pk: usize) -> String {
+    match selection.candidates.iter().find(|c| c.k == pk) {
+        None => "it is outside k_min..=k_max".into(),
+        Some(c) if !c.balanced => format!("its segments are no longer balanced (shares {})", c.shares.iter().map(|s| percent(*s)).collect::<Vec<_>>().join(", ")),
+        Some(c) => format!(
+            "its segments are no longer stable (median worst-segment match {:.2}, below clustering.min_stability); set clustering.keep_k = true to refuse a change of k",
+            c.segment_stability
+        ),
+    }
 }
 
 fn months_between(r: &RunSummary) -> i32 {
@@ -359,6 +386,9 @@ pub fn build(r: &RunSummary, lang: Lang, command: &str) -> Document {
         }
     }
     b.push(para(intro));
+    if let Some(m) = &r.migration {
+        segment_changes(&mut b, m, lang);
+    }
     if let Some(bal) = &r.balance {
         let n = r.customers.max(1) as f64;
         b.push(para(rich(
@@ -540,6 +570,25 @@ fn segment_cards(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
 }
 
 /// The from → to table of a run with `--previous`.
+/// At the top of the report: previous segments with no successor (and where their customers went)
+/// and new segments, which programmes attached to segments must hear about first.
+fn segment_changes(b: &mut Vec<Block>, m: &crate::model::migration::Migration, lang: Lang) {
+    let name = |s: &crate::model::migration::SegmentRef| f(lang, "{0}: {1}", &[&s.id, &s.name.get(lang)]);
+    for v in m.vanished() {
+        b.push(para(match v.went_to {
+            Some((to, share)) => rich(
+                lang,
+                "**Segment {0} of the previous run is gone.** {1} of its customers are now in segment {2}; the others spread over the other segments or left.",
+                &[&name(v.segment), &percent(share), &name(to)],
+            ),
+            None => rich(lang, "**Segment {0} of the previous run is gone.** All its customers left.", &[&name(v.segment)]),
+        }));
+    }
+    for s in m.new_segments() {
+        b.push(para(rich(lang, "**Segment {0} is new**: no segment of the previous run matches it.", &[&name(s)])));
+    }
+}
+
 fn migration(b: &mut Vec<Block>, m: &crate::model::migration::Migration, lang: Lang) {
     b.push(heading(2, "migration", t(lang, "Changes since the previous run")));
     let new_total: usize = m.new_customers.iter().sum();

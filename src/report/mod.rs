@@ -46,6 +46,11 @@ pub struct RunSummary {
     pub silhouette_sample_size: usize,
     /// One entry per k tried.
     pub selection: Vec<crate::cluster::Candidate>,
+    /// With `--previous`: the previous run's k, and whether it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_k: Option<usize>,
+    #[serde(default)]
+    pub kept_previous_k: bool,
     pub features: Vec<FeatureInfo>,
     /// The features of the report's overview table (`[report] overview`; empty: the first of each
     /// group).
@@ -211,6 +216,8 @@ impl RunSummary {
             selection_sample_size: p.selection.sample_size,
             silhouette_sample_size: p.selection.silhouette_sample_size,
             selection: p.selection.candidates.clone(),
+            previous_k: p.selection.previous_k,
+            kept_previous_k: p.selection.kept_previous_k,
             features: fm
                 .specs
                 .iter()

@@ -2,7 +2,7 @@
 //! operational guarantees cron relies on (refused or locked output folders, signals, manifest, logs).
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -99,14 +99,14 @@ fn a_second_month_keeps_every_personas_segment_and_reports_the_planted_moves() {
 }
 
 /// Month-1 and month-2 exports of the same 2,000 customers.
-pub(crate) fn two_months(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+pub(crate) fn two_months(dir: &Path) -> (PathBuf, PathBuf) {
     let (g1, g2) = (dir.join("g1"), dir.join("g2"));
     generate(&g1, 2000, 5);
     custseg().args(["sample-data", "--customers", "2000", "--seed", "5", "--month", "2", "--out"]).arg(&g2).assert().success();
     (g1, g2)
 }
 
-pub(crate) fn profile_with(dir: &Path, quality_line: &str) -> std::path::PathBuf {
+pub(crate) fn profile_with(dir: &Path, quality_line: &str) -> PathBuf {
     let base = std::fs::read_to_string(repo().join("profiles/residential.toml")).unwrap();
     let p = dir.join("gated.toml");
     std::fs::write(&p, edit(&base, "[quality]\n", &format!("[quality]\n{quality_line}\n"))).unwrap();
@@ -371,3 +371,150 @@ fn an_output_folder_that_cannot_be_created_exits_1() {
     assert!(err.contains("a-file"), "{err}");
 }
 
+
+/// `run --as-of` a month earlier, then the newest month with `--previous`: the same customers, with
+/// behaviour unchanged and 11 of 12 months shared.
+fn rolling_window(dir: &Path, extra: &[&str]) -> (PathBuf, PathBuf, String) {
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    custseg().args(["run", "--quiet", "--as-of", "2026-09-05", "--out"]).arg(&a).assert().success();
+    let out = custseg().args(["run", "--log-format", "json", "--previous"]).arg(&a).arg("--out").arg(&b).args(extra).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (a, b, String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[test]
+fn a_rolling_window_keeps_k_and_nearly_every_customers_segment() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b, log) = rolling_window(t.path(), &[]);
+    let (sa, sb) = (read_json(&a.join("summary.json")), read_json(&b.join("summary.json")));
+    assert_eq!(sb["previous_k"], sa["k"]);
+    assert_eq!(sb["kept_previous_k"], true);
+    assert_eq!(sb["k"], sa["k"]);
+    let moved = sb["migration"]["moved_share"].as_f64().unwrap();
+    assert!(moved <= 0.03, "{moved} of the customers changed segment");
+    // Checked against the assignments themselves, not only the summary's figure.
+    let (pa, pb) = (pairs(&a.join("assignments.csv"), "customer_id", "segment"), pairs(&b.join("assignments.csv"), "customer_id", "segment"));
+    let kept = pb.iter().filter(|(id, s)| pa.get(*id) == Some(s)).count();
+    assert!(kept as f64 >= 0.97 * pb.len() as f64, "{kept} of {} kept their segment", pb.len());
+    // The log says so, and every JSON line has a timestamp.
+    assert!(log.contains("kept k = ") && log.contains("the fit starts from its segments"), "{log}");
+    for line in log.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let time = v["time"].as_str().unwrap_or_else(|| panic!("no time in {line}"));
+        assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{time}");
+    }
+    // The start and end lines carry what cron needs to know.
+    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let start = lines.iter().find(|v| v["run"]["event"] == "start").expect("a start line");
+    assert_eq!((start["run"]["out"].as_str(), start["run"]["previous"].as_str()), (Some(b.to_str().unwrap()), Some(a.to_str().unwrap())));
+    let end = lines.iter().find(|v| v["run"]["event"] == "end").expect("an end line");
+    assert_eq!((end["run"]["k"].clone(), end["run"]["exit_code"].as_i64(), end["run"]["gate"].is_null()), (sb["k"].clone(), Some(0), true));
+    assert_eq!(end["run"]["migration_share"].as_f64(), Some(moved));
+    // The same exports as last time: a warning per export.
+    let same: Vec<&serde_json::Value> = lines.iter().filter(|v| v["level"] == "warning" && v["message"].as_str().unwrap().contains("identical to the previous run's")).collect();
+    assert_eq!(same.len(), 4, "{log}");
+    let report = std::fs::read_to_string(b.join("report.md")).unwrap();
+    assert!(report.contains("segments, as in the previous run"), "{report}");
+}
+
+/// The committed sample's customers with the sixth persona's customers drawn from the other five.
+fn five_personas(dir: &Path) -> PathBuf {
+    let d = dir.join("five");
+    custseg().args(["sample-data", "-q", "--customers", "2000", "--seed", "7", "--personas", "5", "--out"]).arg(&d).assert().success();
+    d
+}
+
+#[test]
+fn a_vanished_segment_exits_5_says_where_its_customers_went_and_can_be_accepted() {
+    let t = tempfile::tempdir().unwrap();
+    let first = t.path().join("first");
+    custseg().args(["run", "--quiet", "--out"]).arg(&first).assert().success();
+    let data = five_personas(t.path());
+    let second = t.path().join("second");
+    let out = custseg().args(["run", "--data"]).arg(&data).arg("--previous").arg(&first).arg("--out").arg(&second).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("has no successor") && stderr.contains("of its customers are now in segment"), "{stderr}");
+    assert!(stderr.contains("warning: k changed from 6 (the previous run) to"), "{stderr}");
+    // Every output is written, and the report says it before anything else.
+    for f in ["assignments.csv", "model.json", "migration.csv", "report.html"] {
+        assert!(second.join(f).is_file(), "{f}");
+    }
+    let report = std::fs::read_to_string(second.join("report.md")).unwrap();
+    let top = &report[..report.find("## In short").expect("In short")];
+    assert!(top.contains("of the previous run is gone.**") && top.contains("of its customers are now in segment"), "{top}");
+    let summary = read_json(&second.join("summary.json"));
+    assert_eq!((summary["previous_k"].as_u64(), summary["kept_previous_k"].as_bool()), (Some(6), Some(false)));
+    // The profile may accept the change.
+    let p = edited_profile(t.path(), "accept.toml", &[("max_reject_share = 0.01", "max_reject_share = 0.01\nfail_on_segment_change = false")]);
+    custseg().args(["run", "--quiet", "--profile"]).arg(&p).arg("--data").arg(&data).arg("--previous").arg(&first).arg("--out").arg(t.path().join("accepted")).assert().success();
+}
+
+#[test]
+fn keep_k_refuses_a_change_of_k_with_exit_4() {
+    let t = tempfile::tempdir().unwrap();
+    let first = t.path().join("first");
+    custseg().args(["run", "--quiet", "--out"]).arg(&first).assert().success();
+    let data = five_personas(t.path());
+    let p = edited_profile(t.path(), "keep.toml", &[("min_stability = 0.75", "min_stability = 0.75\nkeep_k = true")]);
+    let second = t.path().join("second");
+    let out = custseg().args(["run", "--quiet", "--profile"]).arg(&p).arg("--data").arg(&data).arg("--previous").arg(&first).arg("--out").arg(&second).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("clustering.keep_k: the previous run's k = 6 no longer passes the checks"), "{stderr}");
+    // On data that still supports it, keep_k changes nothing.
+    let (_, b, _) = rolling_window(t.path(), &["--profile", p.to_str().unwrap()]);
+    assert_eq!(read_json(&b.join("summary.json"))["kept_previous_k"], true);
+}
+
+fn monthly(runs: &Path, data: &Path, id: &str, extra: &[&str]) -> std::process::Output {
+    std::process::Command::new("bash")
+        .arg(repo().join("contrib/monthly-run.sh"))
+        .arg("--data")
+        .arg(data)
+        .arg("--runs")
+        .arg(runs)
+        .args(["--keep", "2", "--id", id])
+        .args(extra)
+        .env("CUSTSEG", assert_cmd::cargo::cargo_bin("custseg"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_monthly_script_retries_a_failed_month_skips_a_gated_baseline_and_logs_what_it_prunes() {
+    let t = tempfile::tempdir().unwrap();
+    let runs = t.path().join("runs");
+    let good = repo().join("data-samples");
+    let five = five_personas(t.path());
+    let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(monthly(&runs, &good, "2026-01", &[]).status.success());
+    // A month whose segments changed: exit 5, written, but not the next month's baseline.
+    let gated = monthly(&runs, &five, "2026-02", &[]);
+    assert_eq!(gated.status.code(), Some(5), "{}", text(&gated));
+    // A failed attempt at March (no k can be that balanced: exit 4).
+    let strict = edited_profile(t.path(), "strict.toml", &[("max_size_ratio = 5.0", "max_size_ratio = 1.01")]);
+    let failed = monthly(&runs, &good, "2026-03", &["--profile", strict.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(4), "{}", text(&failed));
+    assert!(runs.join("2026-03/manifest.json").is_file());
+    // The retry replaces it, takes January (not gated February) as its baseline, and prunes January
+    // (keep 2), saying so in JSON.
+    let retry = monthly(&runs, &good, "2026-03", &[]);
+    assert!(retry.status.success(), "{}", text(&retry));
+    let m = read_json(&runs.join("2026-03/manifest.json"));
+    assert_eq!(m["previous_run"].as_str().unwrap(), runs.join("2026-01").display().to_string());
+    let lines: Vec<serde_json::Value> = text(&retry).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert!(lines.iter().any(|v| v["message"].as_str().unwrap().contains("replacing") && v["time"].is_string()), "{lines:?}");
+    assert!(lines.iter().any(|v| v["message"].as_str().unwrap().contains("pruning") && v["message"].as_str().unwrap().contains("2026-01")), "{lines:?}");
+    assert!(!runs.join("2026-01").exists() && runs.join("2026-02").is_dir());
+    // custseg itself refuses a gated run as --previous unless the profile accepts it.
+    let out = custseg().args(["run", "--quiet", "--previous"]).arg(runs.join("2026-02")).arg("--out").arg(t.path().join("x")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("quality.accept_gated_previous"));
+    let accept = edited_profile(t.path(), "accept.toml", &[("max_reject_share = 0.01", "max_reject_share = 0.01\naccept_gated_previous = true")]);
+    custseg().args(["run", "--quiet", "--profile"]).arg(&accept).arg("--data").arg(&five).arg("--previous").arg(runs.join("2026-02")).arg("--out").arg(t.path().join("y")).assert().success();
+    // No lock file is left beside a finished run.
+    let locks: Vec<String> = std::fs::read_dir(&runs).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).filter(|n| n.ends_with(".lock")).collect();
+    assert!(locks.is_empty(), "{locks:?}");
+    assert!(!t.path().join(".y.lock").exists());
+}
