@@ -55,6 +55,10 @@ pub enum Command {
     /// Re-render a finished run's report (report.html, report.md, charts) from its summary.json,
     /// in another language or after an upgrade; the run itself is left untouched.
     Report(ReportArgs),
+    /// A history of monthly runs: every run folder under --runs (as contrib/monthly-run.sh writes
+    /// them), as OUT/history.html (segment sizes, flows between months, headline measures, gates) and
+    /// OUT/history.csv.
+    History(HistoryArgs),
     /// Write realistic sample exports with planted personas (and their truth file).
     SampleData(SampleDataArgs),
     /// Profiles: show one with every default filled in.
@@ -87,6 +91,23 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The folder holding one run folder per month (their names sort by date, as YYYY-MM does).
+    #[arg(long, value_name = "DIR")]
+    pub runs: PathBuf,
+    /// Output folder for history.html and history.csv (written like a run's: in a temporary folder,
+    /// moved into place).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Language of history.html: en or zh (default: the newest run's).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<Lang>,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +201,8 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Args)]
+// The model carries its profile: `--profile` (shared with `run`) is refused, so not offered in help.
+#[command(mut_arg("profile", |a| a.hide(true)))]
 pub struct AssignArgs {
     /// The model: a run's folder or its model.json.
     #[arg(long, value_name = "RUN|FILE")]

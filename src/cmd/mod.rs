@@ -5,6 +5,7 @@
 pub mod assign;
 pub mod completions;
 mod dry_run;
+pub mod history;
 pub mod plan;
 pub mod profile;
 pub mod report;
@@ -23,6 +24,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Assign(args) => assign::run(args, &log),
         Command::Validate(args) => validate::run(args),
         Command::Report(args) => report::run(args, &log),
+        Command::History(args) => history::run(args, &log),
         Command::SampleData(args) => sample_data::run(args, &log),
         Command::Profile(ProfileCommand::Show { file }) => profile::show(file.as_deref()),
         Command::Completions(args) => completions::run(args.shell),

@@ -29,6 +29,17 @@ pub fn run(args: SampleDataArgs, logargs: &LogArgs) -> Result<()> {
     if let Some(v) = args.dominant_share.filter(|v| !(0.0..=1.0).contains(v)) {
         return Err(Error::Usage(format!("--dominant-share {v}: expected a share between 0 and 1")));
     }
+    // A month whose bills would end after today is refused: a run rejects future-dated bills.
+    let ends = crate::sample::sample_as_of() + chrono::Months::new(args.month - 1);
+    let today = chrono::Local::now().date_naive();
+    if ends > today {
+        let latest = (1..=args.month).rev().find(|m| crate::sample::sample_as_of() + chrono::Months::new(m - 1) <= today).unwrap_or(1);
+        return Err(Error::Usage(format!(
+            "--month {}: its bills would run up to {ends}, after today ({today}), and a run rejects future-dated bills; \
+             the latest month that ends before today is --month {latest}",
+            args.month
+        )));
+    }
     let n = crate::sample::PERSONAS.len();
     if !(4..=n).contains(&args.personas) {
         return Err(Error::Usage(format!("--personas {}: expected 4 to {n}", args.personas)));

@@ -49,8 +49,8 @@ pub fn segment_colour(position: usize) -> RGBColor {
     RGBColor(r, g, b)
 }
 
-const INK: RGBColor = RGBColor(33, 33, 33);
-const GRID: RGBColor = RGBColor(210, 210, 210);
+pub(super) const INK: RGBColor = RGBColor(33, 33, 33);
+pub(super) const GRID: RGBColor = RGBColor(210, 210, 210);
 
 /// Fill for a share in 0..=1: white to dark blue on a square-root scale (so that moves of a few per
 /// cent still show), darker meaning more, in colour and in grayscale print alike.
@@ -62,7 +62,7 @@ fn shade(share: f64) -> RGBColor {
 
 /// Width of a character in units of a narrow (Latin) character: CJK and other wide characters take
 /// two.
-fn width(ch: char) -> usize {
+pub(super) fn width(ch: char) -> usize {
     let c = ch as u32;
     let wide = (0x1100..=0x115F).contains(&c)
         || (0x2E80..=0xA4CF).contains(&c)
@@ -80,7 +80,7 @@ fn width(ch: char) -> usize {
 }
 
 /// `s` cut to at most `max` narrow-character widths, with an ellipsis when cut.
-fn clip(s: &str, max: usize) -> String {
+pub(super) fn clip(s: &str, max: usize) -> String {
     if s.chars().map(width).sum::<usize>() <= max {
         return s.to_string();
     }
@@ -98,7 +98,7 @@ fn clip(s: &str, max: usize) -> String {
 }
 
 /// Text of `size` CSS pixels (plotters' SVG backend writes `size / 1.24`, hence the factor).
-fn text<'a>(size: i32, color: &'a RGBColor, h: HPos) -> TextStyle<'a> {
+pub(super) fn text<'a>(size: i32, color: &'a RGBColor, h: HPos) -> TextStyle<'a> {
     TextStyle::from(("sans-serif", size as f64 * 1.24).into_font()).color(color).pos(Pos::new(h, VPos::Center))
 }
 
@@ -109,7 +109,7 @@ pub struct ChartError(String);
 
 type Result<T, E = ChartError> = std::result::Result<T, E>;
 
-fn draw_error<E: std::fmt::Debug>(e: E) -> ChartError {
+pub(super) fn draw_error<E: std::fmt::Debug>(e: E) -> ChartError {
     ChartError(format!("{e:?}"))
 }
 

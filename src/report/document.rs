@@ -25,6 +25,11 @@ pub struct Span {
 
 pub type Rich = Vec<Span>;
 
+/// Plain text as a run of text (for documents built beside this one, such as the history page).
+pub(super) fn plain_text(s: impl Into<String>) -> Rich {
+    plain(s)
+}
+
 fn plain(s: impl Into<String>) -> Rich {
     vec![Span { style: Style::Plain, text: s.into() }]
 }
@@ -77,10 +82,10 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn text(s: impl Into<String>) -> Cell {
+    pub(super) fn text(s: impl Into<String>) -> Cell {
         Cell { content: plain(s), numeric: false }
     }
-    fn num(s: impl Into<String>) -> Cell {
+    pub(super) fn num(s: impl Into<String>) -> Cell {
         Cell { content: plain(s), numeric: true }
     }
     fn rich(content: Rich) -> Cell {
@@ -98,7 +103,7 @@ pub struct Row {
 }
 
 impl Row {
-    fn new(cells: Vec<Cell>) -> Row {
+    pub(super) fn new(cells: Vec<Cell>) -> Row {
         Row { cells, swatch: None, strong: false }
     }
 }

@@ -96,3 +96,12 @@ fn assign_refuses_a_previous_run_whose_segments_are_not_the_models() {
     custseg().args(["assign", "--quiet", "--model"]).arg(&a).arg("--previous").arg(&a).arg("--out").arg(&s).assert().success();
     assert_eq!(read_json(&s.join("summary.json"))["migration"]["moved"], 0);
 }
+
+#[test]
+fn assign_help_does_not_offer_the_profile_it_refuses() {
+    let a = custseg().args(["assign", "--help"]).assert().success();
+    let help = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(help.contains("--model") && !help.contains("--profile"), "{help}");
+    let a = custseg().args(["run", "--help"]).assert().success();
+    assert!(String::from_utf8_lossy(&a.get_output().stdout).contains("--profile"));
+}

@@ -66,8 +66,7 @@ fn chinese_report_html_renders_in_headless_chromium_without_overflow() {
 
 fn probe_report(lang: &str) {
     let required = std::env::var_os("CUSTSEG_REQUIRE_CHROMIUM").is_some();
-    let Some(browser) = chromium() else {
-        assert!(!required, "Chromium is required (CUSTSEG_REQUIRE_CHROMIUM is set) but not found");
+    let Some(browser) = required_chromium() else {
         eprintln!("skipped: no chromium on PATH (`.ci/run` installs it)");
         return;
     };
@@ -88,11 +87,28 @@ fn probe_report(lang: &str) {
         run.arg("--previous").arg(&prev);
     }
     run.assert().success();
-    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let k = read_json(&out.join("summary.json"))["k"].as_u64().unwrap() as usize;
-    let probed = t.path().join("probed.html");
-    std::fs::write(&probed, edit(&html, "</body>", &format!("{PROBE}</body>"))).unwrap();
-    let profile_dir = t.path().join("chromium-profile");
+    let findings = probe_page(&browser, &out.join("report.html"), t.path());
+    assert_eq!(findings.first().map(String::as_str), Some(format!("charts={}", 4 + k + migration as usize).as_str()), "{findings:?}");
+    let problems: Vec<&String> = findings.iter().skip(1).collect();
+    assert!(problems.is_empty(), "layout problems ({lang}):\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
+}
+
+/// Chromium, or None when it is missing and not required (the caller skips).
+pub(crate) fn required_chromium() -> Option<PathBuf> {
+    let required = std::env::var_os("CUSTSEG_REQUIRE_CHROMIUM").is_some();
+    let found = chromium();
+    assert!(found.is_some() || !required, "Chromium is required (CUSTSEG_REQUIRE_CHROMIUM is set) but not found");
+    found
+}
+
+/// Opens `html` in headless Chromium with the probe and returns its findings: `charts=N` first, then
+/// one line per problem. Fails on console messages.
+pub(crate) fn probe_page(browser: &Path, html: &Path, work: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(html).unwrap();
+    let probed = work.join("probed.html");
+    std::fs::write(&probed, edit(&text, "</body>", &format!("{PROBE}</body>"))).unwrap();
+    let profile_dir = work.join("chromium-profile");
     let run = Command::new(browser)
         .args([
             "--headless",
@@ -122,10 +138,7 @@ fn probe_report(lang: &str) {
         .filter(|_| dom.matches("PROBE-BEGIN").count() > 1)
         .and_then(|s| s.split("PROBE-END").next())
         .unwrap_or_else(|| panic!("the probe did not run; chromium said:\n{log}"));
-    let findings: Vec<&str> = probe.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    assert_eq!(findings.first().copied(), Some(format!("charts={}", 4 + k + migration as usize).as_str()), "{findings:?}");
-    let problems: Vec<&&str> = findings.iter().skip(1).collect();
-    assert!(problems.is_empty(), "layout problems ({lang}):\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
     let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE") && !l.contains("PROBE")).collect();
     assert!(console.is_empty(), "console messages:\n{}", console.join("\n"));
+    probe.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
 }

@@ -198,3 +198,20 @@ fn parquet_by_profile_format_with_an_exact_duplicate_row() {
     assert!(out.contains("(parquet)"), "{out}");
     assert!(out.contains("rows read 3 = accepted 2 + rejected 0 + duplicates 1"), "{out}");
 }
+
+/// The README's GBK example names its own `--out`, so it works after the README's first command
+/// (whose `out/` it would otherwise collide with); run here into a temporary folder.
+#[test]
+fn the_readmes_gbk_example_runs_beside_the_first_command() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let line = readme.lines().find(|l| l.starts_with("cargo run --release -- run --profile profiles/examples/gbk")).expect("the GBK example");
+    let args: Vec<&str> = line.split_whitespace().skip(4).collect();
+    let at = args.iter().position(|a| *a == "--out").expect("the example names --out");
+    assert_ne!(args[at + 1], "out", "the example would collide with the first command's out/");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("gbk");
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    args[at + 1] = out.display().to_string();
+    custseg().args(&args).arg("--quiet").assert().success();
+    assert!(out.join("report.html").is_file());
+}

@@ -14,6 +14,7 @@ mod common;
 mod completions;
 mod errors;
 mod formats;
+mod history;
 mod household;
 mod fuzz;
 mod inputs;

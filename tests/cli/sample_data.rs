@@ -30,3 +30,20 @@ fn committed_sample_is_what_the_generator_writes() {
         assert!(fresh == committed, "data-samples/{f} is stale: regenerate it with the command above");
     }
 }
+
+#[test]
+fn a_month_that_would_end_after_today_is_refused_naming_the_latest_possible() {
+    let t = tempfile::tempdir().unwrap();
+    let out = custseg().args(["sample-data", "--month", "120", "--out"]).arg(t.path().join("m")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("after today") && err.contains("the latest month that ends before today is --month"), "{err}");
+    assert!(!t.path().join("m").exists());
+}
+
+#[test]
+fn sample_data_quiet_prints_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let a = custseg().args(["sample-data", "-q", "--customers", "50", "--out"]).arg(t.path().join("q")).assert().success();
+    assert!(a.get_output().stdout.is_empty() && a.get_output().stderr.is_empty());
+}
