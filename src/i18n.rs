@@ -289,6 +289,7 @@ const ZH: &[(&str, &str)] = &[
         ("segment {0} gone", "客户群 {0} 消失"),
         ("segment {0} new", "客户群 {0} 新出现"),
         ("exit code {0} (see that month's report)", "退出码 {0}（见该月报告）"),
+        ("**Segment {0} has changed**: it was set apart most by “{1}”, and now by “{2}”. Check that the programmes attached to it still fit.", "**客户群 {0} 已发生变化**：它原先最突出的特征是“{1}”，现在是“{2}”。请检查为其安排的项目是否仍然合适。"),
         ("that number is outside the range the profile allows", "该数目超出了配置允许的范围"),
         ("some segments would now be too small or too large next to the others", "有的客户群现在会比其他的过小或过大"),
         ("at least one segment no longer came out the same on resampled data (it matched only {0} of the time)", "至少有一个客户群在重抽样数据上不再能重现（吻合度只有 {0}）"),

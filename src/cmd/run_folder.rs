@@ -191,6 +191,18 @@ impl<'a> RunFolder<'a> {
                 .and_then(|m| m.segment_gate(profile.quality.fail_on_segment_change).or_else(|| m.gate(profile.quality.max_migration_share, &csv)))
                 .map(Error::from);
         }
+        for s in segments.iter() {
+            if let (Some(before), Some(now)) = (&s.leading_changed_from, s.traits.first()) {
+                log.warn(format!(
+                    "segment {} ({}) is now set apart most by \"{}\" (it was \"{}\"){}",
+                    s.id,
+                    s.name.en,
+                    now.text.en,
+                    before.en,
+                    if profile.segments.rename_when_traits_change { "; renamed (segments.rename_when_traits_change)" } else { "; its name is kept" }
+                ));
+            }
+        }
         if let Some(m) = &migration {
             for v in m.vanished() {
                 log.warn(format!("segment {} ({}) of the previous run has no successor", v.segment.id, v.segment.name.en));

@@ -18,6 +18,9 @@ pub struct PreviousRun {
     pub model: Model,
     /// customer id → segment id.
     pub assignments: HashMap<String, usize>,
+    /// Segment id → its leading trait in that run (feature, direction, wording), from its
+    /// `summary.json` (empty when the file is missing).
+    pub leading: HashMap<usize, (String, String, Text)>,
 }
 
 impl PreviousRun {
@@ -55,7 +58,17 @@ impl PreviousRun {
         let segs = df.column("segment").and_then(|c| c.cast(&DataType::UInt64)).map_err(corrupt)?;
         let segs = segs.u64().map_err(corrupt)?;
         let assignments = ids.iter().zip(segs.iter()).filter_map(|(id, s)| Some((id?.to_string(), s? as usize))).collect();
-        Ok(PreviousRun { dir: dir.to_path_buf(), model, assignments })
+        let leading = std::fs::read(dir.join("summary.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<crate::report::RunSummary>(&b).ok())
+            .map(|s| {
+                s.segments
+                    .iter()
+                    .filter_map(|seg| seg.traits.first().map(|t| (seg.id, (t.feature.clone(), t.direction.clone(), t.text.clone()))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(PreviousRun { dir: dir.to_path_buf(), model, assignments, leading })
     }
 
     /// The exports of `inputs` whose checksum equals the previous run's export of the same kind (from
@@ -99,16 +112,20 @@ impl PreviousRun {
         let mut next = self.model.next_segment_id;
         let mut ids = Vec::with_capacity(centroids.nrows());
         let mut names = Vec::with_capacity(centroids.nrows());
+        let mut previous_leading = Vec::with_capacity(centroids.nrows());
         for m in &matching.previous_of {
             match m {
                 Some(b) => {
-                    ids.push(self.model.segment_ids[*b]);
+                    let id = self.model.segment_ids[*b];
+                    ids.push(id);
                     names.push(Some(self.model.segment_names[*b].clone()));
+                    previous_leading.push(self.leading.get(&id).cloned());
                 }
                 None => {
                     ids.push(next);
                     next += 1;
                     names.push(None);
+                    previous_leading.push(None);
                 }
             }
         }
@@ -119,6 +136,7 @@ impl PreviousRun {
             // A previous segment without a successor keeps its name to itself.
             reserved_names: self.model.segment_names.clone(),
             shares_features: !columns.is_empty(),
+            previous_leading,
         }
     }
 
@@ -151,12 +169,22 @@ pub struct SegmentIdentity {
     /// With `--previous`: whether the previous run shares any feature with this one (false: every
     /// segment is new).
     pub shares_features: bool,
+    /// With `--previous`: the leading trait (feature, direction, wording) of the previous segment each
+    /// segment continues, when known.
+    pub previous_leading: Vec<Option<(String, String, Text)>>,
 }
 
 impl SegmentIdentity {
     /// A first run: ids 1..k, every name generated.
     pub fn first_run(k: usize) -> SegmentIdentity {
-        SegmentIdentity { ids: (1..=k).collect(), names: vec![None; k], carried_over: None, reserved_names: Vec::new(), shares_features: true }
+        SegmentIdentity {
+            ids: (1..=k).collect(),
+            names: vec![None; k],
+            carried_over: None,
+            reserved_names: Vec::new(),
+            shares_features: true,
+            previous_leading: vec![None; k],
+        }
     }
 
     /// Scoring with a saved model: its ids and names.
@@ -167,6 +195,7 @@ impl SegmentIdentity {
             carried_over: None,
             reserved_names: Vec::new(),
             shares_features: true,
+            previous_leading: vec![None; model.k()],
         }
     }
 }

@@ -393,6 +393,14 @@ pub fn build(r: &RunSummary, lang: Lang, command: &str) -> Document {
     b.push(para(intro));
     if let Some(m) = &r.migration {
         segment_changes(&mut b, m, lang);
+        for s in r.segments.iter().filter(|s| s.leading_changed_from.is_some()) {
+            let (before, now) = (s.leading_changed_from.as_ref().map_or("", |t| t.get(lang)), s.traits.first().map_or("", |t| t.text.get(lang)));
+            b.push(para(rich(
+                lang,
+                "**Segment {0} has changed**: it was set apart most by “{1}”, and now by “{2}”. Check that the programmes attached to it still fit.",
+                &[&f(lang, "{0}: {1}", &[&s.id, &s.name.get(lang)]), &before, &now],
+            )));
+        }
     }
     if let Some(bal) = &r.balance {
         let n = r.customers.max(1) as f64;

@@ -175,6 +175,10 @@ pub struct SegmentProfile {
     pub features: Vec<FeatureStat>,
     pub attributes: Vec<AttributeProfile>,
     pub description: Text,
+    /// With `--previous`: the wording of the previous segment's leading trait, when this segment
+    /// continues it but is now led by another trait (a change the report and the log flag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leading_changed_from: Option<Text>,
 }
 
 /// Everything the run result is made of, each part produced by the step that owns it.

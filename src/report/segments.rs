@@ -98,9 +98,22 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
             features: stats,
             attributes: std::mem::take(&mut by_segment[s]),
             description: Text::default(),
+            leading_changed_from: None,
         });
     }
-    let names = super::naming::names(&segments, fm, input.identity, input.names);
+    // A continuing segment whose leading trait changed is flagged; the profile may rename it.
+    let mut identity = input.identity.clone();
+    for (s, seg) in segments.iter_mut().enumerate() {
+        let Some(Some((feature, direction, text))) = input.identity.previous_leading.get(s) else { continue };
+        let now = seg.traits.first().map(|t| (t.feature.as_str(), t.direction.as_str()));
+        if now != Some((feature.as_str(), direction.as_str())) {
+            seg.leading_changed_from = Some(text.clone());
+            if input.names.rename_when_traits_change {
+                identity.names[s] = None;
+            }
+        }
+    }
+    let names = super::naming::names(&segments, fm, &identity, input.names);
     for (seg, name) in segments.iter_mut().zip(names) {
         seg.name = name;
     }

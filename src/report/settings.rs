@@ -40,6 +40,9 @@ impl ReportSettings {
 pub struct SegmentSettings {
     pub names: BTreeMap<String, String>,
     pub names_zh: BTreeMap<String, String>,
+    /// With `--previous`: a segment that continues a previous one but whose leading trait changed gets
+    /// a name generated anew (instead of keeping the previous name, which it keeps by default).
+    pub rename_when_traits_change: bool,
 }
 
 impl SegmentSettings {

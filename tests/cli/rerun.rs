@@ -518,3 +518,43 @@ fn the_monthly_script_retries_a_failed_month_skips_a_gated_baseline_and_logs_wha
     assert!(locks.is_empty(), "{locks:?}");
     assert!(!t.path().join(".y.lock").exists());
 }
+
+#[test]
+fn a_segment_whose_leading_trait_changed_is_flagged_and_renamed_only_if_the_profile_says_so() {
+    let t = tempfile::tempdir().unwrap();
+    let first = t.path().join("first");
+    custseg().args(["run", "--quiet", "--out"]).arg(&first).assert().success();
+    // The previous run as if segment 1 had been set apart most by another trait.
+    let path = first.join("summary.json");
+    let mut summary = read_json(&path);
+    let seg = summary["segments"].as_array_mut().unwrap().iter_mut().find(|s| s["id"] == 1).unwrap();
+    let actual = seg["traits"][0]["feature"].as_str().unwrap().to_string();
+    let other = if actual == "tickets" { "complaints" } else { "tickets" };
+    seg["traits"][0]["feature"] = other.into();
+    seg["traits"][0]["text"] = serde_json::json!({ "en": "Earlier trait", "zh": "以前的特征" });
+    std::fs::write(&path, serde_json::to_string_pretty(&summary).unwrap()).unwrap();
+    assert_eq!(read_json(&path)["segments"][0]["traits"][0]["feature"], other, "the edit took");
+    let name_before = summary["segments"].as_array().unwrap().iter().find(|s| s["id"] == 1).unwrap()["name"]["en"].clone();
+
+    let kept = t.path().join("kept");
+    let out = custseg().args(["run", "--previous"]).arg(&first).arg("--out").arg(&kept).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("warning: segment 1 (") && stderr.contains("(it was \"Earlier trait\"); its name is kept"), "{stderr}");
+    let s = read_json(&kept.join("summary.json"));
+    let seg = s["segments"].as_array().unwrap().iter().find(|s| s["id"] == 1).unwrap().clone();
+    assert_eq!(seg["leading_changed_from"]["en"], "Earlier trait");
+    assert_eq!(seg["name"]["en"], name_before);
+    assert!(s["segments"].as_array().unwrap().iter().filter(|s| s.get("leading_changed_from").is_some()).count() == 1);
+    let report = std::fs::read_to_string(kept.join("report.md")).unwrap();
+    let top = &report[..report.find("## In short").unwrap()];
+    assert!(top.contains("has changed**: it was set apart most by “Earlier trait”"), "{top}");
+
+    let p = edited_profile(t.path(), "rename.toml", &[("[groups]", "[segments]\nrename_when_traits_change = true\n\n[groups]")]);
+    let renamed = t.path().join("renamed");
+    custseg().args(["run", "--quiet", "--profile"]).arg(&p).arg("--previous").arg(&first).arg("--out").arg(&renamed).assert().success();
+    let s = read_json(&renamed.join("summary.json"));
+    let seg = s["segments"].as_array().unwrap().iter().find(|s| s["id"] == 1).unwrap().clone();
+    assert_ne!(seg["name"]["en"], name_before, "renamed");
+    assert_eq!(seg["id"], 1, "the id stays");
+}
