@@ -304,8 +304,9 @@ fn expand_categories(used: Vec<FeatureSpec>, folds: &Folds, skipped: &mut Vec<Sk
             let word = spec.values.get(level).cloned();
             out.push(FeatureSpec {
                 name,
-                label: format!("{}: {}", spec.label, word.clone().unwrap_or_else(|| level.clone())),
-                label_zh: spec.label_zh.as_ref().map(|l| format!("{l}：{}", spec.values_zh.get(level).unwrap_or(level))),
+                // The value's wording is its label ("Homeowners"); without one, "<label>: <value>".
+                label: word.clone().unwrap_or_else(|| format!("{}: {level}", spec.label)),
+                label_zh: spec.values_zh.get(level).cloned().or_else(|| spec.label_zh.as_ref().map(|l| format!("{l}：{level}"))),
                 group: spec.group.clone(),
                 source: spec.source,
                 agg: Agg::Indicator,

@@ -204,11 +204,14 @@ fn attribute_label(a: &super::AttributeProfile, lang: Lang) -> String {
     }
 }
 
-/// In English, a label inside a sentence starts in lower case ("mean bill"); Chinese has no case.
+/// In English, a label inside a sentence starts in lower case ("mean bill"), unless it starts with an
+/// acronym ("EV owners"); Chinese has no case.
 fn in_sentence(label: &str, lang: Lang) -> String {
-    match lang {
-        Lang::En => label.to_lowercase(),
-        Lang::Zh => label.to_string(),
+    let mut chars = label.chars();
+    match (lang, chars.next(), chars.next()) {
+        (Lang::En, Some(a), Some(b)) if a.is_uppercase() && b.is_uppercase() => label.to_string(),
+        (Lang::En, Some(a), _) => a.to_lowercase().chain(label.chars().skip(1)).collect(),
+        _ => label.to_string(),
     }
 }
 
