@@ -371,7 +371,7 @@ const ZH: &[(&str, &str)] = &[
         ("Efficiency and EV offers: heat pumps, solar, smart thermostats, EV tariffs", "能效与电动汽车方案：热泵、光伏、智能温控器、电动汽车电价"),
         ("Channel shift: self-service app, web payments, callbacks instead of queues", "渠道转移：自助 App、网上缴费、以回电代替排队"),
         ("Retention: loyalty recognition, named contact, early renewal offers", "客户保留：忠诚度回馈、专属联系人、提前续约优惠"),
-        ("{0} {1} SD", "{0} {1} 个标准差"),
+        ("None of the programme rules fits this segment: its arrears, outages, consumption, contacts and years as a customer are close to or below the average, and its share of the amount billed is in line with its size. The standard service suits it; watch it for changes next month.", "没有任何项目规则适用于该客户群：其欠费、停电、用电量、联系次数和客户年限都接近或低于平均水平，其账单金额占比与其规模相当。标准服务即可满足其需要；请在下个月继续关注其变化。"),
         ("{0} of the amount billed from {1} of customers", "{1} 的客户贡献了 {0} 的账单金额"),
         // Charts.
         ("Customers per segment", "各客户群的客户数"),

@@ -161,12 +161,21 @@ pub const RULES: &[(&str, &[&str])] = &[
 /// The programmes the rules suggest for a segment, in `lang`.
 pub fn actions(r: &RunSummary, s: &SegmentProfile, lang: Lang) -> Vec<Action> {
     let mut out = Vec::new();
+    let (cur, unit) = (&r.profile.currency, &r.profile.consumption_unit);
     for (i, (programme, features)) in RULES.iter().enumerate() {
+        // The reason in the words people use: the segment's value against all customers'.
         let hits: Vec<String> = features
             .iter()
             .filter_map(|name| s.features.iter().find(|st| st.name == *name))
             .filter(|st| st.z >= TRAIT_MIN_Z)
-            .map(|st| f(lang, "{0} {1} SD", &[&in_sentence(&label(r, &st.name, lang), lang), &format!("{:+.1}", st.z)]))
+            .map(|st| {
+                let format = feature(r, &st.name).map_or(crate::features::ValueFormat::Number, |info| info.format);
+                f(
+                    lang,
+                    "{0} {1} (all customers: {2})",
+                    &[&in_sentence(&label(r, &st.name, lang), lang), &value(st.mean, format, cur, unit), &value(st.population_mean, format, cur, unit)],
+                )
+            })
             .collect();
         if !hits.is_empty() {
             out.push((i, Action { programme: t(lang, programme), why: hits.join(list_sep(lang)) }));
@@ -528,7 +537,13 @@ fn segment_cards(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
         });
         c.push(para(plain(describe(r, i, lang))));
         let acts = actions(r, s, lang);
-        if !acts.is_empty() {
+        if acts.is_empty() {
+            c.push(para(styled(Style::Strong, t(lang, "Suggested actions"))));
+            c.push(para(plain(t(
+                lang,
+                "None of the programme rules fits this segment: its arrears, outages, consumption, contacts and years as a customer are close to or below the average, and its share of the amount billed is in line with its size. The standard service suits it; watch it for changes next month.",
+            ))));
+        } else {
             c.push(para(styled(Style::Strong, t(lang, "Suggested actions"))));
             c.push(Block::List(
                 acts.into_iter()

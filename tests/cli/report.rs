@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::common::custseg;
+use crate::common::{custseg, read_json};
 use crate::language::{assert_chinese, p, read, run_ok};
 
 #[test]
@@ -47,4 +47,33 @@ fn report_re_renders_a_finished_run_exactly_and_leaves_the_run_alone() {
     let bad = custseg().args(["report", "--run", p(&run), "--lang", "fr"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown language \"fr\""));
+}
+
+/// Every segment card ends its description with programmes, each with a reason in plain numbers, or
+/// with a sentence saying that no rule fits; the committed sample has one segment of each kind.
+#[test]
+fn every_segment_gets_a_programme_or_a_sentence_saying_none_fits() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    custseg().args(["run", "--quiet", "--out"]).arg(&out).assert().success();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let cards: Vec<&str> = md.split("\n### Segment ").skip(1).map(|c| c.split("\n## ").next().unwrap()).collect();
+    let summary = read_json(&out.join("summary.json"));
+    assert_eq!(cards.len(), summary["segments"].as_array().unwrap().len());
+    let none_fits = "None of the programme rules fits this segment";
+    let (mut with, mut without) = (0, 0);
+    for card in &cards {
+        assert!(card.contains("**Suggested actions**"), "{card}");
+        let items: Vec<&str> = card.lines().filter(|l| l.starts_with("- ") && l.contains(": ")).collect();
+        if card.contains(none_fits) {
+            without += 1;
+        } else {
+            with += 1;
+            assert!(!items.is_empty(), "{card}");
+            for i in items.iter().filter(|i| i.contains("*(")) {
+                assert!(!i.contains(" SD") && (i.contains("(all customers: ") || i.contains("of the amount billed")), "{i}");
+            }
+        }
+    }
+    assert!(with > 0 && without > 0, "{with} with programmes, {without} without");
 }
