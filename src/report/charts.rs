@@ -79,6 +79,12 @@ pub(super) fn width(ch: char) -> usize {
     }
 }
 
+/// The width in pixels of `s` set at `size` pixels in a sans-serif font, over-estimated (0.56 em per
+/// narrow character, CJK characters double): what a label needs so that it is not cut.
+pub(super) fn text_px(s: &str, size: i32) -> i32 {
+    (s.chars().map(width).sum::<usize>() as f64 * size as f64 * 0.56).ceil() as i32
+}
+
 /// `s` cut to at most `max` narrow-character widths, with an ellipsis when cut.
 pub(super) fn clip(s: &str, max: usize) -> String {
     if s.chars().map(width).sum::<usize>() <= max {
@@ -178,7 +184,11 @@ pub fn migration_heatmap(m: &Migration, lang: Lang) -> Result<String> {
 /// Horizontal bars: one per segment, its share of customers, labelled with the count and share.
 pub fn segment_sizes(r: &RunSummary, lang: Lang) -> Result<String> {
     let rows = r.segments.len() as i32;
-    let (left, top, bar_h, width) = (280i32, 40i32, 34i32, 760i32);
+    // Names in full: the label column is as wide as the widest name needs.
+    let labels: Vec<String> = r.segments.iter().map(|s| f(lang, "{0}: {1}", &[&s.id, &s.name.get(lang)])).collect();
+    let left = labels.iter().map(|l| text_px(l, 13)).max().unwrap_or(0).max(160) + 24;
+    let (top, bar_h) = (40i32, 34i32);
+    let width = left + 480;
     let h = (top + rows * bar_h + 40) as u32;
     let max = r.segments.iter().map(|s| s.share).fold(0.0, f64::max).max(1e-9);
     let mut svg = String::new();
@@ -189,8 +199,7 @@ pub fn segment_sizes(r: &RunSummary, lang: Lang) -> Result<String> {
         let span = width - left - 150;
         for (i, s) in r.segments.iter().enumerate() {
             let y = top + i as i32 * bar_h;
-            root.draw(&Text::new(f(lang, "{0}: {1}", &[&s.id, &clip(s.name.get(lang), 32)]), (8, y + bar_h / 2), text(13, &INK, HPos::Left)))
-                .map_err(draw_error)?;
+            root.draw(&Text::new(labels[i].clone(), (8, y + bar_h / 2), text(13, &INK, HPos::Left))).map_err(draw_error)?;
             let len = ((s.share / max) * span as f64).round() as i32;
             root.draw(&Rectangle::new([(left, y + 5), (left + len.max(1), y + bar_h - 5)], segment_colour(i).filled()))
                 .map_err(draw_error)?;

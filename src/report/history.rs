@@ -197,17 +197,12 @@ pub fn charts(h: &History, lang: Lang) -> Result<Vec<(String, String)>, ChartErr
     Ok(out)
 }
 
-/// Widest label, in pixels at `size`: CJK characters count double.
-fn label_px(s: &str, size: i32) -> i32 {
-    (s.chars().map(super::charts::width).sum::<usize>() as f64 * size as f64 * 0.56).ceil() as i32
-}
-
 /// One line per segment over the months: `y` of each segment (None: not there that month).
 fn lines(h: &History, lang: Lang, title: impl Into<String>, y: impl Fn(&super::SegmentProfile) -> Option<f64>, fmt: &dyn Fn(f64) -> String) -> Result<String, ChartError> {
     let title = title.into();
     let n = h.months.len().max(1);
     let legend: Vec<String> = h.segments.iter().map(|(id, name)| f(lang, "{0}: {1}", &[id, &clip(name.get(lang), 30)])).collect();
-    let legend_w = legend.iter().map(|l| label_px(l, 12)).max().unwrap_or(0) + 40;
+    let legend_w = legend.iter().map(|l| super::charts::text_px(l, 12)).max().unwrap_or(0) + 40;
     let (left, top, plot_w, plot_h) = (70i32, 40i32, (120 * n as i32).clamp(360, 720), 260i32);
     let width = left + plot_w + 30 + legend_w;
     let height = top + plot_h + 50;
@@ -262,7 +257,7 @@ fn flows(h: &History, lang: Lang) -> Result<String, ChartError> {
     let n = h.months.len() as i32;
     let (left, top, col_w, gap_w, plot_h) = (20i32, 40i32, 26i32, 150i32, 420i32);
     let legend: Vec<String> = h.segments.iter().map(|(id, name)| f(lang, "{0}: {1}", &[id, &clip(name.get(lang), 30)])).collect();
-    let legend_w = legend.iter().map(|l| label_px(l, 12)).max().unwrap_or(0) + 40;
+    let legend_w = legend.iter().map(|l| super::charts::text_px(l, 12)).max().unwrap_or(0) + 40;
     let width = left + n * col_w + (n - 1).max(0) * gap_w + 40 + legend_w;
     let height = top + plot_h + 40;
     let max_total = h.months.iter().map(|m| m.summary.customers).max().unwrap_or(1).max(1) as f64;
