@@ -139,3 +139,21 @@ fn hostile_text_is_escaped_in_html_and_svg_and_neutralised_in_every_csv() {
     }
     assert!(checked >= 2, "the hostile id and the rejected value should both appear neutralised ({checked})");
 }
+
+/// The segment-sizes chart writes every segment's name in full (it sizes its label column to them).
+#[test]
+fn the_sizes_chart_names_every_segment_in_full() {
+    let t = tempfile::tempdir().unwrap();
+    for lang in ["en", "zh"] {
+        let out = t.path().join(lang);
+        custseg().args(["run", "--quiet", "--lang", lang, "--out"]).arg(&out).assert().success();
+        let svg = std::fs::read_to_string(out.join("charts/sizes.svg")).unwrap();
+        let summary = read_json(&out.join("summary.json"));
+        for s in summary["segments"].as_array().unwrap() {
+            let name = s["name"][lang].as_str().unwrap();
+            let sep = if lang == "zh" { "：" } else { ": " };
+            assert!(svg.contains(&format!("{}{sep}{name}", s["id"])), "{lang}: {name} not in full in sizes.svg");
+        }
+        assert!(!svg.contains('…'), "{lang}: a label is cut");
+    }
+}
