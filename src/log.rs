@@ -115,46 +115,31 @@ impl Log {
 
     /// A progress line.
     pub fn info(&self, msg: impl AsRef<str>) {
-        if self.quiet {
-            return;
-        }
-        let t = self.start.elapsed().as_secs_f64();
-        let msg = crate::format::visible(msg.as_ref());
-        match (self.format, &self.spinner) {
-            (LogFormat::Json, _) => line_to_stderr(&json_line("info", Some(t), msg.as_ref(), None)),
-            (LogFormat::Text, Some(pb)) => {
-                pb.println(format!("[{t:>6.2}s] {}", msg));
-            }
-            (LogFormat::Text, None) => line_to_stderr(&format!("[{t:>6.2}s] {}", msg.as_ref())),
-        }
+        self.line("info", "", msg.as_ref(), None);
     }
 
     /// A warning: a line like [`Log::info`]'s, marked as a warning (`"level": "warning"` in JSON).
     pub fn warn(&self, msg: impl AsRef<str>) {
-        if self.quiet {
-            return;
-        }
-        let t = self.start.elapsed().as_secs_f64();
-        let msg = crate::format::visible(msg.as_ref());
-        match (self.format, &self.spinner) {
-            (LogFormat::Json, _) => line_to_stderr(&json_line("warning", Some(t), msg.as_ref(), None)),
-            (LogFormat::Text, Some(pb)) => pb.println(format!("[{t:>6.2}s] warning: {}", msg)),
-            (LogFormat::Text, None) => line_to_stderr(&format!("[{t:>6.2}s] warning: {}", msg.as_ref())),
-        }
+        self.line("warning", "warning: ", msg.as_ref(), None);
     }
 
     /// A line about the run as a whole (its start and its end), with `fields` under `"run"` in JSON
     /// for log collectors; the text form is `msg` alone.
     pub fn event(&self, msg: impl AsRef<str>, fields: serde_json::Value) {
+        self.line("info", "", msg.as_ref(), Some(("run", fields)));
+    }
+
+    /// One line on stderr (unless quiet): JSON with `level` (and `extra`), or text with `prefix`.
+    fn line(&self, level: &str, prefix: &str, msg: &str, extra: Option<(&str, serde_json::Value)>) {
         if self.quiet {
             return;
         }
         let t = self.start.elapsed().as_secs_f64();
-        let msg = crate::format::visible(msg.as_ref());
+        let msg = crate::format::visible(msg);
         match (self.format, &self.spinner) {
-            (LogFormat::Json, _) => line_to_stderr(&json_line("info", Some(t), msg.as_ref(), Some(("run", fields)))),
-            (LogFormat::Text, Some(pb)) => pb.println(format!("[{t:>6.2}s] {}", msg)),
-            (LogFormat::Text, None) => line_to_stderr(&format!("[{t:>6.2}s] {}", msg.as_ref())),
+            (LogFormat::Json, _) => line_to_stderr(&json_line(level, Some(t), msg.as_ref(), extra)),
+            (LogFormat::Text, Some(pb)) => pb.println(format!("[{t:>6.2}s] {prefix}{msg}")),
+            (LogFormat::Text, None) => line_to_stderr(&format!("[{t:>6.2}s] {prefix}{}", msg.as_ref())),
         }
     }
 
