@@ -134,6 +134,37 @@ impl Profile {
         Ok(profile)
     }
 
+    /// The profile's texts that a Chinese report shows in English for want of a translation, as the
+    /// keys that would give one (`features[3] (bill_mean).high_zh`).
+    pub fn untranslated(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.name.is_some() && self.name_zh.is_none() {
+            out.push("name_zh".to_string());
+        }
+        if self.description.is_some() && self.description_zh.is_none() {
+            out.push("description_zh".to_string());
+        }
+        for (key, g) in &self.groups {
+            if g.label_zh.is_none() {
+                out.push(format!("groups.{key}.label_zh"));
+            }
+        }
+        for key in self.attributes.labels.keys().filter(|k| !self.attributes.labels_zh.contains_key(*k)) {
+            out.push(format!("attributes.labels_zh.{key}"));
+        }
+        for (i, f) in self.features.iter().enumerate() {
+            let at = format!("features[{i}] ({})", f.name);
+            let missing = [
+                ("label_zh", f.label_zh.is_none()),
+                ("high_zh", f.high.is_some() && f.high_zh.is_none()),
+                ("low_zh", f.low.is_some() && f.low_zh.is_none()),
+            ];
+            out.extend(missing.iter().filter(|(_, m)| *m).map(|(k, _)| format!("{at}.{k}")));
+            out.extend(f.values.keys().filter(|v| !f.values_zh.contains_key(*v)).map(|v| format!("{at}.values_zh.{v}")));
+        }
+        out
+    }
+
     /// The features stage's part of the profile.
     pub fn feature_plan(&self) -> FeaturePlan<'_> {
         FeaturePlan { features: &self.features, groups: &self.groups, transform: &self.transform }

@@ -295,6 +295,18 @@ impl<'a> RunFolder<'a> {
             }
         }
         SummaryJson(&summary).write(&self.dir)?;
+        if lang == crate::i18n::Lang::Zh {
+            let missing = profile.untranslated();
+            if !missing.is_empty() {
+                let shown: Vec<&str> = missing.iter().take(8).map(String::as_str).collect();
+                log.warn(format!(
+                    "{} texts of the profile have no Chinese and show in English in the report: {}{}",
+                    missing.len(),
+                    shown.join(", "),
+                    if missing.len() > shown.len() { ", …" } else { "" }
+                ));
+            }
+        }
         let command = std::env::args().collect::<Vec<_>>().join(" ");
         write_report(&self.dir, &summary, lang, &command, log)?;
         log.stage_done("report");

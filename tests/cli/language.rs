@@ -247,3 +247,20 @@ fn a_summary_written_before_reports_had_languages_still_renders() {
     assert!(md.contains("| region | 本客户群 | 全部客户 |"), "attribute tables fall back to the column name:\n{md}");
     assert!(md.contains("## 概要"));
 }
+
+/// A Chinese run warns for each profile text without its Chinese, naming the key; the GBK example
+/// profile, the template for a Chinese utility, carries them all.
+#[test]
+fn a_chinese_run_names_the_profile_texts_without_chinese_and_the_gbk_example_has_none() {
+    let t = tempfile::tempdir().unwrap();
+    let profile = crate::common::edited_profile(t.path(), "p.toml", &[("label_zh = \"平均账单金额\"\n", ""), ("high_zh = \"账单金额高\"\n", "")]);
+    let out = custseg().args(["run", "--lang", "zh", "--profile", p(&profile), "--out", p(&t.path().join("o"))]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("2 texts of the profile have no Chinese") && stderr.contains("(bill_mean).label_zh") && stderr.contains("(bill_mean).high_zh"), "{stderr}");
+    let gbk = run_ok(
+        &["run", "--lang", "zh", "--profile", "profiles/examples/gbk-chinese-headers.toml", "--data", "data-samples/gbk-example", "--out", p(&t.path().join("gbk"))],
+        0,
+    );
+    assert!(!gbk.contains("have no Chinese"), "{gbk}");
+}
