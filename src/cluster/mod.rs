@@ -273,6 +273,41 @@ pub fn select(x: ArrayView2<f64>, s: &ClusterParams, seed: u64, previous_k: Opti
     Ok((selection, fit))
 }
 
+/// Why a k (the previous run's) did not pass the checks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KFailure {
+    /// It is outside `k_min..=k_max` (not tried).
+    OutOfRange,
+    /// Its segments are not balanced: their shares, largest first.
+    Unbalanced(Vec<f64>),
+    /// Its least reproducible segment's median match.
+    Unstable(f64),
+}
+
+impl std::fmt::Display for KFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KFailure::OutOfRange => f.write_str("it is outside k_min..=k_max"),
+            KFailure::Unbalanced(shares) => write!(
+                f,
+                "its segments are no longer balanced (shares {})",
+                shares.iter().map(|s| crate::format::percent(*s)).collect::<Vec<_>>().join(", ")
+            ),
+            KFailure::Unstable(m) => write!(f, "its segments are no longer stable (median worst-segment match {m:.2}, below clustering.min_stability)"),
+        }
+    }
+}
+
+/// Why candidate `k` of `candidates` did not pass (None when it passed).
+pub fn k_failure(candidates: &[Candidate], k: usize) -> Option<KFailure> {
+    match candidates.iter().find(|c| c.k == k) {
+        None => Some(KFailure::OutOfRange),
+        Some(c) if !c.balanced => Some(KFailure::Unbalanced(c.shares.clone())),
+        Some(c) if !c.stable => Some(KFailure::Unstable(c.segment_stability)),
+        Some(_) => None,
+    }
+}
+
 /// How much worse (relatively) a larger k's Calinski–Harabasz index may be than the best smaller k
 /// that passed, for the larger k to be chosen: the margin of the rule (see the module docs).
 pub const SEPARATION_MARGIN: f64 = 0.05;
@@ -427,11 +462,7 @@ pub enum Outcome {
 pub fn fit_chosen(x: ArrayView2<f64>, selection: &Selection, sample_fit: Option<Fit>, s: &ClusterParams) -> Result<Outcome> {
     let (Some(k), Some(sample_fit)) = (selection.chosen_k, sample_fit) else {
         if let (Some(pk), true) = (selection.previous_k, s.keep_k()) {
-            let why = match selection.candidates.iter().find(|c| c.k == pk) {
-                None => "it is outside k_min..=k_max".to_string(),
-                Some(c) if !c.balanced => "its segments are no longer balanced".to_string(),
-                Some(c) => format!("its segments are no longer stable (median worst-segment match {:.2})", c.segment_stability),
-            };
+            let why = k_failure(&selection.candidates, pk).map_or_else(String::new, |f| f.to_string());
             return Ok(Outcome::Failed(format!(
                 "clustering.keep_k: the previous run's k = {pk} no longer passes the checks ({why}); \
                  remove keep_k to let the run choose another k"

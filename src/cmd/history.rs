@@ -47,11 +47,7 @@ impl HistoryPlan {
                 path: path.clone(),
                 message: format!("not a custseg summary (line {}, column {}): {e}", e.line(), e.column()),
             })?;
-            let exit_code = std::fs::read(dir.join("manifest.json"))
-                .ok()
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                .and_then(|m| m.get("exit_code").and_then(|c| c.as_i64()))
-                .unwrap_or(0) as i32;
+            let exit_code = crate::output::manifest::exit_code_of(&dir).unwrap_or(0) as i32;
             let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             months.push(Month { name, summary, exit_code });
         }

@@ -37,9 +37,7 @@ impl ReportPlan {
             path: summary_path.clone(),
             message: format!("not a custseg summary (line {}, column {}): {e}", e.line(), e.column()),
         })?;
-        let command = std::fs::read_to_string(args.run.join("manifest.json"))
-            .ok()
-            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+        let command = crate::output::manifest::read_back(&args.run)
             .and_then(|m| m.get("command")?.as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ")))
             .unwrap_or_else(|| format!("(see {})", args.run.join("manifest.json").display()));
         let lang = args.lang.unwrap_or(summary.language);

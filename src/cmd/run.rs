@@ -84,7 +84,10 @@ fn cluster_stage(plan: &RunPlan, x: ndarray::ArrayView2<f64>, scaler: &[crate::f
                     log.info(format!("kept k = {k} from the previous run (it still passes the checks)"));
                 }
             }
-            Some(k) => log.warn(format!("k changed from {pk} (the previous run) to {k}: {}", report::document::previous_k_failed(&selection, pk))),
+            Some(k) => log.warn(format!(
+                "k changed from {pk} (the previous run) to {k}: {}; set clustering.keep_k = true to refuse a change of k",
+                cluster::k_failure(&selection.candidates, pk).map_or_else(String::new, |f| f.to_string())
+            )),
             None => {}
         }
     }

@@ -42,15 +42,11 @@ pub struct AttributeFold {
     columns: Vec<AttributeValues>,
 }
 
-/// One attribute's values as folded.
+/// One attribute's values as folded: each value once, and each customer's, by customer code.
 struct AttributeValues {
     name: String,
     at: AttributeColumn,
-    /// Its values, each once, and their numbers.
-    levels: Vec<String>,
-    code_of: std::collections::HashMap<String, u32>,
-    /// Each customer's value (`u32::MAX`: none), by customer code.
-    of_customer: Vec<u32>,
+    values: super::fold::Levels,
 }
 
 #[derive(Clone, Copy)]
@@ -80,7 +76,7 @@ impl AttributeFold {
             .into_iter()
             .map(|n| {
                 let at = resolve(&n).expect("resolved above");
-                AttributeValues { name: n, at, levels: Vec::new(), code_of: std::collections::HashMap::new(), of_customer: Vec::new() }
+                AttributeValues { name: n, at, values: super::fold::Levels::default() }
             })
             .collect();
         AttributeFold { columns }
@@ -88,27 +84,15 @@ impl AttributeFold {
 
     pub(super) fn fold(&mut self, layout: &crate::ingest::Layout, batch: &crate::ingest::Batch, rows: &[u32], codes: &[u32]) {
         let _ = layout;
-        for AttributeValues { at, levels, code_of, of_customer, .. } in &mut self.columns {
+        for AttributeValues { at, values, .. } in &mut self.columns {
             for (&i, &k) in rows.iter().zip(codes) {
                 let v = match *at {
                     AttributeColumn::Attribute(ai) => batch.attributes[ai].get(i as usize),
                     AttributeColumn::Spec(si) => batch.column(si).and_then(|c| c.text(i as usize)).unwrap_or(""),
                 };
-                if v.is_empty() {
-                    continue;
+                if !v.is_empty() {
+                    values.set(k as usize, v);
                 }
-                let level = match code_of.get(v) {
-                    Some(&l) => l,
-                    None => {
-                        levels.push(v.to_string());
-                        code_of.insert(v.to_string(), levels.len() as u32 - 1);
-                        levels.len() as u32 - 1
-                    }
-                };
-                if of_customer.len() <= k as usize {
-                    of_customer.resize(k as usize + 1, u32::MAX);
-                }
-                of_customer[k as usize] = level;
             }
         }
     }
@@ -118,7 +102,8 @@ impl AttributeFold {
     pub fn attributes(&self, customers: &[u32]) -> Attributes {
         self.columns
             .iter()
-            .map(|AttributeValues { name, levels, of_customer, .. }| {
+            .map(|AttributeValues { name, values, .. }| {
+                let (levels, of_customer) = (&values.names, &values.of_key);
                 let mut out_levels: Vec<String> = Vec::new();
                 let mut renumber: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
                 let codes = customers

@@ -177,7 +177,8 @@ enum Acc {
     Levels { value: Column, levels: Levels },
 }
 
-/// The values of one text column, each once, and each key's (`u32::MAX`: none).
+/// The values of one text column, each once, and each key's (`u32::MAX`: none): what categories and
+/// the profiled attributes ([`super::AttributeFold`]) both fold.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Levels {
     pub(super) names: Vec<String>,
@@ -186,7 +187,7 @@ pub(super) struct Levels {
 }
 
 impl Levels {
-    fn set(&mut self, key: usize, value: &str) {
+    pub(super) fn set(&mut self, key: usize, value: &str) {
         let code = match self.code_of.get(value) {
             Some(&c) => c,
             None => {

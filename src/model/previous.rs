@@ -21,6 +21,8 @@ pub struct PreviousRun {
     /// Segment id → its leading trait in that run (feature, direction, wording), from its
     /// `summary.json` (empty when the file is missing).
     pub leading: HashMap<usize, (String, String, Text)>,
+    /// (export, SHA-256) of each export that run read, from its manifest.
+    pub inputs: Vec<(String, String)>,
 }
 
 impl PreviousRun {
@@ -31,10 +33,15 @@ impl PreviousRun {
         if !dir.is_dir() {
             return Err(Error::Usage(format!("--previous {}: no such folder", dir.display())));
         }
-        let exit_code = std::fs::read(dir.join("manifest.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|m| m.get("exit_code").and_then(|c| c.as_i64()));
+        let manifest = crate::output::manifest::read_back(dir);
+        let exit_code = manifest.as_ref().and_then(|m| m.get("exit_code")?.as_i64());
+        let inputs = manifest
+            .as_ref()
+            .and_then(|m| m.get("inputs")?.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| Some((i.get("export")?.as_str()?.to_string(), i.get("sha256")?.as_str()?.to_string())))
+            .collect();
         if exit_code == Some(5) && !accept_gated {
             return Err(Error::Usage(format!(
                 "--previous {}: that run ended at a gate (exit 5: see its report), so it is not taken as the baseline; \
@@ -68,17 +75,15 @@ impl PreviousRun {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(PreviousRun { dir: dir.to_path_buf(), model, assignments, leading })
+        Ok(PreviousRun { dir: dir.to_path_buf(), model, assignments, leading, inputs })
     }
 
-    /// The exports of `inputs` whose checksum equals the previous run's export of the same kind (from
-    /// its manifest): a monthly export that was not refreshed. (export, path) pairs.
+    /// The exports of `inputs` whose checksum equals the previous run's export of the same kind: a
+    /// monthly export that was not refreshed. (export, path) pairs.
     pub fn same_inputs(&self, inputs: &[crate::output::manifest::InputFile]) -> Vec<(String, String)> {
-        let manifest = std::fs::read(self.dir.join("manifest.json")).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-        let Some(before) = manifest.as_ref().and_then(|m| m.get("inputs")).and_then(|i| i.as_array()) else { return Vec::new() };
         inputs
             .iter()
-            .filter(|f| before.iter().any(|b| b.get("export").and_then(|e| e.as_str()) == Some(f.export.as_str()) && b.get("sha256").and_then(|s| s.as_str()) == Some(f.sha256.as_str())))
+            .filter(|f| self.inputs.iter().any(|(export, sha)| *export == f.export && *sha == f.sha256))
             .map(|f| (f.export.clone(), f.path.clone()))
             .collect()
     }

@@ -21,6 +21,18 @@ pub struct OutputFile {
     pub sha256: String,
 }
 
+/// The `manifest.json` of a folder custseg wrote, as JSON (None when it is missing or unreadable):
+/// what later commands read back from a finished run (its exit code, inputs, command line).
+pub fn read_back(dir: &std::path::Path) -> Option<serde_json::Value> {
+    let bytes = std::fs::read(dir.join("manifest.json")).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The exit code a finished run's manifest records.
+pub fn exit_code_of(dir: &std::path::Path) -> Option<i64> {
+    read_back(dir)?.get("exit_code")?.as_i64()
+}
+
 /// A file the run was configured with (profile, model) and its checksum.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProfileRef {

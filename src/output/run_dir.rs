@@ -92,10 +92,7 @@ pub fn resolved_path(p: &Path) -> PathBuf {
 
 /// Whether `dir` holds a folder custseg wrote (a run or a report): its `manifest.json` says so.
 fn is_custseg_folder(dir: &Path) -> bool {
-    std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .is_some_and(|m| m.get("tool").and_then(|t| t.as_str()) == Some("custseg"))
+    super::manifest::read_back(dir).is_some_and(|m| m.get("tool").and_then(|t| t.as_str()) == Some("custseg"))
 }
 
 fn parent_of(target: &Path) -> PathBuf {

@@ -326,10 +326,11 @@ pub fn why_k(r: &RunSummary, lang: Lang) -> Option<String> {
                 &[&k],
             ));
         }
-        let why = match r.selection.iter().find(|c| c.k == pk) {
-            None => t(lang, "that number is outside the range the profile allows").to_string(),
-            Some(c) if !c.balanced => t(lang, "some segments would now be too small or too large next to the others").to_string(),
-            Some(c) => f(lang, "at least one segment no longer came out the same on resampled data (it matched only {0} of the time)", &[&percent(c.segment_stability)]),
+        use crate::cluster::KFailure;
+        let why = match crate::cluster::k_failure(&r.selection, pk) {
+            None | Some(KFailure::OutOfRange) => t(lang, "that number is outside the range the profile allows").to_string(),
+            Some(KFailure::Unbalanced(_)) => t(lang, "some segments would now be too small or too large next to the others").to_string(),
+            Some(KFailure::Unstable(m)) => f(lang, "at least one segment no longer came out the same on resampled data (it matched only {0} of the time)", &[&percent(m)]),
         };
         return Some(f(lang, "{0} segments, where the previous run had {1}: with {1}, {2}.", &[&k, &pk, &why]));
     }
@@ -356,18 +357,6 @@ pub fn why_k(r: &RunSummary, lang: Lang) -> Option<String> {
             &[&k, &(k + 1)],
         ),
     })
-}
-
-/// Why the previous run's k `pk` was not kept, in English (for the log).
-pub fn previous_k_failed(selection: &crate::cluster::Selection, pk: usize) -> String {
-    match selection.candidates.iter().find(|c| c.k == pk) {
-        None => "it is outside k_min..=k_max".into(),
-        Some(c) if !c.balanced => format!("its segments are no longer balanced (shares {})", c.shares.iter().map(|s| percent(*s)).collect::<Vec<_>>().join(", ")),
-        Some(c) => format!(
-            "its segments are no longer stable (median worst-segment match {:.2}, below clustering.min_stability); set clustering.keep_k = true to refuse a change of k",
-            c.segment_stability
-        ),
-    }
 }
 
 fn months_between(r: &RunSummary) -> i32 {
