@@ -64,8 +64,90 @@ pub enum Command {
     /// Profiles: show one with every default filled in.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// SQL for the warehouse: score every customer with a saved model inside DuckDB, Spark, Trino or
+    /// BigQuery, or extract a deterministic sample of customers to fit on.
+    #[command(subcommand)]
+    Sql(SqlCommand),
     /// Print a shell completion script (bash, zsh or fish) on stdout.
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SqlCommand {
+    /// Print one query that computes the model's features from the bill-level tables and returns
+    /// customer_id, segment, segment_name and distance for every customer with a bill in the window:
+    /// the answer `custseg assign` gives on the same rows.
+    Score(SqlScoreArgs),
+    /// Print one query per export that extracts a deterministic sample of customers (by the MD5 of
+    /// their id, the same in every dialect) with all their rows, to fit a model on locally.
+    Sample(SqlSampleArgs),
+}
+
+/// Where the SQL reads and how it is written, shared by `sql score` and `sql sample`.
+#[derive(Debug, Args)]
+pub struct SqlTargetArgs {
+    /// The engine the SQL is written for: duckdb, spark, trino or bigquery.
+    #[arg(long, default_value = "duckdb", value_name = "DIALECT")]
+    pub dialect: crate::sql::Dialect,
+    /// The table an export is read from, as EXPORT=TABLE (repeatable): billing=sales.bills. Default:
+    /// a table named as the export (billing, outages, tickets, customers).
+    #[arg(long = "table", value_name = "EXPORT=TABLE")]
+    pub tables: Vec<String>,
+    /// How the outages table is keyed: by customer_id, or by feeder_id (events reaching every customer
+    /// whose customers.feeder_id it is). Default for `score`: as the fitted run read its outages;
+    /// for `sample`: customer.
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub outages_by: Option<OutagesKey>,
+    /// Write the SQL to FILE (replaced whole, never half-written) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutagesKey {
+    Customer,
+    Feeder,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlScoreArgs {
+    /// The model: a run's folder or its model.json.
+    #[arg(long, value_name = "RUN|FILE")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub target: SqlTargetArgs,
+    /// End of the analysis window, YYYY-MM-DD (default: the newest bill in the billing table, read
+    /// when the query runs).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Language of segment_name: en or zh (default: the model's report language).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<Lang>,
+    /// Also return every feature's value (after the missing-value rule), one column per feature.
+    #[arg(long)]
+    pub with_features: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("size").required(true).args(["customers", "fraction"])))]
+pub struct SqlSampleArgs {
+    /// Profile (TOML) whose [exports.*] columns mapping names the tables' columns. Default: the
+    /// bundled profiles/residential.toml.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Sample this many customers: those whose ids have the smallest MD5.
+    #[arg(long, value_name = "N")]
+    pub customers: Option<u64>,
+    /// Sample this share of customers (0 < F <= 1): those whose id's MD5 falls in the first F of
+    /// its range.
+    #[arg(long, value_name = "F")]
+    pub fraction: Option<f64>,
+    /// The exports to extract (repeatable; default: billing, outages, tickets and customers), one
+    /// statement each.
+    #[arg(long = "export", value_name = "EXPORT")]
+    pub exports: Vec<String>,
+    #[command(flatten)]
+    pub target: SqlTargetArgs,
 }
 
 #[derive(Debug, Subcommand)]

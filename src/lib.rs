@@ -2,8 +2,8 @@
 //!
 //! The pipeline reads in order, one module per stage: [`ingest`] → [`features`] → [`cluster`] →
 //! [`model`] (saved models, previous runs, migration) → [`report`] (the run result and its report);
-//! [`output`] writes every file a run produces. [`profile`] is a job's configuration, made of each
-//! stage's settings. [`cmd`] holds one module per subcommand, each turning its arguments into a plan
+//! [`output`] writes every file a run produces; [`sql`] compiles a saved model to SQL that scores in a
+//! warehouse. [`profile`] is a job's configuration, made of each stage's settings. [`cmd`] holds one module per subcommand, each turning its arguments into a plan
 //! and running the stages; [`cli`] and `cmd` are the only places clap appears.
 
 pub mod cli;
@@ -20,5 +20,6 @@ pub mod output;
 pub mod profile;
 pub mod report;
 pub mod sample;
+pub mod sql;
 
 pub use error::{Error, Result};

@@ -12,9 +12,10 @@ pub mod report;
 pub mod run;
 mod run_folder;
 pub mod sample_data;
+pub mod sql;
 pub mod validate;
 
-use crate::cli::{Cli, Command, ProfileCommand};
+use crate::cli::{Cli, Command, ProfileCommand, SqlCommand};
 use crate::error::Result;
 
 pub fn dispatch(cli: Cli) -> Result<()> {
@@ -27,6 +28,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::History(args) => history::run(args, &log),
         Command::SampleData(args) => sample_data::run(args, &log),
         Command::Profile(ProfileCommand::Show { file }) => profile::show(file.as_deref()),
+        Command::Sql(SqlCommand::Score(args)) => sql::score(args),
+        Command::Sql(SqlCommand::Sample(args)) => sql::sample(args),
         Command::Completions(args) => completions::run(args.shell),
     }
 }

@@ -96,7 +96,7 @@ impl Inputs {
 }
 
 /// `--as-of`: a date as `YYYY-MM-DD`.
-fn parse_as_of(s: &str) -> Result<NaiveDate> {
+pub(crate) fn parse_as_of(s: &str) -> Result<NaiveDate> {
     use chrono::Datelike;
     let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Error::Usage(format!("--as-of {s}: expected a date as YYYY-MM-DD")))?;
     // The years exports may hold (see ingest::values): a window ending elsewhere holds no bill.

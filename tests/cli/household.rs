@@ -9,16 +9,16 @@ use polars::prelude::*;
 
 use crate::common::*;
 
-fn features_parquet(run: &Path) -> DataFrame {
+pub(crate) fn features_parquet(run: &Path) -> DataFrame {
     let file = std::fs::File::open(run.join("features.parquet")).expect("features.parquet");
     ParquetReader::new(file).finish().expect("readable Parquet")
 }
 
-fn column_f64(df: &DataFrame, name: &str) -> Vec<f64> {
+pub(crate) fn column_f64(df: &DataFrame, name: &str) -> Vec<f64> {
     df.column(name).unwrap_or_else(|_| panic!("column {name}")).f64().expect("f64").into_no_null_iter().collect()
 }
 
-fn column_str(df: &DataFrame, name: &str) -> Vec<String> {
+pub(crate) fn column_str(df: &DataFrame, name: &str) -> Vec<String> {
     let c = df.column(name).expect("column");
     (0..c.len()).map(|i| match c.get(i).expect("row") {
         AnyValue::String(s) => s.to_string(),

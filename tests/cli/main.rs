@@ -4,7 +4,7 @@
 //! (export layouts: encodings, delimiters, Parquet), `language` (Chinese reports, segment names),
 //! `household` (attributes as features, reasons, features.parquet), `balance` (enforced sizes), `rerun` (monthly reruns, locks, signals, manifest, logs), `stdout`
 //! (closed pipes, full disks), `report_html` (what report.html holds), `browser` (headless Chromium),
-//! `snapshots` (insta), `inputs` (one regression test per input that once misled or crashed) and
+//! `snapshots` (insta), `sql` (the generated SQL in DuckDB, Spark and sqlglot), `inputs` (one regression test per input that once misled or crashed) and
 //! `fuzz` (mutated inputs for every reader, on a fixed seed). `common` holds the helpers.
 
 mod assign;
@@ -26,5 +26,6 @@ mod rerun;
 mod run;
 mod sample_data;
 mod snapshots;
+mod sql;
 mod stdout;
 mod validate;

@@ -1,0 +1,107 @@
+"""Runs custseg's generated SQL in a real engine, for the integration tests (tests/cli/sql.rs) and the
+benchmark (benches/sql.sh).
+
+    python engine.py duckdb|spark JOBS.json
+
+JOBS.json is a list of jobs, each:
+    {"tables": [{"name": "billing", "csv": "/path/billing.csv",
+                 "columns": [["customer_id", "VARCHAR"], ["bill_date", "DATE"], ...]}, ...],
+     "sql": "/path/query.sql",            # one statement, or several separated by ";\n\n"
+     "out": "/path/result.csv"}           # each statement's rows, statement i to out + ".i" when several
+Every table is loaded from its CSV (header row; an empty cell is NULL) with the columns typed as
+listed, in file order; names may hold any character. Numbers are written back with repr(), which
+round-trips a double. Prints one line per job with its wall time, as JSON.
+"""
+
+import csv
+import json
+import sys
+import time
+
+
+def quote(name, q):
+    return q + name.replace(q, q + q) + q
+
+
+def statements(path):
+    text = open(path, encoding="utf-8").read()
+    return [s for s in (p.strip() for p in text.split(";\n\n")) if s]
+
+
+def write_rows(path, columns, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        for row in rows:
+            w.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
+
+
+def outputs(job, n):
+    return [job["out"]] if n == 1 else [f"{job['out']}.{i}" for i in range(n)]
+
+
+def run_duckdb(jobs):
+    import duckdb
+
+    for job in jobs:
+        con = duckdb.connect()
+        for t in job["tables"]:
+            parts = t["name"].split(".")
+            if len(parts) == 2:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(parts[0], chr(34))}")
+            name = ".".join(quote(p, '"') for p in parts)
+            cols = ", ".join(f"CAST({quote(c, chr(34))} AS {ty}) AS {quote(c, chr(34))}" for c, ty in t["columns"])
+            con.execute(
+                f"CREATE TABLE {name} AS SELECT {cols} FROM read_csv(?, header = true, all_varchar = true)",
+                [t["csv"]],
+            )
+        start = time.perf_counter()
+        stmts = statements(job["sql"])
+        for stmt, out in zip(stmts, outputs(job, len(stmts))):
+            cur = con.execute(stmt)
+            write_rows(out, [d[0] for d in cur.description], cur.fetchall())
+        print(json.dumps({"engine": "duckdb", "sql": job["sql"], "seconds": time.perf_counter() - start}), flush=True)
+        con.close()
+
+
+def run_spark(jobs):
+    import os
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+    from pyspark.sql import types as T
+
+    spark = (
+        SparkSession.builder.master(os.environ.get("CUSTSEG_SPARK_MASTER", "local[2]"))
+        .appName("custseg-sql-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", os.environ.get("CUSTSEG_SPARK_PARTITIONS", "4"))
+        .config("spark.driver.memory", os.environ.get("CUSTSEG_SPARK_MEMORY", "2g"))
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    kinds = {"VARCHAR": T.StringType(), "DATE": T.DateType(), "TIMESTAMP": T.TimestampType(), "DOUBLE": T.DoubleType(), "BOOLEAN": T.BooleanType()}
+    for job in jobs:
+        for t in job["tables"]:
+            schema = T.StructType([T.StructField(c, kinds[ty], True) for c, ty in t["columns"]])
+            # RFC 4180 quoting (a quote doubled inside quotes), as custseg and DuckDB read it.
+            df = spark.read.csv(t["csv"], header=True, schema=schema, escape='"', timestampFormat="yyyy-MM-dd HH:mm[:ss]")
+            df.createOrReplaceTempView(t["name"])
+        start = time.perf_counter()
+        stmts = statements(job["sql"])
+        for stmt, out in zip(stmts, outputs(job, len(stmts))):
+            df = spark.sql(stmt)
+            rows = df.collect()
+            write_rows(out, df.columns, [tuple(r) for r in rows])
+        print(json.dumps({"engine": "spark", "sql": job["sql"], "seconds": time.perf_counter() - start}), flush=True)
+        for t in job["tables"]:
+            spark.catalog.dropTempView(t["name"])
+    spark.stop()
+
+
+if __name__ == "__main__":
+    engine, jobs_path = sys.argv[1], sys.argv[2]
+    jobs = json.load(open(jobs_path, encoding="utf-8"))
+    {"duckdb": run_duckdb, "spark": run_spark}[engine](jobs)
