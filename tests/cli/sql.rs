@@ -41,7 +41,8 @@ fn sql_type(export: &str, column: &str) -> &'static str {
 
 /// A job for engine.py: every export in `data` loaded as a table, `sql` run, rows to `out`.
 /// `canonical` maps a header that the profile maps to its canonical name (for its type).
-fn job(data: &Path, sql: &Path, out: &Path, canonical: &BTreeMap<&str, &str>) -> serde_json::Value {
+/// `table` names the table an export is loaded as, when not as the export (`--table`).
+fn job(data: &Path, sql: &Path, out: &Path, canonical: &BTreeMap<&str, &str>, table: &BTreeMap<&str, &str>) -> serde_json::Value {
     let mut tables = Vec::new();
     for export in ["billing", "outages", "tickets", "customers"] {
         let csv = data.join(format!("{export}.csv"));
@@ -55,7 +56,7 @@ fn job(data: &Path, sql: &Path, out: &Path, canonical: &BTreeMap<&str, &str>) ->
             .iter()
             .map(|h| serde_json::json!([h, sql_type(export, canonical.get(h).copied().unwrap_or(h))]))
             .collect();
-        tables.push(serde_json::json!({ "name": export, "csv": csv, "columns": columns }));
+        tables.push(serde_json::json!({ "name": table.get(export).copied().unwrap_or(export), "csv": csv, "columns": columns }));
     }
     serde_json::json!({ "tables": tables, "sql": sql, "out": out })
 }
@@ -239,17 +240,28 @@ fn sql_scores_every_customer_as_assign_does_in_duckdb_and_spark() {
     let mut cases: Vec<(&str, PathBuf, PathBuf, PathBuf, Vec<&str>)> = Vec::new();
     // A window that ends mid-month, before the newest bill.
     run_and_assign(&data, None, Some("2026-08-20"), &w.join("m-window"), &w.join("a-window"));
-    cases.push(("window", data.clone(), w.join("m-window"), w.join("a-window"), vec!["--as-of", "2026-08-20"]));
+    // (Its billing table is read as global_temp.bills: a dotted --table name, which Spark offers as a
+    // global temporary view.)
+    cases.push(("window", data.clone(), w.join("m-window"), w.join("a-window"), vec!["--as-of", "2026-08-20", "--table", "billing=global_temp.bills"]));
     // The same model scoring the newest month: the window's end read from the data.
     assign(&w.join("m-window"), &data, None, &w.join("a-newest"));
     cases.push(("newest bill", data.clone(), w.join("m-window"), w.join("a-newest"), vec![]));
-    // No outages and no tickets export: the SQL reads neither table (engine.py does not create them).
+    // No outages and no tickets export, and bills without amount_paid (arrears are then the amount
+    // due): the SQL reads neither table nor column (engine.py does not create them).
     let lean = w.join("lean");
     std::fs::create_dir(&lean).unwrap();
-    for e in ["billing.csv", "customers.csv"] {
-        std::fs::copy(data.join(e), lean.join(e)).unwrap();
+    std::fs::copy(data.join("customers.csv"), lean.join("customers.csv")).unwrap();
+    let mut bills = csv::Reader::from_path(data.join("billing.csv")).unwrap();
+    let paid = bills.headers().unwrap().iter().position(|h| h == "amount_paid").expect("amount_paid");
+    let mut lean_bills = csv::Writer::from_path(lean.join("billing.csv")).unwrap();
+    let drop_paid = |r: &csv::StringRecord| r.iter().enumerate().filter(|(i, _)| *i != paid).map(|(_, v)| v.to_string()).collect::<Vec<_>>();
+    lean_bills.write_record(drop_paid(bills.headers().unwrap())).unwrap();
+    for r in bills.records() {
+        lean_bills.write_record(drop_paid(&r.unwrap())).unwrap();
     }
+    lean_bills.flush().unwrap();
     run_and_assign(&lean, None, None, &w.join("m-lean"), &w.join("a-lean"));
+    assert_eq!(read_json(&w.join("m-lean/summary.json"))["inputs"]["billing"]["missing_optional_columns"], serde_json::json!(["amount_paid"]));
     cases.push(("billing and customers only", lean.clone(), w.join("m-lean"), w.join("a-lean"), vec![]));
     // Feeder-keyed outages, a hostile column name and category value.
     let hostile = w.join("hostile");
@@ -270,9 +282,11 @@ fn sql_scores_every_customer_as_assign_does_in_duckdb_and_spark() {
             let text = std::fs::read_to_string(&sql).unwrap();
             if *name == "billing and customers only" {
                 assert!(!text.contains("outages") && !text.contains("tickets"), "{name}: the SQL reads a table that is not there");
+                assert!(!text.contains("amount_paid"), "{name}: the SQL reads a column the bills do not have");
             }
+            let tables = if extra.contains(&"billing=global_temp.bills") { BTreeMap::from([("billing", "global_temp.bills")]) } else { BTreeMap::new() };
             let out = w.join(format!("case{i}-{engine}.csv"));
-            jobs.entry(engine).or_default().push(job(data, &sql, &out, &canonical));
+            jobs.entry(engine).or_default().push(job(data, &sql, &out, &canonical, &tables));
             expected.push((*name, engine, out, assigned.clone()));
         }
     }
@@ -305,7 +319,7 @@ fn sql_sample_takes_the_customers_with_the_smallest_hashes_in_duckdb_and_spark()
             let sql = w.join(format!("sample{}-{engine}.sql", size[0]));
             custseg().args(["sql", "sample", "--dialect", engine]).args(size).arg("--out").arg(&sql).assert().success();
             let out = w.join(format!("sample{}-{engine}.csv", size[0]));
-            jobs.entry(engine).or_default().push(job(&data, &sql, &out, &BTreeMap::new()));
+            jobs.entry(engine).or_default().push(job(&data, &sql, &out, &BTreeMap::new(), &BTreeMap::new()));
             expected.push((engine, out, want.clone()));
         }
     }

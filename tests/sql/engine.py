@@ -99,7 +99,13 @@ def run_spark(jobs):
             schema = T.StructType([T.StructField(c, kinds[ty], True) for c, ty in t["columns"]])
             # RFC 4180 quoting (a quote doubled inside quotes), as custseg and DuckDB read it.
             df = spark.read.csv(t["csv"], header=True, schema=schema, escape='"', timestampFormat="yyyy-MM-dd HH:mm[:ss]")
-            df.createOrReplaceTempView(t["name"])
+            # A dotted name can only be a global temporary view (global_temp.NAME).
+            schema_name, _, view = t["name"].rpartition(".")
+            if schema_name:
+                assert schema_name == "global_temp", t["name"]
+                df.createOrReplaceGlobalTempView(view)
+            else:
+                df.createOrReplaceTempView(view)
         start = time.perf_counter()
         stmts = statements(job["sql"])
         for stmt, out in zip(stmts, outputs(job, len(stmts))):
@@ -111,7 +117,8 @@ def run_spark(jobs):
             write_rows(out, df.columns, [tuple(r) for r in rows])
         report("spark", job, 0.0, time.perf_counter() - start)
         for t in job["tables"]:
-            spark.catalog.dropTempView(t["name"])
+            schema_name, _, view = t["name"].rpartition(".")
+            (spark.catalog.dropGlobalTempView if schema_name else spark.catalog.dropTempView)(view)
     spark.stop()
 
 
