@@ -76,7 +76,7 @@ pub enum Command {
 pub enum SqlCommand {
     /// Print one query that computes the model's features from the bill-level tables and returns
     /// customer_id, segment, segment_name and distance for every customer with a bill in the window:
-    /// the answer `custseg assign` gives on the same rows.
+    /// the answer `custseg assign` gives on the same rows, up to floating-point rounding.
     Score(SqlScoreArgs),
     /// Print one query per export that extracts a deterministic sample of customers (by the MD5 of
     /// their id, the same in every dialect) with all their rows, to fit a model on locally.

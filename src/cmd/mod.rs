@@ -28,7 +28,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::History(args) => history::run(args, &log),
         Command::SampleData(args) => sample_data::run(args, &log),
         Command::Profile(ProfileCommand::Show { file }) => profile::show(file.as_deref()),
-        Command::Sql(SqlCommand::Score(args)) => sql::score(args),
+        Command::Sql(SqlCommand::Score(args)) => sql::score(args, &log),
         Command::Sql(SqlCommand::Sample(args)) => sql::sample(args),
         Command::Completions(args) => completions::run(args.shell),
     }

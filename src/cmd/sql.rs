@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{OutagesKey, SqlSampleArgs, SqlScoreArgs, SqlTargetArgs};
+use crate::cli::{LogArgs, OutagesKey, SqlSampleArgs, SqlScoreArgs, SqlTargetArgs};
 use crate::cmd::plan::{parse_as_of, ProfileSource};
 use crate::error::{Error, Result};
 use crate::ingest::Source;
+use crate::log::Log;
 use crate::model::Model;
 use crate::sql::{self, Dialect, SampleOptions, SampleSize, ScoreOptions, Tables};
 
@@ -39,11 +40,23 @@ pub struct ScorePlan {
 }
 
 impl ScorePlan {
-    pub fn from_args(args: &SqlScoreArgs) -> Result<ScorePlan> {
-        let (path, run) = if args.model.is_dir() { (args.model.join("model.json"), Some(args.model.as_path())) } else { (args.model.clone(), None) };
+    pub fn from_args(args: &SqlScoreArgs, log: &Log) -> Result<ScorePlan> {
+        let path = if args.model.is_dir() { args.model.join("model.json") } else { args.model.clone() };
         let model = Model::load(&path)?;
         let target = Target::from_args(&args.target)?;
-        let fitted = run.map(FittedInputs::of_run).transpose()?.unwrap_or_default();
+        // The run folder the model is in says what its exports held.
+        let run = path.parent().unwrap_or(Path::new("."));
+        let fitted = match FittedInputs::of_run(run)? {
+            Some(fitted) => fitted,
+            None => {
+                log.warn(format!(
+                    "{}: no summary.json beside the model, so nothing says what the fitted exports held: the SQL assumes every optional \
+                     column is in the tables and outages are keyed by customer (--outages-by feeder if not)",
+                    run.display()
+                ));
+                FittedInputs::default()
+            }
+        };
         let outages_by_feeder = match args.target.outages_by {
             Some(key) => key == OutagesKey::Feeder,
             None => fitted.outages_by_feeder,
@@ -71,9 +84,10 @@ struct FittedInputs {
 }
 
 impl FittedInputs {
-    fn of_run(dir: &Path) -> Result<FittedInputs> {
+    /// `None` when the folder has no summary.json.
+    fn of_run(dir: &Path) -> Result<Option<FittedInputs>> {
         let path = dir.join("summary.json");
-        let Ok(text) = std::fs::read_to_string(&path) else { return Ok(FittedInputs::default()) };
+        let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
         let summary: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| crate::model::Error::Corrupt { path: path.clone(), message: format!("not a run summary: {e}") })?;
         let mut fitted = FittedInputs::default();
@@ -86,12 +100,13 @@ impl FittedInputs {
                 fitted.outages_by_feeder = true;
             }
         }
-        Ok(fitted)
+        Ok(Some(fitted))
     }
 }
 
-pub fn score(args: SqlScoreArgs) -> Result<()> {
-    let plan = ScorePlan::from_args(&args)?;
+pub fn score(args: SqlScoreArgs, logargs: &LogArgs) -> Result<()> {
+    let log = Log::new(logargs.format(), logargs.quiet);
+    let plan = ScorePlan::from_args(&args, &log)?;
     let sql = sql::score(&plan.model, &plan.options).map_err(|e| Error::Usage(format!("{}: cannot be scored in SQL: {e}", args.model.display())))?;
     plan.target.write(&sql)
 }

@@ -11,7 +11,8 @@ use std::fmt::Write;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Duckdb,
-    /// Spark SQL (Databricks, spark-sql, spark-submit); also read by Hive 3 for what it shares.
+    /// Spark SQL 3.2 or later (Databricks, spark-sql, spark-submit): it needs `try_cast` and
+    /// `unix_millis`. Tested with Spark 4.3.
     Spark,
     Trino,
     Bigquery,
@@ -104,13 +105,24 @@ impl Dialect {
         }
     }
 
-    /// Milliseconds since 1970-01-01 of a timestamp (as a whole number).
-    pub fn epoch_ms(self, ts: &str) -> String {
+    /// Whole milliseconds from timestamp `from` to timestamp `to`, as custseg counts them (each
+    /// timestamp to the millisecond, then the difference).
+    pub fn ms_between(self, from: &str, to: &str) -> String {
         match self {
-            Dialect::Duckdb => format!("epoch_ms({ts})"),
-            Dialect::Spark => format!("unix_millis({ts})"),
-            Dialect::Trino => format!("CAST(to_unixtime({ts}) * 1000 AS BIGINT)"),
-            Dialect::Bigquery => format!("UNIX_MILLIS({ts})"),
+            Dialect::Duckdb => format!("(epoch_ms({to}) - epoch_ms({from}))"),
+            Dialect::Spark => format!("(unix_millis({to}) - unix_millis({from}))"),
+            // A whole number, without passing through a double (whose cast would round).
+            Dialect::Trino => format!("date_diff('millisecond', {from}, {to})"),
+            Dialect::Bigquery => format!("TIMESTAMP_DIFF({to}, {from}, MILLISECOND)"),
+        }
+    }
+
+    /// Text read as a date, NULL when it is not one (ISO `YYYY-MM-DD`).
+    pub fn try_date(self, x: &str) -> String {
+        match self {
+            Dialect::Bigquery => format!("SAFE_CAST({x} AS DATE)"),
+            Dialect::Spark => format!("try_cast({x} AS DATE)"),
+            Dialect::Duckdb | Dialect::Trino => format!("TRY_CAST({x} AS DATE)"),
         }
     }
 
@@ -190,6 +202,12 @@ fn escape_backslashed(text: &str, quote: char) -> String {
         }
     }
     out
+}
+
+/// Whether a double is a finite number (not NULL, NaN or infinite), in every dialect: NaN compares
+/// false (Trino, BigQuery) or above every number (DuckDB, Spark), so it fails `<=` like infinity.
+pub fn finite(x: &str) -> String {
+    format!("ABS({x}) <= 1.7976931348623157e308")
 }
 
 /// A double literal that every dialect reads as a double (not a decimal) and back as the same value:

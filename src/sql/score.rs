@@ -16,7 +16,8 @@
 //! Constants (fill values, bounds, means, centroids, names) are literals; only the window's end is
 //! read from the data, and only without `--as-of`.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use chrono::NaiveDate;
@@ -27,7 +28,7 @@ use crate::ingest::{self, Kind, Source, Window};
 use crate::model::Model;
 use crate::profile::Profile;
 
-use super::dialect::{double, Dialect};
+use super::dialect::{double, finite, Dialect};
 use super::{Tables, Unsupported};
 
 /// What `sql score` compiles, besides the model.
@@ -61,7 +62,7 @@ enum SqlKind {
 
 /// The query text for `model`.
 pub fn score(model: &Model, opts: &ScoreOptions) -> Result<String, Unsupported> {
-    Compiler { model, profile: &model.profile, opts, d: opts.dialect }.query()
+    Compiler { model, profile: &model.profile, opts, d: opts.dialect, read: RefCell::default() }.query()
 }
 
 struct Compiler<'a> {
@@ -69,6 +70,9 @@ struct Compiler<'a> {
     profile: &'a Profile,
     opts: &'a ScoreOptions,
     d: Dialect,
+    /// The contract columns the features read, per export: their values are checked as ingest checks
+    /// them (see [`Compiler::accepted`]).
+    read: RefCell<BTreeSet<(Source, &'static str)>>,
 }
 
 /// One export's part of the query: its row columns and its aggregates.
@@ -82,6 +86,11 @@ struct ExportPart {
 
 impl Compiler<'_> {
     fn query(&self) -> Result<String, Unsupported> {
+        if self.opts.with_features {
+            if let Some(f) = self.model.features.iter().find(|f| ["customer_id", "segment", "segment_name", "distance"].contains(&f.name.as_str())) {
+                return Err(Unsupported(format!("--with-features: feature {} would share its name with a column of the result", f.name)));
+            }
+        }
         let mut parts: BTreeMap<Source, ExportPart> = BTreeMap::new();
         parts.insert(Source::Billing, ExportPart::default());
         for (j, spec) in self.model.features.iter().enumerate() {
@@ -143,7 +152,7 @@ impl Compiler<'_> {
                     "w0 AS (SELECT MAX(CAST({bill_date} AS DATE)) AS win_end FROM {} AS t WHERE {}),\n\
                      w AS (SELECT {} AS win_start, win_end FROM w0)",
                     self.d.table(self.opts.tables.get(Source::Billing)),
-                    self.key_present(Source::Billing),
+                    self.accepted(Source::Billing).join(" AND "),
                     self.d.months_before("win_end", months)
                 )
             }
@@ -156,15 +165,48 @@ impl Compiler<'_> {
         self.column_ref(source, name)
     }
 
-    fn key_present(&self, source: Source) -> String {
-        let key = self.key(source);
-        format!("{key} IS NOT NULL AND {} <> ''", self.d.to_text(&key))
+    /// The checks a row passes when ingest accepts it (`ingest::batch::RowBuilder::push`): every
+    /// required value there (text not empty, numbers finite), the numbers the features read finite,
+    /// no date after today, no negative consumption, no outage that ends before it starts.
+    fn accepted(&self, source: Source) -> Vec<String> {
+        let d = self.d;
+        let by_feeder = source == Source::Outages && self.opts.outages_by_feeder;
+        let read = self.read.borrow();
+        let mut checks = Vec::new();
+        for c in ingest::contract(source) {
+            let required = match c.name {
+                "customer_id" if by_feeder => false,
+                "feeder_id" if by_feeder => true,
+                _ => c.required,
+            };
+            let r = self.column_ref(source, c.name);
+            match c.kind {
+                Kind::Id | Kind::Text if required => checks.push(format!("{r} IS NOT NULL AND {} <> ''", d.to_text(&r))),
+                Kind::Number if required => checks.push(finite(&d.to_double(&r))),
+                Kind::Number if read.contains(&(source, c.name)) => checks.push(format!("({r} IS NULL OR {})", finite(&d.to_double(&r)))),
+                Kind::Date | Kind::DateTime if required => checks.push(format!("{r} IS NOT NULL")),
+                _ => {}
+            }
+        }
+        if let Some(date) = ingest::date_column(source) {
+            checks.push(format!("CAST({} AS DATE) <= CURRENT_DATE", self.column_ref(source, date)));
+        }
+        match source {
+            Source::Billing => checks.push(format!("{} >= 0e0", d.to_double(&self.column_ref(source, "consumption")))),
+            Source::Outages => checks.push(format!(
+                "CAST({} AS TIMESTAMP) >= CAST({} AS TIMESTAMP)",
+                self.column_ref(source, "outage_end"),
+                self.column_ref(source, "outage_start")
+            )),
+            _ => {}
+        }
+        checks
     }
 
     fn rows_cte(&self, source: Source, part: &ExportPart) -> String {
         let mut cols = vec![format!("{} AS k", self.d.to_text(&self.key(source)))];
         cols.extend(part.row.iter().map(|(alias, e)| format!("{e} AS {alias}")));
-        let mut wheres = vec![self.key_present(source)];
+        let mut wheres = self.accepted(source);
         if let Some(date) = ingest::date_column(source) {
             let day = format!("CAST({} AS DATE)", self.column_ref(source, date));
             wheres.push(format!("{day} > w.win_start AND {day} <= w.win_end"));
@@ -189,7 +231,9 @@ impl Compiler<'_> {
     fn raw_cte(&self, parts: &BTreeMap<Source, ExportPart>) -> String {
         let mut cols = vec!["a_billing.k AS customer_id".to_string()];
         for (j, (spec, sf)) in self.model.features.iter().zip(&self.model.scaler).enumerate() {
-            cols.push(format!("COALESCE(a_{}.f{j}, {}) AS r{j}", spec.source, double(sf.fill)));
+            // An aggregate that is not a finite number is missing, as in custseg.
+            let f = format!("a_{}.f{j}", spec.source);
+            cols.push(format!("COALESCE(CASE WHEN {} THEN {f} END, {}) AS r{j}", finite(&f), double(sf.fill)));
         }
         let mut from = "a_billing".to_string();
         if parts.contains_key(&Source::Customers) {
@@ -267,7 +311,7 @@ impl Compiler<'_> {
         let value = |part: &mut ExportPart| -> Result<String, String> {
             let column = spec.column.as_deref().ok_or("needs a column")?;
             let (e, kind) = self.row_value(source, column)?;
-            part.row.push((format!("x{j}"), self.number(&e, kind)?));
+            part.row.push((format!("x{j}"), self.number(&e, kind, source, column)?));
             Ok(format!("x{j}"))
         };
         let only = |x: &str| match &pred {
@@ -300,7 +344,11 @@ impl Compiler<'_> {
                 let column = spec.column.as_deref().ok_or("needs a column")?;
                 let (e, kind) = self.row_value(source, column)?;
                 let day = match kind {
-                    SqlKind::Date | SqlKind::Timestamp | SqlKind::Text => format!("CAST({e} AS DATE)"),
+                    SqlKind::Date | SqlKind::Timestamp => format!("CAST({e} AS DATE)"),
+                    SqlKind::Text => {
+                        self.canonical_text(source, column)?;
+                        self.d.try_date(&e)
+                    }
                     _ => return Err(format!("tenure_years reads a date; column \"{column}\" is not one")),
                 };
                 part.row.push((format!("x{j}"), format!("{} / 3.6525e2", self.d.to_double(&self.d.days_between(&day, "w.win_end")))));
@@ -325,6 +373,7 @@ impl Compiler<'_> {
     /// A row's value of column `name` of `source` (contract, derived or attribute), and its kind.
     fn row_value(&self, source: Source, name: &str) -> Result<(String, SqlKind), String> {
         if let Some(c) = ingest::contract(source).iter().find(|c| c.name == name) {
+            self.read.borrow_mut().insert((source, c.name));
             let r = self.column_ref(source, name);
             return Ok(match c.kind {
                 Kind::Id | Kind::Text => (format!("NULLIF({}, '')", self.d.to_text(&r)), SqlKind::Text),
@@ -350,7 +399,7 @@ impl Compiler<'_> {
         let has = |c: &str| !self.opts.absent.iter().any(|(s, a)| *s == source && a == c);
         // Whole seconds between two timestamps, cut towards zero (as polars' total_seconds).
         let seconds = |a: &str, b: &str| -> Result<String, String> {
-            Ok(d.trunc(&format!("{} / 1e3", d.to_double(&format!("{} - {}", d.epoch_ms(&col(b)?), d.epoch_ms(&col(a)?))))))
+            Ok(d.trunc(&format!("{} / 1e3", d.to_double(&d.ms_between(&col(a)?, &col(b)?)))))
         };
         let days_late = || -> Result<String, String> {
             let due = col("due_date")?;
@@ -417,12 +466,26 @@ impl Compiler<'_> {
         Ok(format!("({})", any.join(" OR ")))
     }
 
+    /// Text of the customers export is read as numbers and dates in their ISO form only: a profile
+    /// that declares other forms for it (decimal commas, slash dates) would read other values.
+    fn canonical_text(&self, source: Source, column: &str) -> Result<(), String> {
+        if self.profile.exports.get(source).canonical_values() {
+            return Ok(());
+        }
+        Err(format!(
+            "column \"{column}\" is text read as a number or date with exports.{source}'s value formats (decimal, thousands, date_formats), which the SQL does not apply: type the column DOUBLE or DATE in the table, or fit with ISO values"
+        ))
+    }
+
     /// A value as a number, as `features::fold` reads it (true/false as 1/0, text parsed).
-    fn number(&self, e: &str, kind: SqlKind) -> Result<String, String> {
+    fn number(&self, e: &str, kind: SqlKind, source: Source, column: &str) -> Result<String, String> {
         Ok(match kind {
             SqlKind::Number | SqlKind::Int => e.to_string(),
             SqlKind::Bool => format!("CASE WHEN {e} THEN 1e0 WHEN NOT {e} THEN 0e0 END"),
-            SqlKind::Text => self.d.try_double(e),
+            SqlKind::Text => {
+                self.canonical_text(source, column)?;
+                self.d.try_double(e)
+            }
             SqlKind::Date | SqlKind::Timestamp => return Err("a date column cannot be aggregated as a number".into()),
         })
     }

@@ -179,6 +179,35 @@ fn assign(model: &Path, data: &Path, as_of: Option<&str>, out: &Path) {
     a.assert().success();
 }
 
+/// Appends rows custseg rejects (a bill dated in the future, a negative or not-a-number consumption,
+/// a missing amount; an outage that ends before it starts and one in the future; a ticket without a
+/// category) and an exact duplicate bill: the SQL must leave out what ingest leaves out.
+fn plant_rejects(data: &Path) {
+    let append = |file: &str, lines: &[String]| {
+        let path = data.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with('\n'));
+        std::fs::write(&path, text + &lines.join("\n") + "\n").unwrap();
+    };
+    let billing = std::fs::read_to_string(data.join("billing.csv")).unwrap();
+    let first_bill = billing.lines().nth(1).unwrap().to_string();
+    append(
+        "billing.csv",
+        &[
+            "C0000003,2031-01-05,100,20.5,2031-01-25,,,online".into(),
+            "C0000004,2026-06-05,-5,20.5,2026-06-25,2026-06-20,20.5,online".into(),
+            "C0000005,2026-07-05,100,,2026-07-25,2026-07-20,20.5,online".into(),
+            "C0000006,2026-07-05,NaN,20.5,2026-07-25,2026-07-20,20.5,online".into(),
+            first_bill,
+        ],
+    );
+    append(
+        "outages.csv",
+        &["C0000007,2026-05-01 10:00:00,2026-05-01 09:00:00,unplanned".into(), "C0000008,2031-05-01 10:00:00,2031-05-01 11:00:00,unplanned".into()],
+    );
+    append("tickets.csv", &["T99-9,C0000009,2026-05-01 10:00:00,2026-05-02 10:00:00,,web".into()]);
+}
+
 const HOSTILE_COLUMN: &str = "re\"gi`on' -- x";
 const HOSTILE_VALUE: &str = "no'r\"th \\ --;x";
 
@@ -235,11 +264,16 @@ fn sql_scores_every_customer_as_assign_does_in_duckdb_and_spark() {
     let w = t.path();
     let data = w.join("data");
     generate(&data, 700, 11);
+    plant_rejects(&data);
 
     // Cases: (name, data, model, assign's folder, extra sql flags, canonical names of mapped headers).
     let mut cases: Vec<(&str, PathBuf, PathBuf, PathBuf, Vec<&str>)> = Vec::new();
     // A window that ends mid-month, before the newest bill.
     run_and_assign(&data, None, Some("2026-08-20"), &w.join("m-window"), &w.join("a-window"));
+    let inputs = &read_json(&w.join("m-window/summary.json"))["inputs"];
+    for (export, rejected, duplicate) in [("billing", 4, 1), ("outages", 2, 0), ("tickets", 1, 0)] {
+        assert_eq!((inputs[export]["rows_rejected"].as_u64(), inputs[export]["rows_duplicate"].as_u64()), (Some(rejected), Some(duplicate)), "{export}: {}", inputs[export]);
+    }
     // (Its billing table is read as global_temp.bills: a dotted --table name, which Spark offers as a
     // global temporary view.)
     cases.push(("window", data.clone(), w.join("m-window"), w.join("a-window"), vec!["--as-of", "2026-08-20", "--table", "billing=global_temp.bills"]));
@@ -392,6 +426,16 @@ fn sql_refuses_what_it_cannot_express_and_bad_flags() {
     let out = custseg().args(["sql", "sample", "--fraction", "1.5"]).assert().code(2).get_output().stderr.clone();
     assert!(String::from_utf8_lossy(&out).contains("at most 1"));
     custseg().args(["sql", "sample"]).assert().code(2);
+    // A model.json without its run's summary.json: the SQL is written, with a warning saying what it
+    // assumes; beside its summary.json, no warning.
+    let lonely = t.path().join("lonely");
+    std::fs::create_dir(&lonely).unwrap();
+    std::fs::copy(run.join("model.json"), lonely.join("model.json")).unwrap();
+    let out = custseg().args(["sql", "score", "--model"]).arg(lonely.join("model.json")).assert().success().get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no summary.json beside the model"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("-- custseg"));
+    let out = custseg().args(["sql", "score", "--model"]).arg(run.join("model.json")).assert().success().get_output().clone();
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     // Written to --out whole; standard output gets nothing.
     let sql = t.path().join("score.sql");
     let out = custseg().args(["sql", "score", "--dialect", "spark", "--model"]).arg(&run).arg("--out").arg(&sql).assert().success().get_output().stdout.clone();
