@@ -9,7 +9,7 @@ cargo run --release --quiet -- report --quiet --run "$out/run" --lang zh
 shot() {
     chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
         --disable-component-update --disable-sync --user-data-dir="$out/profile" --hide-scrollbars \
-        --window-size=1100,1500 --screenshot="$2" "file://$1" 2>/dev/null
+        --window-size=1280,1000 --screenshot="$2" "file://$1" 2>/dev/null
     echo "wrote $2"
 }
 shot "$out/run/report.html" docs/report.png

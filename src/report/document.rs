@@ -125,6 +125,24 @@ pub enum Block {
     Pre(String),
     /// A segment's card: its blocks framed in the segment's colour.
     Card { position: usize, id: String, blocks: Vec<Block> },
+    /// Cards side by side where the page is wide enough.
+    Grid(Vec<Block>),
+    /// A segment's traits, each a plain sentence with a pair of bars (segment, all customers) that
+    /// need no statistics to read.
+    Traits { position: usize, items: Vec<TraitBar> },
+    /// The material for analysts, after everything marketing reads (`id="for-analysts"`).
+    Appendix { id: String, title: String, blocks: Vec<Block> },
+    /// Blocks folded under a summary line (`<details>` in HTML).
+    Details { summary: String, blocks: Vec<Block> },
+}
+
+/// One trait of a persona card: its sentence, and the segment's and all customers' values as bar
+/// lengths (the larger of the two is 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraitBar {
+    pub text: Rich,
+    pub segment: f64,
+    pub all: f64,
 }
 
 fn para(content: Rich) -> Block {
@@ -407,7 +425,7 @@ pub fn build(r: &RunSummary, lang: Lang, command: &str) -> Document {
         let n = r.customers.max(1) as f64;
         b.push(para(rich(
             lang,
-            "Segment sizes were **enforced**: every segment holds between {0} and {1} customers ({2} to {3}). Left to itself, k-means would have made segments of {4} to {5} of customers; keeping within the bounds makes the segments {6} less tight.",
+            "Segment sizes were **enforced**: every segment holds between {0} and {1} customers ({2} to {3}). Left to itself, the segmentation would have made segments of {4} to {5} of customers; keeping within the bounds makes the segments {6} less alike inside.",
             &[
                 &count(bal.size_min),
                 &count(bal.size_max),
@@ -421,18 +439,24 @@ pub fn build(r: &RunSummary, lang: Lang, command: &str) -> Document {
     }
 
     if !r.segments.is_empty() {
+        persona_cards(&mut b, r, lang);
         segments_overview(&mut b, r, lang);
         if let Some(m) = &r.migration {
             migration(&mut b, m, lang);
         }
-        segment_cards(&mut b, r, lang);
+    }
+    // Everything below is for analysts: the statistics, the full measures, the data.
+    let mut a: Vec<Block> = Vec::new();
+    if !r.segments.is_empty() {
+        segment_details(&mut a, r, lang);
     }
     if let Some(model) = &r.scored_with_model {
-        scoring(&mut b, r, model, lang);
+        scoring(&mut a, r, model, lang);
     } else if !r.selection.is_empty() {
-        selection(&mut b, r, lang);
+        selection(&mut a, r, lang);
     }
-    data_used(&mut b, r, lang, command);
+    data_used(&mut a, r, lang, command);
+    b.push(Block::Appendix { id: "for-analysts".into(), title: t(lang, "For analysts").into(), blocks: a });
     Document { lang, title, blocks: b }
 }
 
@@ -446,13 +470,6 @@ fn new_flag(s: &SegmentProfile, lang: Lang) -> String {
 
 fn segments_overview(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
     let (cur, unit) = (&r.profile.currency, &r.profile.consumption_unit);
-    b.push(heading(2, "summary", t(lang, "In short")));
-    for (i, s) in r.segments.iter().enumerate() {
-        let mut content = styled(Style::Strong, f(lang, "Segment {0}: {1}.", &[&s.id, &s.name.get(lang)]));
-        content.extend(plain(format!(" {}", describe(r, i, lang))));
-        b.push(Block::Para { content, muted: false, swatch: Some(i) });
-    }
-
     // Overview: size and value, then the profile's headline measures (`[report] overview`, else the
     // first feature of each group). The segment names carry the main traits.
     let mut headline: Vec<&FeatureInfo> = r.overview.iter().filter_map(|name| feature(r, name)).collect();
@@ -463,7 +480,7 @@ fn segments_overview(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
             }
         }
     }
-    b.push(heading(2, "overview", t(lang, "Overview")));
+    b.push(heading(2, "overview", t(lang, "All segments side by side")));
     let mut head = vec![
         Cell::text(t(lang, "Segment")),
         Cell::num(t(lang, "Customers")),
@@ -500,9 +517,187 @@ fn segments_overview(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
     b.push(Block::Chart { file: "sizes.svg".into(), alt: t(lang, "Customers per segment").into() });
 }
 
-fn segment_cards(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
-    let (cur, unit) = (&r.profile.currency, &r.profile.consumption_unit);
+/// The persona cards: for each segment, who they are, how many and what they are worth, the traits that
+/// set them apart in plain numbers, how it changed since the previous run, and what to offer.
+fn persona_cards(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
     b.push(heading(2, "segments", t(lang, "The segments")));
+    b.push(Block::Para {
+        content: plain(t(lang, "In each card, the coloured bar is the segment and the grey bar all customers; the longer of the two fills the line.")),
+        muted: true,
+        swatch: None,
+    });
+    let mut cards = Vec::new();
+    for (i, s) in r.segments.iter().enumerate() {
+        let mut c: Vec<Block> = Vec::new();
+        c.push(Block::Heading {
+            level: 3,
+            id: None,
+            text: format!("{}{}", f(lang, "Segment {0}: {1}", &[&s.id, &s.name.get(lang)]), new_flag(s, lang)),
+            swatch: Some(i),
+        });
+        c.push(para(plain(who(r, i, lang))));
+        c.push(para(rich(
+            lang,
+            "**{0}** customers · {1} of all customers · {2} of the amount billed",
+            &[&count(s.size), &percent(s.share), &percent(s.revenue_share)],
+        )));
+        let items = trait_bars(r, s, lang);
+        if items.is_empty() {
+            c.push(para(plain(t(lang, "They are close to the average customer on every measure."))));
+        } else {
+            c.push(Block::Traits { position: i, items });
+        }
+        if let Some(m) = &r.migration {
+            if let Some(line) = changed_since(m, s.id, lang) {
+                c.push(Block::Para { content: plain(line), muted: true, swatch: None });
+            }
+        }
+        let acts = actions(r, s, lang);
+        c.push(para(styled(Style::Strong, t(lang, "What to offer"))));
+        if acts.is_empty() {
+            c.push(para(plain(t(
+                lang,
+                "None of the programme rules fits this segment: its arrears, outages, consumption, contacts and years as a customer are close to or below the average, and its share of the amount billed is in line with its size. The standard service suits it; watch it for changes next month.",
+            ))));
+        } else {
+            c.push(Block::List(
+                acts.into_iter()
+                    .map(|a| {
+                        let mut item = styled(Style::Strong, a.programme.to_string());
+                        item.extend(plain(format!("{}{}", space(lang), f(lang, "({0})", &[&a.why]))));
+                        item
+                    })
+                    .collect(),
+            ));
+        }
+        cards.push(Block::Card { position: i, id: format!("segment-{}", s.id), blocks: c });
+    }
+    b.push(Block::Grid(cards));
+}
+
+/// Who a segment's customers are, in one sentence: the traits that lead its name (household first,
+/// then behaviour) and the household value it has most often.
+fn who(r: &RunSummary, position: usize, lang: Lang) -> String {
+    let seg = &r.segments[position];
+    let texts: Vec<String> = seg.traits.iter().take(3).map(|tr| tr.text.get(lang).to_string()).collect();
+    let mut s = match texts.split_first() {
+        None => t(lang, "Customers close to the average on every measure.").to_string(),
+        Some((first, rest)) => {
+            let mut all = vec![first.clone()];
+            all.extend(rest.iter().map(|x| in_sentence(x, lang)));
+            f(lang, "{0}.", &[&join_and(&all, lang)])
+        }
+    };
+    for a in &seg.attributes {
+        if let Some(top) = a.values.iter().filter(|v| v.segment_share >= 0.3).max_by(|x, y| {
+            (x.segment_share - x.population_share).total_cmp(&(y.segment_share - y.population_share))
+        }) {
+            if top.segment_share >= top.population_share * 1.3 {
+                s.push_str(space(lang));
+                s.push_str(&f(
+                    lang,
+                    "{0} of them have {1} = {2} ({3} of all customers).",
+                    &[
+                        &percent(top.segment_share),
+                        &in_sentence(&attribute_label(a, lang), lang),
+                        &i18n::attribute_value(lang, &top.value),
+                        &percent(top.population_share),
+                    ],
+                ));
+                break;
+            }
+        }
+    }
+    s
+}
+
+/// "a, b and c" (English) or "a、b 和 c" (Chinese).
+fn join_and(items: &[String], lang: Lang) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => f(lang, "{0} and {1}", &[&rest.join(list_sep(lang)), last]),
+    }
+}
+
+/// How a segment's value compares with all customers', as people say it: "twice the average",
+/// "40% above the average", "a third of the average".
+pub fn compared(segment: f64, all: f64, lang: Lang) -> Option<String> {
+    if !(segment.is_finite() && all.is_finite()) || all <= 0.0 || segment < 0.0 {
+        return None;
+    }
+    let r = segment / all;
+    Some(if r >= 2.95 {
+        f(lang, "{0} times the average", &[&number(r, 0)])
+    } else if r >= 1.85 {
+        if r < 2.15 { t(lang, "twice the average").to_string() } else { f(lang, "{0} times the average", &[&number(r, 1)]) }
+    } else if r >= 1.05 {
+        f(lang, "{0} above the average", &[&percent(r - 1.0)])
+    } else if r > 0.95 {
+        t(lang, "about the average").to_string()
+    } else if r >= 0.4 {
+        f(lang, "{0} below the average", &[&percent(1.0 - r)])
+    } else if r > 0.0 {
+        f(lang, "{0} of the average", &[&percent(r)])
+    } else {
+        t(lang, "none, where the average customer has some").to_string()
+    })
+}
+
+/// The three to five traits of a segment as sentences with bars.
+fn trait_bars(r: &RunSummary, s: &SegmentProfile, lang: Lang) -> Vec<TraitBar> {
+    let (cur, unit) = (&r.profile.currency, &r.profile.consumption_unit);
+    s.traits
+        .iter()
+        .take(5)
+        .filter_map(|tr| {
+            let info = feature(r, &tr.feature)?;
+            let st = s.features.iter().find(|st| st.name == tr.feature)?;
+            let (seg, all) = (value(st.mean, info.format, cur, unit), value(st.population_mean, info.format, cur, unit));
+            let mut text = styled(Style::Strong, tr.text.get(lang).to_string());
+            let c = compared(st.mean, st.population_mean, lang);
+            let detail = if info.agg.is_indicator() {
+                // An indicator's label is its value ("Heat pumps"): the shares say it all.
+                match c {
+                    Some(c) => f(lang, "{0} of them, against {1} of all customers: {2}", &[&seg, &all, &c]),
+                    None => f(lang, "{0} of them, against {1} of all customers", &[&seg, &all]),
+                }
+            } else {
+                match c {
+                    Some(c) => f(lang, "{0}: {1} against {2} for all customers, {3}", &[&in_sentence(info.label.get(lang), lang), &seg, &all, &c]),
+                    None => f(lang, "{0}: {1} against {2} for all customers", &[&in_sentence(info.label.get(lang), lang), &seg, &all]),
+                }
+            };
+            text.extend(plain(format!("{}{}", t(lang, " — "), detail)));
+            let top = st.mean.abs().max(st.population_mean.abs());
+            let (segment, all) = if top > 0.0 && top.is_finite() { (st.mean.abs() / top, st.population_mean.abs() / top) } else { (0.0, 0.0) };
+            Some(TraitBar { text, segment, all })
+        })
+        .collect()
+}
+
+/// How segment `id` changed since the previous run, in one sentence (None for a segment the
+/// previous run did not have).
+fn changed_since(m: &crate::model::migration::Migration, id: usize, lang: Lang) -> Option<String> {
+    let c = m.to.iter().position(|s| s.id == id)?;
+    let stayed: usize = m.from.iter().enumerate().filter(|(_, fr)| fr.id == id).map(|(ri, _)| m.counts[ri][c]).sum();
+    let joined: usize = m.from.iter().enumerate().filter(|(_, fr)| fr.id != id).map(|(ri, _)| m.counts[ri][c]).sum();
+    let new = m.new_customers.get(c).copied().unwrap_or(0);
+    if !m.from.iter().any(|fr| fr.id == id) {
+        return Some(f(lang, "New since the previous run: {0} customers came from other segments and {1} are new customers.", &[&count(joined), &count(new)]));
+    }
+    Some(f(
+        lang,
+        "Since the previous run: {0} customers stayed, {1} came from other segments and {2} are new customers.",
+        &[&count(stayed), &count(joined), &count(new)],
+    ))
+}
+
+/// The appendix's part on segments: what the index and the distance mean, the heatmap and the map,
+/// and each segment's every measure and attribute, folded.
+fn segment_details(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
+    let (cur, unit) = (&r.profile.currency, &r.profile.consumption_unit);
+    b.push(heading(3, "measures", t(lang, "Every measure, segment by segment")));
     b.push(Block::Para {
         content: rich(
             lang,
@@ -516,36 +711,8 @@ fn segment_cards(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
     if r.projection.is_some() {
         b.push(Block::Chart { file: "map.svg".into(), alt: t(lang, "Map of the segments").into() });
     }
-    for (i, s) in r.segments.iter().enumerate() {
-        let mut c: Vec<Block> = Vec::new();
-        c.push(Block::Heading {
-            level: 3,
-            id: None,
-            text: format!("{}{}", f(lang, "Segment {0}: {1}", &[&s.id, &s.name.get(lang)]), new_flag(s, lang)),
-            swatch: Some(i),
-        });
-        c.push(para(plain(describe(r, i, lang))));
-        let acts = actions(r, s, lang);
-        if acts.is_empty() {
-            c.push(para(styled(Style::Strong, t(lang, "Suggested actions"))));
-            c.push(para(plain(t(
-                lang,
-                "None of the programme rules fits this segment: its arrears, outages, consumption, contacts and years as a customer are close to or below the average, and its share of the amount billed is in line with its size. The standard service suits it; watch it for changes next month.",
-            ))));
-        } else {
-            c.push(para(styled(Style::Strong, t(lang, "Suggested actions"))));
-            c.push(Block::List(
-                acts.into_iter()
-                    .map(|a| {
-                        let mut item = plain(format!("{}{}", a.programme, space(lang)));
-                        // Chinese is not set in italics.
-                        let style = if lang == Lang::Zh { Style::Plain } else { Style::Em };
-                        item.extend(styled(style, f(lang, "({0})", &[&a.why])));
-                        item
-                    })
-                    .collect(),
-            ));
-        }
+    for s in &r.segments {
+        let mut c: Vec<Block> = vec![para(plain(describe(r, r.segments.iter().position(|x| x.id == s.id).unwrap_or(0), lang)))];
         let head = vec![
             Cell::text(t(lang, "Measure")),
             Cell::num(t(lang, "This segment")),
@@ -585,7 +752,7 @@ fn segment_cards(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
                 .collect();
             c.push(Block::Table(Table { head, rows }));
         }
-        b.push(Block::Card { position: i, id: format!("segment-{}", s.id), blocks: c });
+        b.push(Block::Details { summary: f(lang, "Segment {0}: {1}", &[&s.id, &s.name.get(lang)]), blocks: c });
     }
 }
 
@@ -661,7 +828,7 @@ fn migration(b: &mut Vec<Block>, m: &crate::model::migration::Migration, lang: L
 
 /// How a run scored with a saved model (`custseg assign`) placed customers, and the drift.
 fn scoring(b: &mut Vec<Block>, r: &RunSummary, model: &str, lang: Lang) {
-    b.push(heading(2, "selection", t(lang, "How customers were placed")));
+    b.push(heading(3, "selection", t(lang, "How customers were placed")));
     let mut content = rich(
         lang,
         "Customers were scored with the saved model `{0}`: each goes to the segment whose centre is nearest, measured with the same features and scaling as when the model was fitted. Nothing was refitted, so segment numbers and names are the model's.",
@@ -682,21 +849,24 @@ fn scoring(b: &mut Vec<Block>, r: &RunSummary, model: &str, lang: Lang) {
 }
 
 fn selection(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
-    b.push(heading(2, "selection", t(lang, "How the number of segments was chosen")));
+    b.push(heading(3, "selection", t(lang, "How the number of segments was chosen")));
     let rule = r.rule.as_ref().map(|rule| rule_text(rule, lang)).unwrap_or_else(|| r.selection_rule.clone());
     b.push(para(rich(lang, "Rule: {0}.", &[&rule])));
     if let Some(why) = why_k(r, lang) {
         b.push(para(plain(why)));
     }
     b.push(Block::Para {
-        content: rich(
-            lang,
-            "Measured on a sample of {0} customers (silhouette on {1}). Higher silhouette and Calinski–Harabasz are better, lower Davies–Bouldin is better. Stability compares fits on different halves of the sample: the worst segment's match between them (1 = every segment comes out the same), the median over the resamples with its 95% range; a k is stable when the median reaches the threshold.",
-            &[&count(r.selection_sample_size), &count(r.silhouette_sample_size)],
-        ),
+        content: rich(lang, "Measured on a sample of {0} customers (silhouette on {1}). What each measure means:", &[&count(r.selection_sample_size), &count(r.silhouette_sample_size)]),
         muted: true,
         swatch: None,
     });
+    b.push(Block::List(vec![
+        rich(lang, "*Silhouette* (−1 to 1): how much nearer customers are to their own segment's centre than to the next segment's; higher is better.", &[]),
+        rich(lang, "*Calinski–Harabasz*: how far apart the segments' centres are, against how spread out each segment is; higher is better.", &[]),
+        rich(lang, "*Davies–Bouldin*: how much each segment overlaps the segment most like it; lower is better.", &[]),
+        rich(lang, "*Worst segment reproduced* (Jaccard, 0 to 1): the segmentation is fitted again on random halves of the customers and each segment matched to its nearest; this is the share of customers the worst-matched segment keeps, as the median over the resamples with its 95% range. A number of segments is stable when the median reaches the profile's threshold.", &[]),
+        rich(lang, "*Smallest* and *Largest*: the share of customers in the smallest and the largest segment (balance).", &[]),
+    ]));
     b.push(Block::Chart { file: "k-selection.svg".into(), alt: t(lang, "k-selection diagnostics").into() });
     let head = vec![
         Cell::num("k"),
@@ -732,7 +902,7 @@ fn selection(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
 }
 
 fn data_used(b: &mut Vec<Block>, r: &RunSummary, lang: Lang, command: &str) {
-    b.push(heading(2, "quality", t(lang, "Data used")));
+    b.push(heading(3, "quality", t(lang, "Data used")));
     let head = vec![
         Cell::text(t(lang, "Export")),
         Cell::text(t(lang, "File")),
@@ -809,7 +979,7 @@ fn data_used(b: &mut Vec<Block>, r: &RunSummary, lang: Lang, command: &str) {
     if !notes.is_empty() {
         b.push(Block::List(notes));
     }
-    b.push(heading(2, "reproduce", t(lang, "Reproduce this run")));
+    b.push(heading(3, "reproduce", t(lang, "Reproduce this run")));
     b.push(Block::Pre(command.to_string()));
     if !r.input_files.is_empty() {
         let head = vec![Cell::text(t(lang, "Export")), Cell::text(t(lang, "File")), Cell::num(t(lang, "Size")), Cell::text("SHA-256")];

@@ -31,6 +31,12 @@ td:first-child{min-width:12em;overflow-wrap:normal}
 .card{border:1px solid #ccc;border-left:8px solid var(--c);border-radius:4px;padding:12px 18px;margin:18px 0;break-inside:avoid}
 .swatch{display:inline-block;width:12px;height:12px;background:var(--c);margin-right:6px;border:1px solid #555}
 .chart{max-width:100%;overflow-x:auto}.chart svg{max-width:100%;height:auto}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(470px,1fr));gap:14px;margin:12px 0}.cards .card{margin:0}
+.card h3{margin:0.2em 0 0.4em}.card p{margin:0.45em 0}.card ul{margin:0.3em 0;padding-left:1.2em}
+.traits{list-style:none;padding-left:0!important}.traits li{margin:7px 0}
+.bars{display:block;margin-top:3px}.bar{display:block;height:7px;border-radius:3px;min-width:2px}.bar.s{background:var(--c)}.bar.a{background:#b8b8b8;margin-top:2px}
+.appendix{margin-top:3em;border-top:4px double #999}
+details{margin:10px 0;border:1px solid #ddd;border-radius:4px;padding:4px 12px}summary{cursor:pointer;font-weight:600;padding:4px 0}
 .muted{color:#555;font-size:0.92em}code,pre{background:#f5f5f5;padding:2px 4px;white-space:pre-wrap;overflow-wrap:anywhere}
 @media print{body{max-width:none;padding:0}h2{break-after:avoid}.card{break-inside:avoid}}";
 
@@ -120,6 +126,34 @@ fn blocks(o: &mut String, list: &[Block], charts: &[(String, String)]) {
             }
             Block::Pre(text) => {
                 let _ = writeln!(o, "<pre>{}</pre>", esc(text));
+            }
+            Block::Grid(inner) => {
+                o.push_str("<div class=\"cards\">\n");
+                blocks(o, inner, charts);
+                o.push_str("</div>\n");
+            }
+            Block::Traits { position, items } => {
+                let _ = writeln!(o, "<ul class=\"traits\" style=\"--c:{}\">", colour(*position));
+                for item in items {
+                    let _ = writeln!(
+                        o,
+                        "<li>{}<span class=\"bars\" aria-hidden=\"true\"><span class=\"bar s\" style=\"width:{:.0}%\"></span><span class=\"bar a\" style=\"width:{:.0}%\"></span></span></li>",
+                        inline(&item.text),
+                        (item.segment * 100.0).clamp(0.0, 100.0),
+                        (item.all * 100.0).clamp(0.0, 100.0)
+                    );
+                }
+                o.push_str("</ul>\n");
+            }
+            Block::Appendix { id, title, blocks: inner } => {
+                let _ = writeln!(o, "<section class=\"appendix\" id=\"{}\">\n<h2>{}</h2>", esc(id), esc(title));
+                blocks(o, inner, charts);
+                o.push_str("</section>\n");
+            }
+            Block::Details { summary, blocks: inner } => {
+                let _ = writeln!(o, "<details>\n<summary>{}</summary>", esc(summary));
+                blocks(o, inner, charts);
+                o.push_str("</details>\n");
             }
             Block::Card { position, id, blocks: inner } => {
                 let _ = writeln!(o, "<section class=\"card\" style=\"--c:{}\" id=\"{}\">", colour(*position), esc(id));

@@ -122,7 +122,21 @@ fn blocks(o: &mut String, list: &[Block]) {
                 let fence = if text.contains("```") { "~~~~" } else { "```" };
                 let _ = writeln!(o, "{fence}\n{text}\n{fence}\n");
             }
-            Block::Card { blocks: inner, .. } => blocks(o, inner),
+            Block::Card { blocks: inner, .. } | Block::Grid(inner) => blocks(o, inner),
+            Block::Traits { items, .. } => {
+                for item in items {
+                    let _ = writeln!(o, "- {}", inline(&item.text, false));
+                }
+                o.push('\n');
+            }
+            Block::Appendix { title, blocks: inner, .. } => {
+                let _ = writeln!(o, "## {}\n", escape(title));
+                blocks(o, inner);
+            }
+            Block::Details { summary, blocks: inner } => {
+                let _ = writeln!(o, "#### {}\n", escape(summary));
+                blocks(o, inner);
+            }
         }
     }
 }

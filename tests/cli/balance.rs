@@ -43,7 +43,7 @@ fn one_persona_at_60_percent_every_segment_within_bounds_and_the_cost_reported()
     assert!(cost > 0.0 && cost < 0.5, "inertia cost {cost}");
     assert!((b["inertia"].as_f64().unwrap() / b["unconstrained_inertia"].as_f64().unwrap() - 1.0 - cost).abs() < 1e-12);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(report.contains("Segment sizes were **enforced**") && report.contains("less tight"), "{report}");
+    assert!(report.contains("Segment sizes were **enforced**") && report.contains("less alike inside"), "{report}");
 
     // assign: the enforced rule reproduces the run; the plain nearest-centre rule does not keep bounds.
     let scored = t.path().join("scored");

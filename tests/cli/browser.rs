@@ -20,6 +20,23 @@ fn chromium() -> Option<PathBuf> {
 const PROBE: &str = r#"<script>
 window.addEventListener('load', function () {
   var out = [];
+  // Measured before the appendix's folded tables are opened: where the persona cards end, and the
+  // text a reader meets before the appendix.
+  var first = [];
+  var cards = document.querySelectorAll('.cards .card');
+  if (cards.length) {
+    var bottom = 0;
+    cards.forEach(function (c) { bottom = Math.max(bottom, c.getBoundingClientRect().bottom + window.scrollY); });
+    first.push('cards-bottom=' + Math.round(bottom));
+  }
+  var appendix = document.getElementById('for-analysts');
+  if (appendix) {
+    var range = document.createRange();
+    range.setStart(document.body, 0);
+    range.setEndBefore(appendix);
+    first.push('main-text=' + JSON.stringify(range.toString()));
+  }
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
   var svgs = document.querySelectorAll('figure svg');
   out.push('charts=' + svgs.length);
   svgs.forEach(function (svg, i) {
@@ -33,9 +50,10 @@ window.addEventListener('load', function () {
         out.push('OVERFLOW chart ' + i + ': ' + t.textContent.trim());
     });
   });
-  document.querySelectorAll('td, th, p, h1, h2, h3, li').forEach(function (el) {
+  document.querySelectorAll('td, th, p, h1, h2, h3, li, summary').forEach(function (el) {
     if (el.scrollWidth > el.clientWidth + 1) out.push('OVERFLOW ' + el.tagName + ': ' + el.textContent.trim().slice(0, 60));
   });
+  out.splice.apply(out, [1, 0].concat(first));
   var pre = document.createElement('pre');
   pre.id = 'probe';
   pre.textContent = 'PROBE-BEGIN\n' + out.join('\n') + '\nPROBE-END';
@@ -90,7 +108,22 @@ fn probe_report(lang: &str) {
     let k = read_json(&out.join("summary.json"))["k"].as_u64().unwrap() as usize;
     let findings = probe_page(&browser, &out.join("report.html"), t.path());
     assert_eq!(findings.first().map(String::as_str), Some(format!("charts={}", 4 + k + migration as usize).as_str()), "{findings:?}");
-    let problems: Vec<&String> = findings.iter().skip(1).collect();
+    // The persona cards of the six segments fit in the first four screens (of 800 px, at 1280 px wide).
+    assert_eq!(k, 6, "the committed sample has six segments");
+    let bottom: f64 = findings.iter().find_map(|l| l.strip_prefix("cards-bottom=")).expect("the page has persona cards").parse().unwrap();
+    assert!(bottom <= 4.0 * 800.0, "the persona cards end at {bottom} px: more than four screens of 800 px ({lang})");
+    // No statistics vocabulary before the appendix for analysts.
+    let main: String = serde_json::from_str(findings.iter().find_map(|l| l.strip_prefix("main-text=")).expect("an appendix")).unwrap();
+    assert!(main.contains(if lang == "zh" { "建议提供" } else { "What to offer" }), "the main text was measured: {main:.200}");
+    let vocabulary: &[&str] = if lang == "zh" {
+        &["标准差", "指数", "距离", "轮廓", "Calinski", "Davies", "Jaccard", "惯性", "k-means", "z 值", "中心"]
+    } else {
+        &["standard deviation", " SD", "z-score", "index", "distance", "silhouette", "calinski", "davies", "jaccard", "inertia", "k-means", "centroid"]
+    };
+    let lower = main.to_lowercase();
+    let found: Vec<&&str> = vocabulary.iter().filter(|w| lower.contains(&w.to_lowercase())).collect();
+    assert!(found.is_empty(), "statistics words before #for-analysts ({lang}): {found:?}");
+    let problems: Vec<&String> = findings.iter().skip(1).filter(|l| !l.starts_with("cards-bottom=") && !l.starts_with("main-text=")).collect();
     assert!(problems.is_empty(), "layout problems ({lang}):\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
 }
 
@@ -121,7 +154,8 @@ pub(crate) fn probe_page(browser: &Path, html: &Path, work: &Path) -> Vec<String
             "--disable-sync",
             "--enable-logging=stderr",
             "--v=0",
-            "--window-size=1100,900",
+            // A 1280×800 screen.
+            "--window-size=1280,800",
             "--virtual-time-budget=5000",
             "--dump-dom",
         ])

@@ -71,7 +71,7 @@ fn a_chinese_run_names_segments_in_chinese_everywhere() {
     assert!(html.contains("<h1>客户细分：居民用电客户</h1>"), "{}", &html[..html.len().min(2000)]);
     let md = read(out.join("report.md"));
     assert_chinese(&md);
-    for heading in ["## 概要", "## 总览", "## 各客户群", "## 客户群数目是如何确定的", "## 所用数据", "## 重现本次运行", "**建议措施**"] {
+    for heading in ["## 各客户群", "## 各客户群对比", "## 供分析人员参考", "### 客户群数目是如何确定的", "### 所用数据", "### 重现本次运行", "**建议提供**"] {
         assert!(md.contains(heading), "{heading} missing:\n{md}");
     }
     // Names: generated from the profile's Chinese trait words, distinct, and the same in the summary,
@@ -245,7 +245,7 @@ fn a_summary_written_before_reports_had_languages_still_renders() {
     run_ok(&["report", "--run", p(&old), "--lang", "zh"], 0);
     let md = read(old.join("report-zh/report.md"));
     assert!(md.contains("| region | 本客户群 | 全部客户 |"), "attribute tables fall back to the column name:\n{md}");
-    assert!(md.contains("## 概要"));
+    assert!(md.contains("## 各客户群\n"));
 }
 
 /// A Chinese run warns for each profile text without its Chinese, naming the key; the GBK example

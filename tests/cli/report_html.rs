@@ -43,10 +43,10 @@ fn the_html_report_is_well_formed_offline_and_holds_every_chart() {
     for seg in s["segments"].as_array().unwrap() {
         assert!(html.contains(&format!("id=\"segment-{}\"", seg["id"])), "no card for segment {}", seg["id"]);
     }
-    for section in ["summary", "overview", "segments", "selection", "quality", "reproduce"] {
+    for section in ["segments", "overview", "for-analysts", "measures", "selection", "quality", "reproduce"] {
         assert!(html.contains(&format!("id=\"{section}\"")), "no {section} section");
     }
-    assert!(html.contains("Suggested actions"), "no segment got a suggested action");
+    assert!(html.contains("What to offer"), "no segment says what to offer");
 }
 
 /// Writes the committed sample into `dir` with hostile text in it: an attribute value, a customer id

@@ -441,7 +441,7 @@ fn a_vanished_segment_exits_5_says_where_its_customers_went_and_can_be_accepted(
         assert!(second.join(f).is_file(), "{f}");
     }
     let report = std::fs::read_to_string(second.join("report.md")).unwrap();
-    let top = &report[..report.find("## In short").expect("In short")];
+    let top = &report[..report.find("## The segments").expect("The segments")];
     assert!(top.contains("of the previous run is gone.**") && top.contains("of its customers are now in segment"), "{top}");
     let summary = read_json(&second.join("summary.json"));
     assert_eq!((summary["previous_k"].as_u64(), summary["kept_previous_k"].as_bool()), (Some(6), Some(false)));
@@ -547,7 +547,7 @@ fn a_segment_whose_leading_trait_changed_is_flagged_and_renamed_only_if_the_prof
     assert_eq!(seg["name"]["en"], name_before);
     assert!(s["segments"].as_array().unwrap().iter().filter(|s| s.get("leading_changed_from").is_some()).count() == 1);
     let report = std::fs::read_to_string(kept.join("report.md")).unwrap();
-    let top = &report[..report.find("## In short").unwrap()];
+    let top = &report[..report.find("## The segments").unwrap()];
     assert!(top.contains("has changed**: it was set apart most by “Earlier trait”"), "{top}");
 
     let p = edited_profile(t.path(), "rename.toml", &[("[groups]", "[segments]\nrename_when_traits_change = true\n\n[groups]")]);

@@ -14,7 +14,7 @@ fn sample_run_in(lang: &str) -> (String, serde_json::Value) {
     custseg().args(["run", "--quiet", "--lang", lang, "--out"]).arg(&out).assert().success();
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     let mut lines: Vec<String> = report.lines().map(String::from).collect();
-    let heading = if lang == "zh" { "## 重现本次运行" } else { "## Reproduce this run" };
+    let heading = if lang == "zh" { "### 重现本次运行" } else { "### Reproduce this run" };
     let at = lines.iter().position(|l| l == heading).expect("a Reproduce section");
     assert_eq!(lines[at + 2], "```");
     assert!(lines[at + 3].contains("custseg") && lines[at + 3].contains(" run --quiet --lang "), "{}", lines[at + 3]);
