@@ -334,7 +334,7 @@ const ZH: &[(&str, &str)] = &[
         ("They are close to the average customer on every measure.", "这些客户在各项指标上都接近平均客户。"),
         ("Compared with the average customer: {0}.", "与平均客户相比：{0}。"),
         ("{0} {1} (all customers: {2})", "{0}为 {1}（全部客户：{2}）"),
-        ("{0} of them have {1} = {2} ({3} of all customers).", "其中 {0} 的{1}为 {2}（全部客户中为 {3}）。"),
+        ("{1}: {2} for {0} of them ({3} of all customers).", "其中 {0} 的{1}为{2}（全部客户中为 {3}）。"),
         ("*Index* compares a segment with all customers: 100 is average, 200 twice the average, 50 half. *Distance* is how many standard deviations the segment sits from the average; beyond ±{0} it counts as a trait.", "“指数”将客户群与全部客户相比：100 为平均水平，200 为平均的两倍，50 为一半。“距离”表示客户群偏离平均值多少个标准差；超过 ±{0} 即视为该客户群的特征。"),
         // Tables.
         ("Segment", "客户群"),
@@ -406,7 +406,7 @@ const ZH: &[(&str, &str)] = &[
         // Charts.
         ("Customers per segment", "各客户群的客户数"),
         ("How each segment differs from the average customer", "各客户群与平均客户的差异"),
-        ("Columns are segments. Standard deviations from the average: red above, blue below, white average", "每列是一个客户群。与平均值相差的标准差数：红色高于平均，蓝色低于平均，白色为平均"),
+        ("Columns are segments. Standard deviations from the average: teal above, brown below, white average", "每列是一个客户群。与平均值相差的标准差数：青绿色高于平均，棕色低于平均，白色为平均"),
         ("How the number of segments was chosen: filled dots are balanced k, the ring is the chosen k", "客户群数目如何确定：实心点为规模均衡的 k，圆圈为选定的 k"),
         ("Silhouette (higher is better)", "轮廓系数（越高越好）"),
         ("Calinski–Harabasz (higher is better)", "Calinski–Harabasz 指数（越高越好）"),

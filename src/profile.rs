@@ -152,6 +152,10 @@ impl Profile {
         for key in self.attributes.labels.keys().filter(|k| !self.attributes.labels_zh.contains_key(*k)) {
             out.push(format!("attributes.labels_zh.{key}"));
         }
+        for (column, values) in &self.attributes.values {
+            let zh = self.attributes.values_zh.get(column);
+            out.extend(values.keys().filter(|v| zh.is_none_or(|z| !z.contains_key(*v))).map(|v| format!("attributes.values_zh.{column}.{v}")));
+        }
         for (i, f) in self.features.iter().enumerate() {
             let at = format!("features[{i}] ({})", f.name);
             let missing = [
@@ -257,6 +261,7 @@ mod tests {
                     || p.groups.contains_key(&k)
                     || p.attributes.labels.contains_key(&k)
                     || p.attributes.labels_zh.contains_key(&k)
+                    || [&p.attributes.values, &p.attributes.values_zh].iter().any(|m| m.contains_key(&k) || m.values().any(|v| v.contains_key(&k)))
                     || p.features.iter().any(|f| f.values.contains_key(&k) || f.values_zh.contains_key(&k))
                     || k.parse::<usize>().is_ok();
                 if own {

@@ -306,6 +306,14 @@ impl<'a> RunFolder<'a> {
                     if missing.len() > shown.len() { ", …" } else { "" }
                 ));
             }
+            // Values of the profiled attributes are data, but a Chinese report should not show them
+            // in English unknowingly: each attribute with untranslated values is named.
+            for (name, values) in untranslated_values(&summary) {
+                log.warn(format!(
+                    "attribute {name}: the values {} show as exported in the Chinese report; translate them under [attributes] values_zh.{name}",
+                    values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
+                ));
+            }
         }
         let command = std::env::args().collect::<Vec<_>>().join(" ");
         write_report(&self.dir, &summary, lang, &command, log)?;
@@ -356,4 +364,31 @@ pub(crate) fn write_report(dir: &RunDir, summary: &RunSummary, lang: crate::i18n
         log.info(format!("warning: {} report texts have no {lang} translation and show in English: {}", missing.len(), list.join(", ")));
     }
     Ok(())
+}
+
+/// Per profiled attribute, its values (of any segment) in Latin letters without a Chinese wording, in
+/// order of first sight; the placeholders custseg writes itself ("(other)", "(unknown)") are
+/// translated already.
+fn untranslated_values(summary: &RunSummary) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for a in summary.segments.iter().flat_map(|s| &s.attributes) {
+        // A value already written in Chinese (or in digits only) needs no translation.
+        let missing = a.values.iter().filter(|v| {
+            !v.value.starts_with('(') && v.value.chars().any(|c| c.is_ascii_alphabetic()) && v.label.as_ref().is_none_or(|l| l.zh.is_none())
+        });
+        let entry = match out.iter().position(|(n, _)| *n == a.name) {
+            Some(i) => &mut out[i].1,
+            None => {
+                out.push((a.name.clone(), Vec::new()));
+                &mut out.last_mut().expect("just pushed").1
+            }
+        };
+        for v in missing {
+            if !entry.contains(&v.value) {
+                entry.push(v.value.clone());
+            }
+        }
+    }
+    out.retain(|(_, v)| !v.is_empty());
+    out
 }

@@ -17,12 +17,23 @@ pub struct AttributeSettings {
     /// otherwise.
     pub labels: BTreeMap<String, String>,
     pub labels_zh: BTreeMap<String, String>,
+    /// Column → value → how reports write the value (`dwelling = { house = "House" }`); the value as
+    /// the export writes it otherwise.
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+    pub values_zh: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl AttributeSettings {
     pub fn label_of(&self, column: &str) -> Text {
         let en = self.labels.get(column).cloned().unwrap_or_else(|| column.to_string());
         Text::new(en, self.labels_zh.get(column).cloned())
+    }
+
+    /// How reports write `value` of `column`, when the profile says (`values`, `values_zh`).
+    pub fn value_of(&self, column: &str, value: &str) -> Option<Text> {
+        let en = self.values.get(column).and_then(|v| v.get(value)).cloned();
+        let zh = self.values_zh.get(column).and_then(|v| v.get(value)).cloned();
+        (en.is_some() || zh.is_some()).then(|| Text::new(en.unwrap_or_else(|| value.to_string()), zh))
     }
 }
 

@@ -85,6 +85,35 @@ pub(super) fn text_px(s: &str, size: i32) -> i32 {
     (s.chars().map(width).sum::<usize>() as f64 * size as f64 * 0.56).ceil() as i32
 }
 
+/// `s` in lines of at most `max` narrow-character widths, broken at spaces (or, in text without them
+/// such as Chinese, between characters): never cut.
+pub(super) fn wrap(s: &str, max: usize) -> Vec<String> {
+    let w = |t: &str| t.chars().map(width).sum::<usize>();
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        if w(&candidate) <= max {
+            line = candidate;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // A word wider than a line: broken between characters.
+        for ch in word.chars() {
+            if !line.is_empty() && w(&line) + width(ch) > max {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(ch);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `s` cut to at most `max` narrow-character widths, with an ellipsis when cut.
 pub(super) fn clip(s: &str, max: usize) -> String {
     if s.chars().map(width).sum::<usize>() <= max {
@@ -122,7 +151,11 @@ pub(super) fn draw_error<E: std::fmt::Debug>(e: E) -> ChartError {
 /// The migration heatmap: one row per previous segment (and new customers), one column per segment
 /// now (and customers who left); each cell gives the customers and their share of the row.
 pub fn migration_heatmap(m: &Migration, lang: Lang) -> Result<String> {
-    let (cell_w, cell_h, left, top) = (96i32, 46i32, 300i32, 86i32);
+    let row_label = |id: usize, name: &str| f(lang, "{0}: {1}", &[&id, &name]);
+    let names: Vec<Vec<String>> = m.to.iter().map(|t| wrap(t.name.get(lang), 14)).collect();
+    let extra = 12 * (names.iter().map(Vec::len).max().unwrap_or(1).max(1) as i32 - 1);
+    let widest = m.from.iter().map(|s| text_px(&row_label(s.id, s.name.get(lang)), 13)).chain([text_px(t(lang, "New customers"), 13), 200]).max().unwrap_or(200);
+    let (cell_w, cell_h, left, top) = (96i32, 46i32, widest + 24, 86i32 + extra);
     let cols = m.to.len() as i32 + 1;
     let rows = m.from.len() as i32 + 1;
     let (w, h) = ((left + cols * cell_w + 16) as u32, (top + rows * cell_h + 40) as u32);
@@ -131,15 +164,17 @@ pub fn migration_heatmap(m: &Migration, lang: Lang) -> Result<String> {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
         let dark = RGBColor(33, 33, 33);
-        root.draw(&Text::new(t(lang, "Customers moving between segments since the previous run").to_string(), (left / 2, 18), text(16, &dark, HPos::Left)))
+        root.draw(&Text::new(t(lang, "Customers moving between segments since the previous run").to_string(), (8, 18), text(16, &dark, HPos::Left)))
             .map_err(draw_error)?;
         root.draw(&Text::new(t(lang, "Previous segment ↓ · segment now →").to_string(), (8, top - 16), text(13, &dark, HPos::Left)))
             .map_err(draw_error)?;
         // Column headers.
-        for (c, t) in m.to.iter().enumerate() {
+        for (c, (t, lines)) in m.to.iter().zip(&names).enumerate() {
             let x = left + c as i32 * cell_w + cell_w / 2;
-            root.draw(&Text::new(f(lang, "Now {0}", &[&t.id]), (x, top - 36), text(13, &dark, HPos::Center))).map_err(draw_error)?;
-            root.draw(&Text::new(clip(t.name.get(lang), 14), (x, top - 16), text(10, &dark, HPos::Center))).map_err(draw_error)?;
+            root.draw(&Text::new(f(lang, "Now {0}", &[&t.id]), (x, top - 36 - extra), text(13, &dark, HPos::Center))).map_err(draw_error)?;
+            for (i, line) in lines.iter().enumerate() {
+                root.draw(&Text::new(line.clone(), (x, top - 16 - extra + 12 * i as i32), text(10, &dark, HPos::Center))).map_err(draw_error)?;
+            }
         }
         root.draw(&Text::new(t(lang, "Left").to_string(), (left + (cols - 1) * cell_w + cell_w / 2, top - 26), text(13, &dark, HPos::Center)))
             .map_err(draw_error)?;
@@ -159,7 +194,7 @@ pub fn migration_heatmap(m: &Migration, lang: Lang) -> Result<String> {
         };
         for (r, f) in m.from.iter().enumerate() {
             let y = top + r as i32 * cell_h + cell_h / 2;
-            root.draw(&Text::new(crate::i18n::f(lang, "{0}: {1}", &[&f.id, &clip(f.name.get(lang), 34)]), (8, y), text(13, &dark, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(row_label(f.id, f.name.get(lang)), (8, y), text(13, &dark, HPos::Left))).map_err(draw_error)?;
             for c in 0..m.to.len() {
                 cell(r as i32, c as i32, m.counts[r][c], Some(m.shares[r][c]))?;
             }
@@ -211,11 +246,12 @@ pub fn segment_sizes(r: &RunSummary, lang: Lang) -> Result<String> {
     Ok(svg)
 }
 
-/// Fill for a z-score: blue below average, orange above, white at 0, saturating at ±2 (a diverging
-/// scale whose lightness also encodes the size of the difference).
+/// Fill for a z-score: brown below average, teal above, white at 0, saturating at ±2 (ColorBrewer's
+/// BrBG ends: a diverging scale whose lightness encodes the size of the difference, and whose hues
+/// say neither good nor bad, as red and green or red and blue would).
 fn diverging(z: f64) -> RGBColor {
     let t = (z / 2.0).clamp(-1.0, 1.0);
-    let (to_r, to_g, to_b) = if t < 0.0 { (33.0, 102.0, 172.0) } else { (178.0, 24.0, 43.0) };
+    let (to_r, to_g, to_b) = if t < 0.0 { (140.0, 81.0, 10.0) } else { (1.0, 102.0, 94.0) };
     let a = t.abs();
     let mix = |to: f64| (255.0 + (to - 255.0) * a).round() as u8;
     RGBColor(mix(to_r), mix(to_g), mix(to_b))
@@ -225,7 +261,10 @@ fn diverging(z: f64) -> RGBColor {
 /// sits from the average), features in profile order, segments in report order.
 pub fn zscore_heatmap(r: &RunSummary, lang: Lang) -> Result<String> {
     let features = &r.features;
-    let (left, top, cell_w, cell_h) = (300i32, 150i32, 64i32, 22i32);
+    let names: Vec<Vec<String>> = r.segments.iter().map(|s| wrap(s.name.get(lang), 11)).collect();
+    let extra = 12 * (names.iter().map(Vec::len).max().unwrap_or(1).max(1) as i32 - 1);
+    let widest = features.iter().map(|f| text_px(f.label.get(lang), 12)).max().unwrap_or(0).max(140);
+    let (left, top, cell_w, cell_h) = (widest + 20, 150i32 + extra, 64i32, 22i32);
     let cols = r.segments.len() as i32;
     let rows = features.len() as i32;
     let (w, h) = ((left + cols * cell_w + 20) as u32, (top + rows * cell_h + 50) as u32);
@@ -236,20 +275,22 @@ pub fn zscore_heatmap(r: &RunSummary, lang: Lang) -> Result<String> {
         root.draw(&Text::new(t(lang, "How each segment differs from the average customer").to_string(), (8, 16), text(16, &INK, HPos::Left)))
             .map_err(draw_error)?;
         root.draw(&Text::new(
-            t(lang, "Columns are segments. Standard deviations from the average: red above, blue below, white average").to_string(),
+            t(lang, "Columns are segments. Standard deviations from the average: teal above, brown below, white average").to_string(),
             (8, 38),
             text(12, &INK, HPos::Left),
         ))
         .map_err(draw_error)?;
-        for (c, s) in r.segments.iter().enumerate() {
+        for (c, (s, lines)) in r.segments.iter().zip(&names).enumerate() {
             let x = left + c as i32 * cell_w + cell_w / 2;
-            root.draw(&Rectangle::new([(x - 20, top - 58), (x + 20, top - 50)], segment_colour(c).filled())).map_err(draw_error)?;
-            root.draw(&Text::new(format!("{}", s.id), (x, top - 36), text(14, &INK, HPos::Center))).map_err(draw_error)?;
-            root.draw(&Text::new(clip(s.name.get(lang), 10), (x, top - 18), text(10, &INK, HPos::Center))).map_err(draw_error)?;
+            root.draw(&Rectangle::new([(x - 20, top - 58 - extra), (x + 20, top - 50 - extra)], segment_colour(c).filled())).map_err(draw_error)?;
+            root.draw(&Text::new(format!("{}", s.id), (x, top - 36 - extra), text(14, &INK, HPos::Center))).map_err(draw_error)?;
+            for (i, line) in lines.iter().enumerate() {
+                root.draw(&Text::new(line.clone(), (x, top - 18 - extra + 12 * i as i32), text(10, &INK, HPos::Center))).map_err(draw_error)?;
+            }
         }
         for (j, f) in features.iter().enumerate() {
             let y = top + j as i32 * cell_h;
-            root.draw(&Text::new(clip(f.label.get(lang), 44), (8, y + cell_h / 2), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(f.label.get(lang).to_string(), (8, y + cell_h / 2), text(12, &INK, HPos::Left))).map_err(draw_error)?;
             for (c, s) in r.segments.iter().enumerate() {
                 let z = s.features.iter().find(|st| st.name == f.name).map(|st| st.z).unwrap_or(0.0);
                 let x = left + c as i32 * cell_w;
@@ -358,10 +399,16 @@ pub fn projection_map(r: &RunSummary, lang: Lang) -> Result<String> {
         .map_err(draw_error)?;
         root.draw(&Text::new(f(lang, "Second direction ({0})", &[&crate::format::percent(p.explained[1])]), (x0, y0 - 12), text(12, &INK, HPos::Left)))
             .map_err(draw_error)?;
+        // The legend: each segment's name wrapped to the room right of the plot.
+        let mut y = y0 + 10;
         for (i, s) in r.segments.iter().enumerate() {
-            let y = y0 + 10 + i as i32 * 24;
             root.draw(&Circle::new((x1 + 24, y), 6, segment_colour(i).filled())).map_err(draw_error)?;
-            root.draw(&Text::new(f(lang, "{0}: {1}", &[&s.id, &clip(s.name.get(lang), 22)]), (x1 + 36, y), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+            let lines = wrap(&f(lang, "{0}: {1}", &[&s.id, &s.name.get(lang)]), 26);
+            for line in &lines {
+                root.draw(&Text::new(line.clone(), (x1 + 36, y), text(12, &INK, HPos::Left))).map_err(draw_error)?;
+                y += 15;
+            }
+            y += 9;
         }
         root.present().map_err(draw_error)?;
     }
@@ -373,7 +420,9 @@ pub fn projection_map(r: &RunSummary, lang: Lang) -> Result<String> {
 pub fn index_bars(r: &RunSummary, position: usize, lang: Lang) -> Result<String> {
     let s = &r.segments[position];
     let shown: Vec<&super::FeatureStat> = s.features.iter().filter(|f| f.index.is_some()).collect();
-    let (left, top, row_h, width) = (330i32, 34i32, 22i32, 760i32);
+    let widest = shown.iter().map(|f| text_px(&super::document::label(r, &f.name, lang), 11)).max().unwrap_or(0).max(140);
+    let (left, top, row_h) = (widest + 20, 34i32, 22i32);
+    let width = left + 430;
     let h = (top + shown.len() as i32 * row_h + 30) as u32;
     let mut svg = String::new();
     {
@@ -394,7 +443,7 @@ pub fn index_bars(r: &RunSummary, position: usize, lang: Lang) -> Result<String>
         for (i, f) in shown.iter().enumerate() {
             let y = top + i as i32 * row_h;
             let index = f.index.unwrap_or(100.0);
-            root.draw(&Text::new(clip(&super::document::label(r, &f.name, lang), 46), (8, y + row_h / 2), text(11, &INK, HPos::Left))).map_err(draw_error)?;
+            root.draw(&Text::new(super::document::label(r, &f.name, lang), (8, y + row_h / 2), text(11, &INK, HPos::Left))).map_err(draw_error)?;
             let x = x_of(index);
             let (a, b) = if x >= x100 { (x100, x) } else { (x, x100) };
             root.draw(&Rectangle::new([(a, y + 4), (b.max(a + 1), y + row_h - 4)], segment_colour(position).filled())).map_err(draw_error)?;
@@ -408,6 +457,17 @@ pub fn index_bars(r: &RunSummary, position: usize, lang: Lang) -> Result<String>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn wrapping_breaks_at_spaces_or_between_chinese_characters_and_never_cuts() {
+        assert_eq!(wrap("Live in apartments · Low consumption", 14), ["Live in", "apartments ·", "Low", "consumption"]);
+        assert_eq!(wrap("Rural", 14), ["Rural"]);
+        // Chinese characters count double: five to a line of 10.
+        assert_eq!(wrap("住公寓 · 用电量低", 10), ["住公寓 ·", "用电量低"]);
+        assert_eq!(wrap("热泵采暖银行代扣缴费", 10), ["热泵采暖银", "行代扣缴费"]);
+        let long = "Supercalifragilistic";
+        assert_eq!(wrap(long, 8).concat(), long);
+    }
+
     use super::*;
     use crate::model::migration::{compute, SegmentRef};
     use std::collections::HashMap;

@@ -231,6 +231,14 @@ fn attribute_label(a: &super::AttributeProfile, lang: Lang) -> String {
     }
 }
 
+/// How the report writes an attribute's value: the profile's wording, or the value as exported.
+fn attribute_value(v: &super::AttributeShare, lang: Lang) -> String {
+    match &v.label {
+        Some(text) => text.get(lang).to_string(),
+        None => i18n::attribute_value(lang, &v.value),
+    }
+}
+
 /// In English, a label inside a sentence starts in lower case ("mean bill"), unless it starts with an
 /// acronym ("EV owners"); Chinese has no case.
 fn in_sentence(label: &str, lang: Lang) -> String {
@@ -285,11 +293,11 @@ pub fn describe(r: &RunSummary, position: usize, lang: Lang) -> String {
                 s.push_str(space(lang));
                 s.push_str(&f(
                     lang,
-                    "{0} of them have {1} = {2} ({3} of all customers).",
+                    "{1}: {2} for {0} of them ({3} of all customers).",
                     &[
                         &percent(top.segment_share),
-                        &in_sentence(&attribute_label(a, lang), lang),
-                        &i18n::attribute_value(lang, &top.value),
+                        &attribute_label(a, lang),
+                        &attribute_value(top, lang),
                         &percent(top.population_share),
                     ],
                 ));
@@ -596,11 +604,11 @@ fn who(r: &RunSummary, position: usize, lang: Lang) -> String {
                 s.push_str(space(lang));
                 s.push_str(&f(
                     lang,
-                    "{0} of them have {1} = {2} ({3} of all customers).",
+                    "{1}: {2} for {0} of them ({3} of all customers).",
                     &[
                         &percent(top.segment_share),
-                        &in_sentence(&attribute_label(a, lang), lang),
-                        &i18n::attribute_value(lang, &top.value),
+                        &attribute_label(a, lang),
+                        &attribute_value(top, lang),
                         &percent(top.population_share),
                     ],
                 ));
@@ -748,7 +756,7 @@ fn segment_details(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
             let rows = a
                 .values
                 .iter()
-                .map(|v| Row::new(vec![Cell::text(i18n::attribute_value(lang, &v.value)), Cell::num(percent(v.segment_share)), Cell::num(percent(v.population_share))]))
+                .map(|v| Row::new(vec![Cell::text(attribute_value(v, lang)), Cell::num(percent(v.segment_share)), Cell::num(percent(v.population_share))]))
                 .collect();
             c.push(Block::Table(Table { head, rows }));
         }
@@ -1011,6 +1019,21 @@ fn data_used(b: &mut Vec<Block>, r: &RunSummary, lang: Lang, command: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comparisons_are_in_words_people_use() {
+        let c = |a: f64, b: f64| compared(a, b, Lang::En);
+        assert_eq!(c(4.0, 1.0).as_deref(), Some("4 times the average"));
+        assert_eq!(c(2.0, 1.0).as_deref(), Some("twice the average"));
+        assert_eq!(c(2.4, 1.0).as_deref(), Some("2.4 times the average"));
+        assert_eq!(c(1.4, 1.0).as_deref(), Some("40% above the average"));
+        assert_eq!(c(1.0, 1.0).as_deref(), Some("about the average"));
+        assert_eq!(c(0.7, 1.0).as_deref(), Some("30% below the average"));
+        assert_eq!(c(0.1, 1.0).as_deref(), Some("10% of the average"));
+        assert_eq!(c(0.0, 1.0).as_deref(), Some("none, where the average customer has some"));
+        assert_eq!(c(1.0, 0.0), None);
+        assert_eq!(compared(2.0, 1.0, Lang::Zh).as_deref(), Some("是平均水平的两倍"));
+    }
 
     #[test]
     fn markup_comes_from_the_template_only() {

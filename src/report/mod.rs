@@ -144,6 +144,9 @@ pub struct Trait {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AttributeShare {
     pub value: String,
+    /// How the report writes the value (`[attributes] values`, `values_zh`); the value otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Text>,
     pub segment_share: f64,
     pub population_share: f64,
 }

@@ -42,7 +42,7 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
     let pop_mean: Vec<f64> = fm.raw.columns().into_iter().map(|c| c.sum() / n.max(1) as f64).collect();
     let mut by_segment: Vec<Vec<AttributeProfile>> = vec![Vec::new(); k];
     for a in input.attributes {
-        for (s, p) in attribute_profiles(a, input.attribute_settings.label_of(&a.name), input.labels, k).into_iter().enumerate() {
+        for (s, p) in attribute_profiles(a, input.attribute_settings, input.labels, k).into_iter().enumerate() {
             by_segment[s].push(p);
         }
     }
@@ -122,7 +122,8 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
 }
 
 /// The distribution of one attribute in each segment against the population.
-fn attribute_profiles(a: &Attribute, label: Text, labels: &[u32], k: usize) -> Vec<AttributeProfile> {
+fn attribute_profiles(a: &Attribute, settings: &AttributeSettings, labels: &[u32], k: usize) -> Vec<AttributeProfile> {
+    let label = settings.label_of(&a.name);
     let m = a.levels.len();
     let mut counts = vec![0usize; k * m];
     let mut pop = vec![0usize; m];
@@ -138,6 +139,7 @@ fn attribute_profiles(a: &Attribute, label: Text, labels: &[u32], k: usize) -> V
             let mut shares: Vec<AttributeShare> = (0..m)
                 .map(|v| AttributeShare {
                     value: a.levels[v].clone(),
+                    label: settings.value_of(&a.name, &a.levels[v]),
                     segment_share: row[v] as f64 / ns,
                     population_share: pop[v] as f64 / np,
                 })
@@ -148,6 +150,7 @@ fn attribute_profiles(a: &Attribute, label: Text, labels: &[u32], k: usize) -> V
                 let rest = shares.split_off(7);
                 shares.push(AttributeShare {
                     value: "(other)".into(),
+                    label: None,
                     segment_share: rest.iter().map(|s| s.segment_share).sum(),
                     population_share: rest.iter().map(|s| s.population_share).sum(),
                 });

@@ -1,6 +1,7 @@
 //! Reports in Chinese (`--lang zh`, `[report] language`, `custseg report --lang zh`), and segment names
 //! set in the profile (`[segments] names`).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::common::{custseg, read_json, read_pairs, repo};
@@ -101,7 +102,7 @@ fn a_chinese_run_names_segments_in_chinese_everywhere() {
     }
     let sizes = read(out.join("charts/sizes.svg"));
     assert!(sizes.contains("各客户群的客户数"), "chart title not translated");
-    let in_csv: std::collections::BTreeSet<String> = read_pairs(&out.join("assignments.csv"), "segment", "segment_name").into_iter().map(|(_, n)| n).collect();
+    let in_csv: BTreeSet<String> = read_pairs(&out.join("assignments.csv"), "segment", "segment_name").into_iter().map(|(_, n)| n).collect();
     assert_eq!(in_csv, names.iter().cloned().collect(), "assignments.csv names");
     // model.json keeps both languages.
     let model = read_json(&out.join("model.json"));
@@ -262,5 +263,28 @@ fn a_chinese_run_names_the_profile_texts_without_chinese_and_the_gbk_example_has
         &["run", "--lang", "zh", "--profile", "profiles/examples/gbk-chinese-headers.toml", "--data", "data-samples/gbk-example", "--out", p(&t.path().join("gbk"))],
         0,
     );
-    assert!(!gbk.contains("have no Chinese"), "{gbk}");
+    assert!(!gbk.contains("have no Chinese") && !gbk.contains("show as exported"), "{gbk}");
+    // The report before the appendix for analysts: Chinese but for units, the app and data values.
+    let md = read(t.path().join("gbk/report.md"));
+    let main = &md[..md.find("## 供分析人员参考").expect("the appendix")];
+    // Without the charts' file names (`![…](charts/sizes.svg)`), which are links, not text.
+    let mut text = String::new();
+    for (i, part) in main.split("](").enumerate() {
+        text.push_str(if i == 0 { part } else { part.split_once(')').map_or("", |(_, rest)| rest) });
+    }
+    // Units, the app, and the encoding's name in the profile's own Chinese name.
+    let english: BTreeSet<&str> = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 2 && !["kWh", "App", "GBK"].contains(w))
+        .collect();
+    assert!(english.is_empty(), "English words in the Chinese report of the GBK example: {english:?}");
+    // The attribute tables of the appendix write the values in Chinese too.
+    assert!(md.contains("| 独栋房屋 |") && md.contains("| 燃气 |"), "attribute values are translated:\n{md}");
+
+    // A value the profile does not translate shows as exported, and the run says so.
+    let untranslated = crate::common::edited_profile(t.path(), "q.toml", &[("城区\", rural = \"农村\" }, dwelling", "城区\" }, dwelling")]);
+    let out = custseg().args(["run", "--lang", "zh", "--profile", p(&untranslated), "--out", p(&t.path().join("q"))]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("attribute region: the values \"rural\" show as exported") && stderr.contains("attributes.values_zh.region.rural"), "{stderr}");
 }
