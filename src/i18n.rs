@@ -271,6 +271,7 @@ const ZH: &[(&str, &str)] = &[
         ("*Davies–Bouldin*: how much each segment overlaps the segment most like it; lower is better.", "*Davies–Bouldin 指数*：每个客户群与最相似的客户群重叠的程度；越低越好。"),
         ("*Worst segment reproduced* (Jaccard, 0 to 1): the segmentation is fitted again on random halves of the customers and each segment matched to its nearest; this is the share of customers the worst-matched segment keeps, as the median over the resamples with its 95% range. A number of segments is stable when the median reaches the profile's threshold.", "*最差客户群的重现度*（Jaccard，0 至 1）：在随机抽取的一半客户上重新分群，并将每个客户群与最接近的客户群对应；该值为对应最差的客户群保留的客户比例，取各次重抽样的中位数及其 95% 区间。中位数达到配置文件的阈值时，该客户群数量视为稳定。"),
         ("*Smallest* and *Largest*: the share of customers in the smallest and the largest segment (balance).", "*最小*和*最大*：最小和最大客户群占客户的比例（规模均衡）。"),
+        ("*Inertia* (in the chart): the sum of every customer's squared distance to its segment's centre; it always falls as segments are added, so it is read for where it stops falling fast, not for its lowest value.", "*惯性*（见图）：每位客户到其客户群中心距离的平方之和；客户群越多它总会越小，因此看它从何处不再明显下降，而不是看最小值。"),
         ("In each card, the coloured bar is the segment and the grey bar all customers; the longer of the two fills the line.", "每张卡片中，彩色条表示该客户群，灰色条表示全部客户；两者中较大者占满整行。"),
         // Title and opening.
         ("Customer segments: {0}", "客户细分：{0}"),

@@ -114,24 +114,6 @@ pub(super) fn wrap(s: &str, max: usize) -> Vec<String> {
     lines
 }
 
-/// `s` cut to at most `max` narrow-character widths, with an ellipsis when cut.
-pub(super) fn clip(s: &str, max: usize) -> String {
-    if s.chars().map(width).sum::<usize>() <= max {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for ch in s.chars() {
-        if used + width(ch) > max.saturating_sub(1) {
-            break;
-        }
-        used += width(ch);
-        out.push(ch);
-    }
-    out.push('…');
-    out
-}
-
 /// Text of `size` CSS pixels (plotters' SVG backend writes `size / 1.24`, hence the factor).
 pub(super) fn text<'a>(size: i32, color: &'a RGBColor, h: HPos) -> TextStyle<'a> {
     TextStyle::from(("sans-serif", size as f64 * 1.24).into_font()).color(color).pos(Pos::new(h, VPos::Center))

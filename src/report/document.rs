@@ -874,6 +874,7 @@ fn selection(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
         rich(lang, "*Davies–Bouldin*: how much each segment overlaps the segment most like it; lower is better.", &[]),
         rich(lang, "*Worst segment reproduced* (Jaccard, 0 to 1): the segmentation is fitted again on random halves of the customers and each segment matched to its nearest; this is the share of customers the worst-matched segment keeps, as the median over the resamples with its 95% range. A number of segments is stable when the median reaches the profile's threshold.", &[]),
         rich(lang, "*Smallest* and *Largest*: the share of customers in the smallest and the largest segment (balance).", &[]),
+        rich(lang, "*Inertia* (in the chart): the sum of every customer's squared distance to its segment's centre; it always falls as segments are added, so it is read for where it stops falling fast, not for its lowest value.", &[]),
     ]));
     b.push(Block::Chart { file: "k-selection.svg".into(), alt: t(lang, "k-selection diagnostics").into() });
     let head = vec![

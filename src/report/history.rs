@@ -6,7 +6,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-use super::charts::{clip, draw_error, segment_colour, text, ChartError, GRID, INK};
+use super::charts::{draw_error, segment_colour, text, wrap, ChartError, GRID, INK};
 use super::document::{Block, Cell, Document, Row, Table};
 use super::RunSummary;
 use crate::format::{count, percent, value};
@@ -201,10 +201,11 @@ pub fn charts(h: &History, lang: Lang) -> Result<Vec<(String, String)>, ChartErr
 fn lines(h: &History, lang: Lang, title: impl Into<String>, y: impl Fn(&super::SegmentProfile) -> Option<f64>, fmt: &dyn Fn(f64) -> String) -> Result<String, ChartError> {
     let title = title.into();
     let n = h.months.len().max(1);
-    let legend: Vec<String> = h.segments.iter().map(|(id, name)| f(lang, "{0}: {1}", &[id, &clip(name.get(lang), 30)])).collect();
+    let legend: Vec<String> = h.segments.iter().map(|(id, name)| f(lang, "{0}: {1}", &[id, &name.get(lang)])).collect();
     let legend_w = legend.iter().map(|l| super::charts::text_px(l, 12)).max().unwrap_or(0) + 40;
     let (left, top, plot_w, plot_h) = (70i32, 40i32, (120 * n as i32).clamp(360, 720), 260i32);
-    let width = left + plot_w + 30 + legend_w;
+    // Wide enough for the title and the legend, both measured: nothing is cut.
+    let width = (left + plot_w + 30 + legend_w).max(super::charts::text_px(&title, 15) + 16);
     let height = top + plot_h + 50;
     let values: Vec<f64> = h.months.iter().flat_map(|m| m.summary.segments.iter().filter_map(&y)).collect();
     let max = values.iter().copied().fold(f64::MIN, f64::max).max(1e-9);
@@ -215,7 +216,7 @@ fn lines(h: &History, lang: Lang, title: impl Into<String>, y: impl Fn(&super::S
     {
         let root = SVGBackend::with_string(&mut svg, (width as u32, height as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
-        root.draw(&Text::new(clip(&title, 90), (8, 16), text(15, &INK, HPos::Left))).map_err(draw_error)?;
+        root.draw(&Text::new(title.clone(), (8, 16), text(15, &INK, HPos::Left))).map_err(draw_error)?;
         for k in 0..=4 {
             let v = min + (max - min) * k as f64 / 4.0;
             let yy = y_of(v);
@@ -223,7 +224,7 @@ fn lines(h: &History, lang: Lang, title: impl Into<String>, y: impl Fn(&super::S
             root.draw(&Text::new(fmt(v), (left - 6, yy), text(11, &INK, HPos::Right))).map_err(draw_error)?;
         }
         for (i, m) in h.months.iter().enumerate() {
-            root.draw(&Text::new(clip(&m.name, 12), (x_of(i), top + plot_h + 18), text(11, &INK, HPos::Center))).map_err(draw_error)?;
+            root.draw(&Text::new(m.name.clone(), (x_of(i), top + plot_h + 18), text(11, &INK, HPos::Center))).map_err(draw_error)?;
         }
         for (p, (id, _)) in h.segments.iter().enumerate() {
             let colour = segment_colour(p);
@@ -256,10 +257,10 @@ fn lines(h: &History, lang: Lang, title: impl Into<String>, y: impl Fn(&super::S
 fn flows(h: &History, lang: Lang) -> Result<String, ChartError> {
     let n = h.months.len() as i32;
     let (left, top, col_w, gap_w, plot_h) = (20i32, 40i32, 26i32, 150i32, 420i32);
-    let legend: Vec<String> = h.segments.iter().map(|(id, name)| f(lang, "{0}: {1}", &[id, &clip(name.get(lang), 30)])).collect();
+    let legend: Vec<String> = h.segments.iter().map(|(id, name)| f(lang, "{0}: {1}", &[id, &name.get(lang)])).collect();
     let legend_w = legend.iter().map(|l| super::charts::text_px(l, 12)).max().unwrap_or(0) + 40;
     let width = left + n * col_w + (n - 1).max(0) * gap_w + 40 + legend_w;
-    let height = top + plot_h + 40;
+    let height = top + plot_h + 56;
     let max_total = h.months.iter().map(|m| m.summary.customers).max().unwrap_or(1).max(1) as f64;
     let pad = 6; // pixels between blocks
     let scale = |c: usize, blocks: usize| c as f64 / max_total * (plot_h - pad * blocks.saturating_sub(1) as i32) as f64;
@@ -336,7 +337,9 @@ fn flows(h: &History, lang: Lang) -> Result<String, ChartError> {
                 root.draw(&Rectangle::new([(x, y.round() as i32), (x + col_w, (y + hgt).round() as i32)], segment_colour(h.position(id)).filled()))
                     .map_err(draw_error)?;
             }
-            root.draw(&Text::new(clip(&m.name, 12), (x + col_w / 2, top + plot_h + 22), text(11, &INK, HPos::Center))).map_err(draw_error)?;
+            for (l, line) in wrap(&m.name, 12).into_iter().enumerate() {
+                root.draw(&Text::new(line, (x + col_w / 2, top + plot_h + 22 + 13 * l as i32), text(11, &INK, HPos::Center))).map_err(draw_error)?;
+            }
         }
         let lx = x_of(n - 1) + col_w + 40;
         for (p, label) in legend.iter().enumerate() {

@@ -26,7 +26,7 @@ pub fn esc(s: &str) -> String {
 const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;color:#212121;margin:0 auto;max-width:1100px;padding:24px;line-height:1.45}
 h1{font-size:1.8em;margin-bottom:0.2em}h2{border-bottom:2px solid #0072b2;padding-bottom:4px;margin-top:2em}
 table{border-collapse:collapse;margin:12px 0;width:100%}th,td{border:1px solid #ddd;padding:5px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-td.n{text-align:right;white-space:nowrap}th.n{text-align:right}thead th{background:#f3f6f9;font-size:0.92em;overflow-wrap:normal;hyphens:auto}
+td.n{text-align:right;white-space:nowrap}th.n{text-align:right}thead th{background:#f3f6f9;font-size:0.92em;overflow-wrap:normal;hyphens:auto}:lang(zh) thead th{word-break:keep-all}
 td:first-child{min-width:12em;overflow-wrap:normal}
 .card{border:1px solid #ccc;border-left:8px solid var(--c);border-radius:4px;padding:12px 18px;margin:18px 0;break-inside:avoid}
 .swatch{display:inline-block;width:12px;height:12px;background:var(--c);margin-right:6px;border:1px solid #555}

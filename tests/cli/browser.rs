@@ -46,6 +46,7 @@ window.addEventListener('load', function () {
     svg.querySelectorAll('text').forEach(function (t) {
       var b = t.getBBox();
       if (b.width === 0) out.push('INVISIBLE text in chart ' + i + ': ' + t.textContent.trim());
+      if (t.textContent.trim().endsWith('…')) out.push('TRUNCATED text in chart ' + i + ': ' + t.textContent.trim());
       if (b.x < -1 || b.y < -1 || b.x + b.width > vb.width + 1 || b.y + b.height > vb.height + 1)
         out.push('OVERFLOW chart ' + i + ': ' + t.textContent.trim());
     });
