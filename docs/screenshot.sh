@@ -3,6 +3,7 @@
 # in Chinese, from a run on the committed sample.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/custseg-target}"
 out="$(mktemp -d)"
 cargo run --release --quiet -- run --quiet --out "$out/run"
 cargo run --release --quiet -- report --quiet --run "$out/run" --lang zh
