@@ -285,25 +285,9 @@ pub fn describe(r: &RunSummary, position: usize, lang: Lang) -> String {
         .collect();
     s.push_str(space(lang));
     s.push_str(&f(lang, "Compared with the average customer: {0}.", &[&parts.join(clause_sep(lang))]));
-    for a in &seg.attributes {
-        if let Some(top) = a.values.iter().filter(|v| v.segment_share >= 0.3).max_by(|x, y| {
-            (x.segment_share - x.population_share).total_cmp(&(y.segment_share - y.population_share))
-        }) {
-            if top.segment_share >= top.population_share * 1.3 {
-                s.push_str(space(lang));
-                s.push_str(&f(
-                    lang,
-                    "{1}: {2} for {0} of them ({3} of all customers).",
-                    &[
-                        &percent(top.segment_share),
-                        &attribute_label(a, lang),
-                        &attribute_value(top, lang),
-                        &percent(top.population_share),
-                    ],
-                ));
-                break;
-            }
-        }
+    if let Some(household) = household_sentence(seg, lang) {
+        s.push_str(space(lang));
+        s.push_str(&household);
     }
     s
 }
@@ -596,25 +580,9 @@ fn who(r: &RunSummary, position: usize, lang: Lang) -> String {
             f(lang, "{0}.", &[&join_and(&all, lang)])
         }
     };
-    for a in &seg.attributes {
-        if let Some(top) = a.values.iter().filter(|v| v.segment_share >= 0.3).max_by(|x, y| {
-            (x.segment_share - x.population_share).total_cmp(&(y.segment_share - y.population_share))
-        }) {
-            if top.segment_share >= top.population_share * 1.3 {
-                s.push_str(space(lang));
-                s.push_str(&f(
-                    lang,
-                    "{1}: {2} for {0} of them ({3} of all customers).",
-                    &[
-                        &percent(top.segment_share),
-                        &attribute_label(a, lang),
-                        &attribute_value(top, lang),
-                        &percent(top.population_share),
-                    ],
-                ));
-                break;
-            }
-        }
+    if let Some(household) = household_sentence(seg, lang) {
+        s.push_str(space(lang));
+        s.push_str(&household);
     }
     s
 }
@@ -699,6 +667,24 @@ fn changed_since(m: &crate::model::migration::Migration, id: usize, lang: Lang) 
         "Since the previous run: {0} customers stayed, {1} came from other segments and {2} are new customers.",
         &[&count(stayed), &count(joined), &count(new)],
     ))
+}
+
+/// The household value that most sets a segment apart, in one sentence: the first profiled attribute
+/// with a value at least 30% of the segment has and at least 1.3 times as common as among all
+/// customers.
+fn household_sentence(seg: &SegmentProfile, lang: Lang) -> Option<String> {
+    seg.attributes.iter().find_map(|a| {
+        let top = a.values.iter().filter(|v| v.segment_share >= 0.3).max_by(|x, y| {
+            (x.segment_share - x.population_share).total_cmp(&(y.segment_share - y.population_share))
+        })?;
+        (top.segment_share >= top.population_share * 1.3).then(|| {
+            f(
+                lang,
+                "{1}: {2} for {0} of them ({3} of all customers).",
+                &[&percent(top.segment_share), &attribute_label(a, lang), &attribute_value(top, lang), &percent(top.population_share)],
+            )
+        })
+    })
 }
 
 /// The appendix's part on segments: what the index and the distance mean, the heatmap and the map,
