@@ -280,18 +280,14 @@ const ZH: &[(&str, &str)] = &[
         ("Segment sizes were **enforced**: every segment holds between {0} and {1} customers ({2} to {3}). Left to itself, k-means would have made segments of {4} to {5} of customers; keeping within the bounds makes the segments {6} less tight.", "客户群规模经过**强制约束**：每个客户群有 {0} 至 {1} 位客户（{2} 至 {3}）。不加约束时，k-means 得到的客户群占客户的 {4} 至 {5}；保持在约束范围内使客户群的紧密度降低 {6}。"),
         ("**No segmentation passed the checks**: for every number of segments tried, the segments were too unequal in size or did not come out the same on resampled data. See *{0}* below.", "**没有任何细分方案通过检查**：对尝试过的每一个客户群数目，客户群的规模相差太大，或在重抽样数据上结果不一致。见下文“{0}”。"),
         // Sections.
-        ("In short", "概要"),
-        ("Overview", "总览"),
         ("Changes since the previous run", "与上次运行相比的变化"),
         ("The segments", "各客户群"),
         ("How the number of segments was chosen", "客户群数目是如何确定的"),
         ("How customers were placed", "客户是如何归入客户群的"),
         ("Data used", "所用数据"),
         ("Reproduce this run", "重现本次运行"),
-        ("Suggested actions", "建议措施"),
         // Segment texts.
         ("Segment {0}: {1}", "客户群 {0}：{1}"),
-        ("Segment {0}: {1}.", "客户群 {0}：{1}。"),
         ("{0}: {1}", "{0}：{1}"),
         (" ({0})", "（{0}）"),
         ("({0})", "（{0}）"),

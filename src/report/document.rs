@@ -705,8 +705,8 @@ fn segment_details(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
     if r.projection.is_some() {
         b.push(Block::Chart { file: "map.svg".into(), alt: t(lang, "Map of the segments").into() });
     }
-    for s in &r.segments {
-        let mut c: Vec<Block> = vec![para(plain(describe(r, r.segments.iter().position(|x| x.id == s.id).unwrap_or(0), lang)))];
+    for (i, s) in r.segments.iter().enumerate() {
+        let mut c: Vec<Block> = vec![para(plain(describe(r, i, lang)))];
         let head = vec![
             Cell::text(t(lang, "Measure")),
             Cell::num(t(lang, "This segment")),
