@@ -463,7 +463,7 @@ mod tests {
         take_missing();
         assert_eq!(t(Lang::Zh, "no such text"), "no such text");
         assert!(take_missing().contains("no such text"));
-        assert_eq!(t(Lang::Zh, "Overview"), "总览");
+        assert_eq!(t(Lang::Zh, "For analysts"), "供分析人员参考");
         assert!(take_missing().is_empty());
     }
 
