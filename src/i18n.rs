@@ -265,7 +265,7 @@ const ZH: &[(&str, &str)] = &[
         ("New since the previous run: {0} customers came from other segments and {1} are new customers.", "上次运行后新出现：{0} 位客户来自其他客户群，{1} 位是新客户。"),
         ("Since the previous run: {0} customers stayed, {1} came from other segments and {2} are new customers.", "与上次运行相比：{0} 位客户留在本群，{1} 位来自其他客户群，{2} 位是新客户。"),
         ("Every measure, segment by segment", "各客户群的全部指标"),
-        ("Measured on a sample of {0} customers (silhouette on {1}). What each measure means:", "在 {0} 位客户的样本上测量（轮廓系数用 {1} 位）。各指标的含义："),
+        ("Measured on a sample of {0} customers (silhouette on {1}, stability on {2}). What each measure means:", "在 {0} 位客户的样本上测量（轮廓系数用 {1} 位，稳定性用 {2} 位）。各指标的含义："),
         ("*Silhouette* (−1 to 1): how much nearer customers are to their own segment's centre than to the next segment's; higher is better.", "*轮廓系数*（−1 至 1）：客户离本客户群中心比离下一个客户群中心近多少；越高越好。"),
         ("*Calinski–Harabasz*: how far apart the segments' centres are, against how spread out each segment is; higher is better.", "*Calinski–Harabasz 指数*：各客户群中心之间的距离相对于各客户群内部的分散程度；越高越好。"),
         ("*Davies–Bouldin*: how much each segment overlaps the segment most like it; lower is better.", "*Davies–Bouldin 指数*：每个客户群与最相似的客户群重叠的程度；越低越好。"),
@@ -375,7 +375,6 @@ const ZH: &[(&str, &str)] = &[
         ("Previous segment {0} ({1}) has no successor in this run.", "上次的客户群 {0}（{1}）在本次运行中没有延续。"),
         // Selection.
         ("Rule: {0}.", "规则：{0}。"),
-        ("Measured on a sample of {0} customers (silhouette on {1}). Higher silhouette and Calinski–Harabasz are better, lower Davies–Bouldin is better. Stability compares fits on different halves of the sample: the worst segment's match between them (1 = every segment comes out the same), the median over the resamples with its 95% range; a k is stable when the median reaches the threshold.", "在 {0} 位客户的样本上测量（轮廓系数用 {1} 位）。轮廓系数和 Calinski–Harabasz 指数越高越好，Davies–Bouldin 指数越低越好。稳定性比较在样本的两个不同半份上的拟合结果，取匹配最差的客户群（1 表示每个客户群的结果都一样），取各次重抽样的中位数及其 95% 区间；中位数达到阈值的 k 才算稳定。"),
         ("k fixed by the profile at {0}; accepted if balanced", "配置文件把 k 固定为 {0}；规模均衡即接受"),
         ("largest k in {0}..={1} whose segments are balanced (each at least {2} of customers, the largest at most {3} times the smallest), stable (every segment reproduced on resamples with a median Jaccard of at least {4}) and no less separated than fewer segments (Calinski–Harabasz within {5} of the best smaller k)", "在 {0} 到 {1} 之间取最大的 k，要求客户群规模均衡（每个至少占客户的 {2}，最大的不超过最小的 {3} 倍）、稳定（每个客户群在重抽样上重现的 Jaccard 指数中位数至少为 {4}），且区分程度不低于更少的客户群（Calinski–Harabasz 指数与更小的最佳 k 相差不超过 {5}）"),
         ("scored with the saved model {0} (no refit)", "用已保存的模型 {0} 评分（未重新拟合）"),

@@ -86,6 +86,9 @@ pub struct Selection {
     pub kept_previous_k: bool,
     pub sample_size: usize,
     pub silhouette_sample_size: usize,
+    /// Rows of the sample on which stability was measured.
+    #[serde(default)]
+    pub stability_sample_size: usize,
     pub candidates: Vec<Candidate>,
     pub chosen_k: Option<usize>,
 }
@@ -205,6 +208,10 @@ pub fn select(x: ArrayView2<f64>, s: &ClusterParams, seed: u64, previous_k: Opti
 
     // Candidates are independent: score them in parallel (each is deterministic on its own, and the
     // results are collected in k order).
+    // Stability on at most `stability_sample` of these rows: the statistic's noise depends on the
+    // halves' size, not on the population's, and its resample fits are most of the selection's cost.
+    let stability_rows = (m > s.stability_sample()).then(|| take_rows(sample.view(), &sample_rows(m, s.stability_sample(), seed, 3)));
+    let stability_x = stability_rows.as_ref().map_or(sample.view(), |r| r.view());
     let ks: Vec<usize> = s.k_range().filter(|&k| k <= m).collect();
     let scored: Vec<(Candidate, Fit)> = ks
         .par_iter()
@@ -213,7 +220,7 @@ pub fn select(x: ArrayView2<f64>, s: &ClusterParams, seed: u64, previous_k: Opti
             let sil_idx = stratified_rows(&fit.labels, k, s.silhouette_sample(), seed, 2 + k as u64);
             let sil_rows = take_rows(sample.view(), &sil_idx);
             let sil_labels: Vec<u32> = sil_idx.iter().map(|&i| fit.labels[i]).collect();
-            let st = stability(sample.view(), k, s, seed)?;
+            let st = stability(stability_x, k, s, seed)?;
             let sh = shares(&fit.labels, k);
             // Enforced bounds hold by construction.
             let balanced = s.balance() == BalanceMode::Enforce || s.is_balanced(&sh);
@@ -267,6 +274,7 @@ pub fn select(x: ArrayView2<f64>, s: &ClusterParams, seed: u64, previous_k: Opti
         kept_previous_k: kept.is_some(),
         sample_size: m,
         silhouette_sample_size: s.silhouette_sample().min(m),
+        stability_sample_size: s.stability_sample().min(m),
         candidates,
         chosen_k,
     };
@@ -563,6 +571,40 @@ mod tests {
         assert_eq!(k(&c(&[(true, 0.7499, 1.0)])), None);
         // With k fixed, balance alone decides.
         assert_eq!(choose(&c(&[(true, 0.1, 1.0)]), true), Some(0));
+    }
+
+    /// Three separated blobs of `n` rows in 2 dimensions, seeded (noise: a sum of uniforms).
+    fn blobs(n: usize) -> Array2<f64> {
+        use rand::Rng;
+        let mut rng = kmeans::rng_for(5, 5);
+        Array2::from_shape_fn((n, 2), |(i, j)| {
+            let centre = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]][i % 3][j];
+            centre + (0..4).map(|_| rng.gen::<f64>() - 0.5).sum::<f64>() * 2.0
+        })
+    }
+
+    #[test]
+    fn stability_is_measured_on_at_most_stability_sample_rows() {
+        let x = blobs(3_000);
+        let settings = |stability_sample: usize| ClusteringSettings { k_max: 4, stability_resamples: 3, stability_sample, ..Default::default() }.check().unwrap();
+        // Fewer rows than the setting: every row of the sample, and the candidates are those of the
+        // whole sample.
+        let (all, _) = select(x.view(), &settings(100_000), 1, None).unwrap();
+        assert_eq!((all.sample_size, all.stability_sample_size), (3_000, 3_000));
+        let (same, _) = select(x.view(), &settings(3_000), 1, None).unwrap();
+        assert_eq!(same.stability_sample_size, 3_000);
+        let stab = |s: &Selection| s.candidates.iter().map(|c| c.segment_stability).collect::<Vec<f64>>();
+        assert_eq!(stab(&all), stab(&same));
+        // More: a subsample of that many rows, and the three blobs are still found and stable.
+        let (sub, _) = select(x.view(), &settings(600), 1, None).unwrap();
+        assert_eq!((sub.sample_size, sub.stability_sample_size), (3_000, 600));
+        // The resample fits ran on other rows: k = 4's split of a blob reproduces differently.
+        assert_ne!(stab(&sub), stab(&all));
+        assert_eq!(sub.chosen_k, Some(3));
+        assert!(sub.candidates.iter().find(|c| c.k == 3).is_some_and(|c| c.stable));
+        // Below 100 rows is refused, naming the key.
+        let e = ClusteringSettings { stability_sample: 99, ..Default::default() }.check().unwrap_err();
+        assert!(e.to_string().contains("clustering.stability_sample"), "{e}");
     }
 
     #[test]

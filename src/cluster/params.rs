@@ -62,6 +62,8 @@ pub struct ClusteringSettings {
     pub stability_resamples: usize,
     /// Customers sampled for k selection; the final fit always uses every customer.
     pub selection_sample: usize,
+    /// Customers of the selection sample on which stability is measured (halves of this size are fitted).
+    pub stability_sample: usize,
     /// Customers sampled for the silhouette (exact, quadratic in this size).
     pub silhouette_sample: usize,
     /// `check`: balance is a pass/fail check on plain k-means; `enforce`: k-means whose assignment
@@ -94,6 +96,7 @@ impl Default for ClusteringSettings {
             min_stability: 0.75,
             stability_resamples: 10,
             selection_sample: 50_000,
+            stability_sample: 20_000,
             silhouette_sample: 4_000,
             balance: BalanceMode::Check,
             max_share: None,
@@ -174,6 +177,12 @@ impl ClusteringSettings {
             return fail(
                 "clustering.stability_resamples",
                 "clustering.stability_resamples >= 1, selection_sample >= 100 and silhouette_sample >= 10 are needed".into(),
+            );
+        }
+        if self.stability_sample < 100 {
+            return fail(
+                "clustering.stability_sample",
+                format!("clustering.stability_sample = {}: at least 100 customers are needed", self.stability_sample),
             );
         }
         if self.stability_resamples > MAX_RESAMPLES {
@@ -264,6 +273,10 @@ impl ClusterParams {
 
     pub fn selection_sample(&self) -> usize {
         self.settings.selection_sample
+    }
+
+    pub fn stability_sample(&self) -> usize {
+        self.settings.stability_sample
     }
 
     pub fn silhouette_sample(&self) -> usize {

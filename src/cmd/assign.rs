@@ -122,6 +122,7 @@ fn execute(plan: &AssignPlan, log: &Log, quiet: bool) -> Result<()> {
         rule: Rule::Scored { model: saved.path.display().to_string(), enforced: plan.enforce_balance },
         sample_size: 0,
         silhouette_sample_size: 0,
+        stability_sample_size: 0,
         candidates: Vec::new(),
         chosen_k: Some(model.k()),
     };

@@ -272,27 +272,37 @@ impl<'a> RunFolder<'a> {
                     reasons: reasons.get(i),
                 })
                 .collect();
-            assignments::Csv(&rows).write(&self.dir)?;
-            assignments::Parquet(&rows).write(&self.dir)?;
-            FeaturesParquet(fm).write(&self.dir)?;
-            match model {
-                ModelSource::Scored { bytes, .. } => ModelJson::Copied(bytes).write(&self.dir)?,
-                ModelSource::Fitted => {
-                    let fitted = Model::fitted(FittedModel {
-                        profile,
-                        profile_path: &source.path,
-                        profile_sha256: &source.sha256,
-                        window: prep.window,
-                        features: fm,
-                        centroids: s.centroids.view(),
-                        labels: &s.labels,
-                        ids: &s.identity.ids,
-                        names: s.identity.ids.iter().map(|&id| name_of(id)).collect(),
-                        previous_next_id: previous.map_or(0, |p| p.model.next_segment_id),
-                    });
-                    ModelJson::Fitted(&fitted).write(&self.dir)?;
-                }
-            }
+            // features.parquet, the widest output, is written beside the others (no output depends on
+            // the order in which files are written).
+            let dir = &self.dir;
+            let (features, others) = rayon::join(
+                || FeaturesParquet(fm).write(dir),
+                || -> Result<()> {
+                    assignments::Csv(&rows).write(dir)?;
+                    assignments::Parquet(&rows).write(dir)?;
+                    match model {
+                        ModelSource::Scored { bytes, .. } => ModelJson::Copied(bytes).write(dir)?,
+                        ModelSource::Fitted => {
+                            let fitted = Model::fitted(FittedModel {
+                                profile,
+                                profile_path: &source.path,
+                                profile_sha256: &source.sha256,
+                                window: prep.window,
+                                features: fm,
+                                centroids: s.centroids.view(),
+                                labels: &s.labels,
+                                ids: &s.identity.ids,
+                                names: s.identity.ids.iter().map(|&id| name_of(id)).collect(),
+                                previous_next_id: previous.map_or(0, |p| p.model.next_segment_id),
+                            });
+                            ModelJson::Fitted(&fitted).write(dir)?;
+                        }
+                    }
+                    Ok(())
+                },
+            );
+            features?;
+            others?;
         }
         SummaryJson(&summary).write(&self.dir)?;
         if lang == crate::i18n::Lang::Zh {

@@ -45,7 +45,7 @@ impl Output for Csv<'_> {
 impl Output for Parquet<'_> {
     fn write(&self, dir: &RunDir) -> Result<()> {
         let rows = self.0;
-        super::write_parquet(dir, "assignments.parquet", rows.len(), |start, end| {
+        super::write_parquet(dir, "assignments.parquet", rows.len(), super::ParquetLayout::NARROW, |start, end| {
             let rows = &rows[start..end];
             DataFrame::new_infer_height(vec![
                 Column::new("customer_id".into(), rows.iter().map(|r| r.customer_id).collect::<Vec<_>>()),

@@ -13,7 +13,7 @@ pub struct FeaturesParquet<'a>(pub &'a FeatureMatrix);
 impl Output for FeaturesParquet<'_> {
     fn write(&self, dir: &RunDir) -> Result<()> {
         let fm = self.0;
-        super::write_parquet(dir, "features.parquet", fm.customer_ids.len(), |start, end| {
+        super::write_parquet(dir, "features.parquet", fm.customer_ids.len(), super::ParquetLayout::wide(1 + 2 * fm.specs.len()), |start, end| {
             let mut columns = Vec::with_capacity(1 + 2 * fm.specs.len());
             columns.push(Column::new("customer_id".into(), fm.customer_ids[start..end].iter().map(String::as_str).collect::<Vec<_>>()));
             for (j, spec) in fm.specs.iter().enumerate() {

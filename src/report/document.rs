@@ -849,8 +849,14 @@ fn selection(b: &mut Vec<Block>, r: &RunSummary, lang: Lang) {
     if let Some(why) = why_k(r, lang) {
         b.push(para(plain(why)));
     }
+    // Summaries written before stability had its own sample measured it on the whole sample.
+    let stability_rows = if r.stability_sample_size > 0 { r.stability_sample_size } else { r.selection_sample_size };
     b.push(Block::Para {
-        content: rich(lang, "Measured on a sample of {0} customers (silhouette on {1}). What each measure means:", &[&count(r.selection_sample_size), &count(r.silhouette_sample_size)]),
+        content: rich(
+            lang,
+            "Measured on a sample of {0} customers (silhouette on {1}, stability on {2}). What each measure means:",
+            &[&count(r.selection_sample_size), &count(r.silhouette_sample_size), &count(stability_rows)],
+        ),
         muted: true,
         swatch: None,
     });

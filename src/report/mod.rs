@@ -45,6 +45,9 @@ pub struct RunSummary {
     pub rule: Option<crate::cluster::Rule>,
     pub selection_sample_size: usize,
     pub silhouette_sample_size: usize,
+    /// Rows of the selection sample on which stability was measured (0 in summaries before it was kept).
+    #[serde(default)]
+    pub stability_sample_size: usize,
     /// One entry per k tried.
     pub selection: Vec<crate::cluster::Candidate>,
     /// With `--previous`: the previous run's k, and whether it was kept.
@@ -223,6 +226,7 @@ impl RunSummary {
             rule: Some(p.selection.rule.clone()),
             selection_sample_size: p.selection.sample_size,
             silhouette_sample_size: p.selection.silhouette_sample_size,
+            stability_sample_size: p.selection.stability_sample_size,
             selection: p.selection.candidates.clone(),
             previous_k: p.selection.previous_k,
             kept_previous_k: p.selection.kept_previous_k,

@@ -33,13 +33,19 @@ pub(super) fn trait_text(spec: &FeatureSpec, high: bool) -> Text {
     Text::new(en, zh)
 }
 
+/// The mean of every column.
+fn column_means(x: ndarray::ArrayView2<f64>) -> Vec<f64> {
+    let n = x.nrows().max(1) as f64;
+    x.columns().into_iter().map(|c| c.sum() / n).collect()
+}
+
 /// Every segment profiled and named, in id order (descriptions are written by [`super::RunSummary::new`]).
 pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
     let fm = input.features;
     let n = fm.customer_ids.len();
     let d = fm.specs.len();
     let k = input.k;
-    let pop_mean: Vec<f64> = fm.raw.columns().into_iter().map(|c| c.sum() / n.max(1) as f64).collect();
+    let pop_mean: Vec<f64> = column_means(fm.raw.view());
     let mut by_segment: Vec<Vec<AttributeProfile>> = vec![Vec::new(); k];
     for a in input.attributes {
         for (s, p) in attribute_profiles(a, input.attribute_settings, input.labels, k).into_iter().enumerate() {
@@ -47,17 +53,33 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
         }
     }
     let total_revenue: f64 = fm.revenue.iter().sum();
-    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); k];
+    // Per segment: its size, revenue, and the sums of every raw and scaled column, each matrix read in
+    // its memory order (raw by column, scaled by row); each sum adds its members in row order.
+    let mut sizes = vec![0usize; k];
+    let mut revenues = vec![0.0f64; k];
     for (i, &l) in input.labels.iter().enumerate() {
-        members_of[l as usize].push(i);
+        sizes[l as usize] += 1;
+        revenues[l as usize] += fm.revenue[i];
+    }
+    let mut raw_sums = vec![0.0f64; k * d];
+    for (j, column) in fm.raw.columns().into_iter().enumerate() {
+        for (&l, v) in input.labels.iter().zip(column) {
+            raw_sums[l as usize * d + j] += v;
+        }
+    }
+    let mut scaled_sums = vec![0.0f64; k * d];
+    for (&l, row) in input.labels.iter().zip(fm.scaled.rows()) {
+        for (acc, v) in scaled_sums[l as usize * d..(l as usize + 1) * d].iter_mut().zip(row) {
+            *acc += v;
+        }
     }
     let mut segments = Vec::with_capacity(k);
-    for (s, members) in members_of.iter().enumerate() {
-        let size = members.len();
-        let revenue: f64 = members.iter().map(|&i| fm.revenue[i]).sum();
+    for s in 0..k {
+        let size = sizes[s];
+        let revenue = revenues[s];
         let mut stats = Vec::new();
         for (j, &pop) in pop_mean.iter().enumerate() {
-            let mean = members.iter().map(|&i| fm.raw[[i, j]]).sum::<f64>() / size.max(1) as f64;
+            let mean = raw_sums[s * d + j] / size.max(1) as f64;
             let spec = &fm.specs[j];
             // An indicator's difference in its own spread (a category's indicators share their
             // category's in the matrix), so that "93% homeowners against 50%" weighs as a trait as much
@@ -66,7 +88,7 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
                 let spread = (pop * (1.0 - pop)).sqrt();
                 if spread > 0.0 { (mean - pop) / spread } else { 0.0 }
             } else {
-                members.iter().map(|&i| fm.scaled[[i, j]]).sum::<f64>() / size.max(1) as f64 / fm.scaler[j].scale
+                scaled_sums[s * d + j] / size.max(1) as f64 / fm.scaler[j].scale
             };
             let index = if pop.abs() > 1e-12 { Some(mean / pop * 100.0) } else { None };
             stats.push(FeatureStat { name: fm.specs[j].name.clone(), mean, population_mean: pop, index, z });
@@ -183,7 +205,7 @@ impl Reasons {
 pub fn reasons(fm: &FeatureMatrix, segment_of: &[usize], segments: &[SegmentProfile], lang: Lang) -> Reasons {
     use rayon::prelude::*;
     let n = fm.customer_ids.len();
-    let pop: Vec<f64> = fm.raw.columns().into_iter().map(|c| c.sum() / n.max(1) as f64).collect();
+    let pop: Vec<f64> = column_means(fm.raw.view());
     // Per segment, its traits' columns and signed strength.
     let traits: Vec<Vec<(usize, f64)>> = segments
         .iter()
