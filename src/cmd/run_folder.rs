@@ -258,20 +258,8 @@ impl<'a> RunFolder<'a> {
         if let Some(s) = &segmented {
             let name_of = |id: usize| summary.segments.iter().find(|seg| seg.id == id).map(|seg| seg.name.clone()).unwrap_or_default();
             let reasons = report::segments::reasons(fm, &segment_of, &summary.segments, lang);
-            let rows: Vec<Assignment<'_>> = fm
-                .customer_ids
-                .iter()
-                .zip(&segment_of)
-                .zip(&s.d2)
-                .enumerate()
-                .map(|(i, ((id, &seg), &d))| Assignment {
-                    customer_id: id,
-                    segment: seg as u32,
-                    segment_name: summary.segments.iter().find(|x| x.id == seg).map_or("", |x| x.name.get(lang)),
-                    distance: d.sqrt(),
-                    reasons: reasons.get(i),
-                })
-                .collect();
+            let names: Vec<&str> = segment_of_ids(&summary.segments, lang);
+            let rows = AssignmentRows { ids: &fm.customer_ids, segment_of: &segment_of, names: &names, d2: &s.d2, reasons: &reasons };
             // features.parquet, the widest output, is written beside the others (no output depends on
             // the order in which files are written).
             let dir = &self.dir;
@@ -401,4 +389,36 @@ fn untranslated_values(summary: &RunSummary) -> Vec<(String, Vec<String>)> {
     }
     out.retain(|(_, v)| !v.is_empty());
     out
+}
+
+/// Segment names by segment id (an id no segment has: empty).
+fn segment_of_ids(segments: &[report::SegmentProfile], lang: crate::i18n::Lang) -> Vec<&str> {
+    let top = segments.iter().map(|s| s.id + 1).max().unwrap_or(0);
+    (0..top).map(|id| segments.iter().find(|x| x.id == id).map_or("", |x| x.name.get(lang))).collect()
+}
+
+/// The assignment files' rows, made one at a time from the run result.
+struct AssignmentRows<'a> {
+    ids: &'a [String],
+    segment_of: &'a [usize],
+    names: &'a [&'a str],
+    d2: &'a [f64],
+    reasons: &'a report::segments::Reasons,
+}
+
+impl assignments::Rows for AssignmentRows<'_> {
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn row(&self, i: usize) -> Assignment<'_> {
+        let seg = self.segment_of[i];
+        Assignment {
+            customer_id: &self.ids[i],
+            segment: seg as u32,
+            segment_name: self.names.get(seg).copied().unwrap_or(""),
+            distance: self.d2[i].sqrt(),
+            reasons: self.reasons.get(i),
+        }
+    }
 }

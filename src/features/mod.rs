@@ -10,11 +10,14 @@
 
 mod attributes;
 mod fold;
+mod raw;
 mod spec;
+
+pub use raw::Raw;
 
 use std::collections::BTreeMap;
 
-use ndarray::{Array2, ShapeBuilder};
+use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -86,8 +89,8 @@ pub struct FeatureMatrix {
     /// The used features' definitions, in profile order.
     pub specs: Vec<FeatureSpec>,
     /// Aggregated values after the missing-value rule, before transform (what reports show); stored
-    /// column by column.
-    pub raw: Array2<f64>,
+    /// column by column, indicators as a byte per customer.
+    pub raw: Raw,
     /// Transformed, winsorized, z-scored and weighted values (what k-means sees), row by row.
     pub scaled: Array2<f64>,
     pub scaler: Vec<ScaledFeature>,
@@ -337,20 +340,21 @@ fn customers_of(agg: &Aggregated, folds: &Folds, ingested: &Ingested) -> (Vec<St
 }
 
 /// The scaled matrix (row by row) of the raw values (column by column).
-fn scale(raw: &Array2<f64>, scaler: &[ScaledFeature]) -> Array2<f64> {
-    let (n, d) = raw.dim();
+fn scale(raw: &Raw, scaler: &[ScaledFeature]) -> Array2<f64> {
+    let (n, d) = (raw.nrows(), raw.ncols());
     let mut scaled = Array2::zeros((n, d));
     scaled.axis_iter_mut(ndarray::Axis(0)).into_par_iter().enumerate().for_each(|(i, mut row)| {
         for j in 0..d {
-            row[j] = scaler[j].apply(raw[[i, j]]);
+            row[j] = scaler[j].apply(raw.get(i, j));
         }
     });
     scaled
 }
 
-/// A column-major `n × d` matrix of `values` (feature j's values at `j * n ..`).
-fn columns(values: Vec<f64>, n: usize, d: usize) -> Array2<f64> {
-    Array2::from_shape_vec((n, d).f(), values).expect("n × d values")
+/// The raw values of `specs` (feature j's values at `j * n ..` of `values`), indicators coded.
+fn columns(values: Vec<f64>, n: usize, specs: &[FeatureSpec]) -> Raw {
+    let coded: Vec<bool> = specs.iter().map(|s| s.agg.is_indicator()).collect();
+    Raw::from_columns(values, n, &coded)
 }
 
 /// Builds the feature matrix of new data with a saved scaler (`custseg assign`): the same features,
@@ -381,7 +385,7 @@ pub fn build_with_scaler(
             *v = sf.fill;
         }
     }
-    let raw = columns(values, n, specs.len());
+    let raw = columns(values, n, specs);
     let scaled = scale(&raw, scaler);
     let fm = FeatureMatrix {
         customer_ids,
@@ -539,8 +543,9 @@ pub fn build(
     if kept.is_empty() {
         return Err(Error::Data("no feature could be computed: see the skipped features".into()));
     }
-    let raw = columns(values, n, d);
     let (specs, scaler): (Vec<FeatureSpec>, Vec<ScaledFeature>) = kept.into_iter().unzip();
+    debug_assert_eq!(specs.len(), d);
+    let raw = columns(values, n, &specs);
     let scaled = scale(&raw, &scaler);
     let fm = FeatureMatrix { customer_ids, specs, raw, scaled, scaler, revenue, skipped, skipped_groups };
     Ok((fm, attributes))

@@ -215,7 +215,7 @@ pub fn unclipped_d2(fm: &crate::features::FeatureMatrix, centroids: ArrayView2<f
             let c = centroids.row(labels[i] as usize);
             (0..d)
                 .map(|j| {
-                    let v = fm.scaler[j].apply_unclipped(fm.raw[[i, j]]) - c[j];
+                    let v = fm.scaler[j].apply_unclipped(fm.raw.get(i, j)) - c[j];
                     v * v
                 })
                 .sum()

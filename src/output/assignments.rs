@@ -16,19 +16,40 @@ pub struct Assignment<'a> {
     pub reasons: &'a str,
 }
 
+/// Every customer's assignment, made when it is written (a table of them would cost 64 bytes a
+/// customer beside the feature matrix).
+pub trait Rows: Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn row(&self, i: usize) -> Assignment<'_>;
+}
+
+impl Rows for [Assignment<'_>] {
+    fn len(&self) -> usize {
+        <[Assignment<'_>]>::len(self)
+    }
+    fn row(&self, i: usize) -> Assignment<'_> {
+        let r = &self[i];
+        Assignment { customer_id: r.customer_id, segment: r.segment, segment_name: r.segment_name, distance: r.distance, reasons: r.reasons }
+    }
+}
+
 /// `assignments.csv` (text cells spreadsheet-safe, distances with 6 decimals).
-pub struct Csv<'a>(pub &'a [Assignment<'a>]);
+pub struct Csv<'a, R: Rows + ?Sized>(pub &'a R);
 
 /// `assignments.parquet` (values as they are).
-pub struct Parquet<'a>(pub &'a [Assignment<'a>]);
+pub struct Parquet<'a, R: Rows + ?Sized>(pub &'a R);
 
-impl Output for Csv<'_> {
+impl<R: Rows + ?Sized> Output for Csv<'_, R> {
     fn write(&self, dir: &RunDir) -> Result<()> {
         let (path, file) = dir.create_file("assignments.csv")?;
         let map = csv_error(&path);
         let mut w = csv::Writer::from_writer(file);
         w.write_record(["customer_id", "segment", "segment_name", "distance", "reasons"]).map_err(&map)?;
-        for r in self.0 {
+        for i in 0..self.0.len() {
+            let r = self.0.row(i);
             w.write_record([
                 spreadsheet_safe(r.customer_id).as_ref(),
                 &r.segment.to_string(),
@@ -42,11 +63,11 @@ impl Output for Csv<'_> {
     }
 }
 
-impl Output for Parquet<'_> {
+impl<R: Rows + ?Sized> Output for Parquet<'_, R> {
     fn write(&self, dir: &RunDir) -> Result<()> {
-        let rows = self.0;
-        super::write_parquet(dir, "assignments.parquet", rows.len(), super::ParquetLayout::NARROW, |start, end| {
-            let rows = &rows[start..end];
+        let all = self.0;
+        super::write_parquet(dir, "assignments.parquet", all.len(), super::ParquetLayout::NARROW, |start, end| {
+            let rows: Vec<Assignment<'_>> = (start..end).map(|i| all.row(i)).collect();
             DataFrame::new_infer_height(vec![
                 Column::new("customer_id".into(), rows.iter().map(|r| r.customer_id).collect::<Vec<_>>()),
                 Column::new("segment".into(), rows.iter().map(|r| r.segment).collect::<Vec<_>>()),

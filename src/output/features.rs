@@ -17,7 +17,7 @@ impl Output for FeaturesParquet<'_> {
             let mut columns = Vec::with_capacity(1 + 2 * fm.specs.len());
             columns.push(Column::new("customer_id".into(), fm.customer_ids[start..end].iter().map(String::as_str).collect::<Vec<_>>()));
             for (j, spec) in fm.specs.iter().enumerate() {
-                columns.push(Column::new(spec.name.as_str().into(), fm.raw.column(j).slice(ndarray::s![start..end]).to_vec()));
+                columns.push(Column::new(spec.name.as_str().into(), fm.raw.column_range(j, start, end).into_owned()));
             }
             for (j, spec) in fm.specs.iter().enumerate() {
                 columns.push(Column::new(format!("{}_scaled", spec.name).into(), fm.scaled.column(j).slice(ndarray::s![start..end]).to_vec()));

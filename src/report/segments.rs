@@ -33,11 +33,6 @@ pub(super) fn trait_text(spec: &FeatureSpec, high: bool) -> Text {
     Text::new(en, zh)
 }
 
-/// The mean of every column.
-fn column_means(x: ndarray::ArrayView2<f64>) -> Vec<f64> {
-    let n = x.nrows().max(1) as f64;
-    x.columns().into_iter().map(|c| c.sum() / n).collect()
-}
 
 /// Every segment profiled and named, in id order (descriptions are written by [`super::RunSummary::new`]).
 pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
@@ -45,7 +40,7 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
     let n = fm.customer_ids.len();
     let d = fm.specs.len();
     let k = input.k;
-    let pop_mean: Vec<f64> = column_means(fm.raw.view());
+    let pop_mean: Vec<f64> = fm.raw.means();
     let mut by_segment: Vec<Vec<AttributeProfile>> = vec![Vec::new(); k];
     for a in input.attributes {
         for (s, p) in attribute_profiles(a, input.attribute_settings, input.labels, k).into_iter().enumerate() {
@@ -62,8 +57,8 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
         revenues[l as usize] += fm.revenue[i];
     }
     let mut raw_sums = vec![0.0f64; k * d];
-    for (j, column) in fm.raw.columns().into_iter().enumerate() {
-        for (&l, v) in input.labels.iter().zip(column) {
+    for j in 0..d {
+        for (&l, v) in input.labels.iter().zip(fm.raw.column(j).iter()) {
             raw_sums[l as usize * d + j] += v;
         }
     }
@@ -205,7 +200,7 @@ impl Reasons {
 pub fn reasons(fm: &FeatureMatrix, segment_of: &[usize], segments: &[SegmentProfile], lang: Lang) -> Reasons {
     use rayon::prelude::*;
     let n = fm.customer_ids.len();
-    let pop: Vec<f64> = column_means(fm.raw.view());
+    let pop: Vec<f64> = fm.raw.means();
     // Per segment, its traits' columns and signed strength.
     let traits: Vec<Vec<(usize, f64)>> = segments
         .iter()
@@ -216,7 +211,7 @@ pub fn reasons(fm: &FeatureMatrix, segment_of: &[usize], segments: &[SegmentProf
     let standing = |i: usize, j: usize| -> f64 {
         if fm.specs[j].agg.is_indicator() {
             let spread = (pop[j] * (1.0 - pop[j])).sqrt();
-            if spread > 0.0 { (fm.raw[[i, j]] - pop[j]) / spread } else { 0.0 }
+            if spread > 0.0 { (fm.raw.get(i, j) - pop[j]) / spread } else { 0.0 }
         } else {
             fm.scaled[[i, j]] / fm.scaler[j].scale
         }
