@@ -133,11 +133,12 @@ impl<'a> RunFolder<'a> {
         let window = ingested.window()?;
         log.info(format!("window: {} to {}", window.start, window.as_of));
         log.begin("building features");
-        let (fm, attributes) = match scaling {
-            Scaling::Fit(plan) => features::build(plan, used, skipped, folds, &ingested, window)?,
-            Scaling::Saved(model) => features::build_with_scaler(&model.features, &model.scaler, folds, &ingested, window)?,
-        };
         let counts = ingested.counts();
+        let mut ingested = ingested;
+        let (fm, attributes) = match scaling {
+            Scaling::Fit(plan) => features::build(plan, used, skipped, folds, &mut ingested, window)?,
+            Scaling::Saved(model) => features::build_with_scaler(&model.features, &model.scaler, folds, &mut ingested, window)?,
+        };
         log.info(format!(
             "features: {} customers x {} features ({} skipped)",
             count(fm.customer_ids.len()),
@@ -179,7 +180,7 @@ impl<'a> RunFolder<'a> {
         let segment_of: Vec<usize> = segmented.as_ref().map_or_else(Vec::new, |s| s.labels.iter().map(|&l| s.identity.ids[l as usize]).collect());
         let migration = match (previous, &segmented) {
             (Some(p), Some(_)) => {
-                let current: Vec<(&str, usize)> = fm.customer_ids.iter().map(String::as_str).zip(segment_of.iter().copied()).collect();
+                let current: Vec<(&str, usize)> = fm.customer_ids.iter().zip(segment_of.iter().copied()).collect();
                 Some(p.migration(&current, segments.iter().map(|s| SegmentRef { id: s.id, name: s.name.clone() }).collect()))
             }
             _ => None,
@@ -399,7 +400,7 @@ fn segment_of_ids(segments: &[report::SegmentProfile], lang: crate::i18n::Lang) 
 
 /// The assignment files' rows, made one at a time from the run result.
 struct AssignmentRows<'a> {
-    ids: &'a [String],
+    ids: &'a features::Ids,
     segment_of: &'a [usize],
     names: &'a [&'a str],
     d2: &'a [f64],
@@ -414,7 +415,7 @@ impl assignments::Rows for AssignmentRows<'_> {
     fn row(&self, i: usize) -> Assignment<'_> {
         let seg = self.segment_of[i];
         Assignment {
-            customer_id: &self.ids[i],
+            customer_id: self.ids.get(i),
             segment: seg as u32,
             segment_name: self.names.get(seg).copied().unwrap_or(""),
             distance: self.d2[i].sqrt(),

@@ -38,11 +38,46 @@ impl AttributeSettings {
 }
 
 /// A customer attribute (a text column of the customers export), coded per customer in the feature
-/// matrix's order: `levels[codes[i]]` is customer i's value.
+/// matrix's order: `levels[codes.get(i)]` is customer i's value.
 pub struct Attribute {
     pub name: String,
     pub levels: Vec<String>,
-    pub codes: Vec<u32>,
+    pub codes: Codes,
+}
+
+/// Per customer, the code of its level: a byte each when there are at most 256 levels (regions,
+/// dwellings, heating: 1 byte a customer instead of 4).
+pub enum Codes {
+    Byte(Vec<u8>),
+    Wide(Vec<u32>),
+}
+
+impl Codes {
+    fn new(codes: Vec<u32>, levels: usize) -> Codes {
+        if levels <= 256 {
+            Codes::Byte(codes.into_iter().map(|c| c as u8).collect())
+        } else {
+            Codes::Wide(codes)
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Codes::Byte(c) => c.len(),
+            Codes::Wide(c) => c.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> u32 {
+        match self {
+            Codes::Byte(c) => c[i] as u32,
+            Codes::Wide(c) => c[i],
+        }
+    }
 }
 
 pub type Attributes = Vec<Attribute>;
@@ -127,6 +162,7 @@ impl AttributeFold {
                         })
                     })
                     .collect();
+                let codes = Codes::new(codes, out_levels.len());
                 Attribute { name: name.clone(), levels: out_levels, codes }
             })
             .collect()

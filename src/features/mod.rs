@@ -10,9 +10,11 @@
 
 mod attributes;
 mod fold;
+mod ids;
 mod raw;
 mod spec;
 
+pub use ids::Ids;
 pub use raw::Raw;
 
 use std::collections::BTreeMap;
@@ -85,7 +87,7 @@ impl ScaledFeature {
 /// Per-customer features, ready for clustering.
 pub struct FeatureMatrix {
     /// Customers, sorted by id; row i of every matrix is customer i.
-    pub customer_ids: Vec<String>,
+    pub customer_ids: Ids,
     /// The used features' definitions, in profile order.
     pub specs: Vec<FeatureSpec>,
     /// Aggregated values after the missing-value rule, before transform (what reports show); stored
@@ -333,8 +335,8 @@ fn expand_categories(used: Vec<FeatureSpec>, folds: &Folds, skipped: &mut Vec<Sk
 }
 
 /// The customers' ids, the amount billed, and the attributes, in the matrix's order.
-fn customers_of(agg: &Aggregated, folds: &Folds, ingested: &Ingested) -> (Vec<String>, Vec<f64>, Attributes) {
-    let ids = agg.customers.iter().map(|&c| ingested.customers.key(c).to_string()).collect();
+fn customers_of(agg: &Aggregated, folds: &Folds, ingested: &Ingested) -> (Ids, Vec<f64>, Attributes) {
+    let ids = agg.customers.iter().map(|&c| ingested.customers.key(c)).collect();
     let revenue = agg.customers.iter().map(|&c| folds.revenue(c as usize)).collect();
     (ids, revenue, folds.attributes().attributes(&agg.customers))
 }
@@ -364,7 +366,7 @@ pub fn build_with_scaler(
     specs: &[FeatureSpec],
     scaler: &[ScaledFeature],
     folds: Folds,
-    ingested: &Ingested,
+    ingested: &mut Ingested,
     window: Window,
 ) -> Result<(FeatureMatrix, Attributes)> {
     let columns_have = columns_from(ingested);
@@ -377,8 +379,10 @@ pub fn build_with_scaler(
     let agg = aggregated(specs, &mut folds, ingested, window)?;
     let n = agg.customers.len();
     let (customer_ids, revenue, attributes) = customers_of(&agg, &folds, ingested);
-    // The accumulators are done with: their memory goes before the matrices are made.
+    // The accumulators and the customer-key table are done with: their memory goes before the
+    // matrices are made.
     drop(folds);
+    ingested.release_keys();
     let mut values = agg.values;
     for (column, sf) in values.chunks_mut(n).zip(scaler) {
         for v in column.iter_mut().filter(|v| v.is_nan()) {
@@ -412,7 +416,7 @@ pub fn build(
     used: Vec<FeatureSpec>,
     mut skipped: Vec<SkippedFeature>,
     folds: Folds,
-    ingested: &Ingested,
+    ingested: &mut Ingested,
     window: Window,
 ) -> Result<(FeatureMatrix, Attributes)> {
     let mut folds = folds;
@@ -420,8 +424,10 @@ pub fn build(
     let agg = aggregated(&used, &mut folds, ingested, window)?;
     let n = agg.customers.len();
     let (customer_ids, revenue, attributes) = customers_of(&agg, &folds, ingested);
-    // The accumulators are done with: their memory goes before the matrices are made.
+    // The accumulators and the customer-key table are done with: their memory goes before the
+    // matrices are made.
     drop(folds);
+    ingested.release_keys();
     let mut values = agg.values;
     let unmatched = agg.unmatched;
 

@@ -235,6 +235,14 @@ impl Ingested {
         })
     }
 
+    /// Frees the customer and feeder key tables (once the features hold the ids they need): after it,
+    /// no key can be looked up and [`Ingested::counts`] counts nothing.
+    pub fn release_keys(&mut self) {
+        self.customers = Keys::default();
+        self.feeders = Keys::default();
+        self.feeder_of = Vec::new();
+    }
+
     /// Billed customers (customer codes seen in billing), sorted by id.
     pub fn billed(&self) -> Vec<u32> {
         let mut billed: Vec<u32> = (0..self.customers.len() as u32).filter(|&c| self.customers.seen(c, Source::Billing)).collect();

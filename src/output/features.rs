@@ -15,7 +15,7 @@ impl Output for FeaturesParquet<'_> {
         let fm = self.0;
         super::write_parquet(dir, "features.parquet", fm.customer_ids.len(), super::ParquetLayout::wide(1 + 2 * fm.specs.len()), |start, end| {
             let mut columns = Vec::with_capacity(1 + 2 * fm.specs.len());
-            columns.push(Column::new("customer_id".into(), fm.customer_ids[start..end].iter().map(String::as_str).collect::<Vec<_>>()));
+            columns.push(Column::new("customer_id".into(), (start..end).map(|i| fm.customer_ids.get(i)).collect::<Vec<_>>()));
             for (j, spec) in fm.specs.iter().enumerate() {
                 columns.push(Column::new(spec.name.as_str().into(), fm.raw.column_range(j, start, end).into_owned()));
             }

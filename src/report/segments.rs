@@ -144,7 +144,8 @@ fn attribute_profiles(a: &Attribute, settings: &AttributeSettings, labels: &[u32
     let m = a.levels.len();
     let mut counts = vec![0usize; k * m];
     let mut pop = vec![0usize; m];
-    for (&l, &c) in labels.iter().zip(&a.codes) {
+    for (i, &l) in labels.iter().enumerate() {
+        let c = a.codes.get(i);
         counts[l as usize * m + c as usize] += 1;
         pop[c as usize] += 1;
     }
