@@ -3,15 +3,7 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc's option enumeration (the bindings do not name it).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() {
-    // mimalloc gives freed memory back to the system 10 ms after it is freed, by default. A run frees
-    // its read batches and accumulators in bursts, and what is kept meanwhile counts in its peak (about
-    // 100 MB at 1M customers); purged at once, the peak is the memory in use, at no measurable cost.
-    // SAFETY: setting an option is a plain store into mimalloc's option table, allowed at any time.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let cli = custseg::cli::Cli::parse();
     let log = cli.log.format();
     if let Err(e) = custseg::cmd::dispatch(cli) {

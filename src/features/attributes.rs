@@ -151,15 +151,18 @@ impl AttributeFold {
             .map(|AttributeValues { name, values, .. }| {
                 let (levels, of_customer) = (&values.names, &values.of_key);
                 let mut out_levels: Vec<String> = Vec::new();
-                let mut renumber: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+                // Levels renumbered in order of first appearance; the last slot is "unknown".
+                let mut renumber: Vec<u32> = vec![u32::MAX; levels.len() + 1];
                 let codes = customers
                     .iter()
                     .map(|&k| {
                         let l = of_customer.get(k as usize).copied().unwrap_or(u32::MAX);
-                        *renumber.entry(l).or_insert_with(|| {
+                        let slot = if l == u32::MAX { levels.len() } else { l as usize };
+                        if renumber[slot] == u32::MAX {
                             out_levels.push(if l == u32::MAX { "(unknown)".to_string() } else { levels[l as usize].clone() });
-                            out_levels.len() as u32 - 1
-                        })
+                            renumber[slot] = out_levels.len() as u32 - 1;
+                        }
+                        renumber[slot]
                     })
                     .collect();
                 let codes = Codes::new(codes, out_levels.len());

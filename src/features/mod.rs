@@ -184,10 +184,10 @@ pub fn quantile(values: &mut [f64], q: f64) -> f64 {
 const MISSING: f64 = f64::NAN;
 
 /// The billed customers (codes, sorted by id) and, per feature, each one's aggregate (column by
-/// column in one buffer: feature j's values at `j * n ..`), [`MISSING`] where it has none.
+/// column), [`MISSING`] where it has none.
 struct Aggregated {
     customers: Vec<u32>,
-    values: Vec<f64>,
+    values: Vec<Vec<f64>>,
     /// Per feature: when its filter matched no row, why the feature says nothing (with the values
     /// its filter column held).
     unmatched: Vec<Option<String>>,
@@ -204,11 +204,13 @@ fn aggregated(specs: &[FeatureSpec], folds: &mut Folds, ingested: &Ingested, win
     }
     let as_of = crate::ingest::epoch_days(window.as_of);
     let by_feeder = ingested.exports.get(&Source::Outages).is_some_and(|e| e.stats.feeder_keyed);
-    let mut values = vec![MISSING; n * specs.len()];
+    let mut values: Vec<Vec<f64>> = Vec::with_capacity(specs.len());
     let mut unmatched = vec![None; specs.len()];
-    // Feature by feature, each one's accumulators freed once its values are out: the memory of the
-    // accumulators and of the values is not needed at once.
-    for ((column, spec), unmatched) in values.chunks_mut(n).zip(specs).zip(&mut unmatched) {
+    // Feature by feature, each one's column made and its accumulators freed once its values are out:
+    // the memory of the accumulators and of the values is not needed at once.
+    for (spec, unmatched) in specs.iter().zip(&mut unmatched) {
+        values.push(vec![MISSING; n]);
+        let column = values.last_mut().expect("pushed");
         let Some(feature) = folds.feature(spec) else { continue };
         if let (Some(seen), Some(filter)) = (feature.filter_unmatched(), &spec.filter) {
             let wanted: Vec<String> = filter.values().iter().map(|v| format!("\"{v}\"")).collect();
@@ -353,10 +355,10 @@ fn scale(raw: &Raw, scaler: &[ScaledFeature]) -> Array2<f64> {
     scaled
 }
 
-/// The raw values of `specs` (feature j's values at `j * n ..` of `values`), indicators coded.
-fn columns(values: Vec<f64>, n: usize, specs: &[FeatureSpec]) -> Raw {
+/// The raw values of `specs` (feature j's values in `values[j]`), indicators coded.
+fn columns(values: Vec<Vec<f64>>, specs: &[FeatureSpec]) -> Raw {
     let coded: Vec<bool> = specs.iter().map(|s| s.agg.is_indicator()).collect();
-    Raw::from_columns(values, n, &coded)
+    Raw::from_columns(values, &coded)
 }
 
 /// Builds the feature matrix of new data with a saved scaler (`custseg assign`): the same features,
@@ -377,19 +379,18 @@ pub fn build_with_scaler(
     }
     let mut folds = folds;
     let agg = aggregated(specs, &mut folds, ingested, window)?;
-    let n = agg.customers.len();
     let (customer_ids, revenue, attributes) = customers_of(&agg, &folds, ingested);
     // The accumulators and the customer-key table are done with: their memory goes before the
     // matrices are made.
     drop(folds);
     ingested.release_keys();
     let mut values = agg.values;
-    for (column, sf) in values.chunks_mut(n).zip(scaler) {
+    for (column, sf) in values.iter_mut().zip(scaler) {
         for v in column.iter_mut().filter(|v| v.is_nan()) {
             *v = sf.fill;
         }
     }
-    let raw = columns(values, n, specs);
+    let raw = columns(values, specs);
     let scaled = scale(&raw, scaler);
     let fm = FeatureMatrix {
         customer_ids,
@@ -435,7 +436,7 @@ pub fn build(
     // parallel; the results are taken in profile order).
     let [q_lo, q_hi] = plan.transform.winsorize;
     let scaled: Vec<std::result::Result<ScaledFeature, SkippedFeature>> = values
-        .par_chunks_mut(n)
+        .par_iter_mut()
         .zip(used.par_iter())
         .enumerate()
         .map(|(j, (column, spec))| {
@@ -500,22 +501,20 @@ pub fn build(
             Ok(sf)
         })
         .collect();
-    // Kept features' columns, moved down over the skipped ones.
+    // Kept features' columns; the skipped ones' are dropped.
     let mut kept: Vec<(FeatureSpec, ScaledFeature)> = Vec::new();
-    let mut d = 0;
-    for (j, (r, spec)) in scaled.into_iter().zip(used).enumerate() {
+    let mut kept_values: Vec<Vec<f64>> = Vec::new();
+    for ((r, spec), column) in scaled.into_iter().zip(used).zip(values) {
         match r {
             Ok(sf) => {
-                if d != j {
-                    values.copy_within(j * n..(j + 1) * n, d * n);
-                }
                 kept.push((spec, sf));
-                d += 1;
+                kept_values.push(column);
             }
             Err(s) => skipped.push(s),
         }
     }
-    values.truncate(d * n);
+    let values = kept_values;
+    let d = kept.len();
 
     // A category's indicators share one spread: sqrt(1 − Σ p²), the root of their summed variances,
     // so the category adds one feature's variance however many values it has, and two customers
@@ -551,7 +550,7 @@ pub fn build(
     }
     let (specs, scaler): (Vec<FeatureSpec>, Vec<ScaledFeature>) = kept.into_iter().unzip();
     debug_assert_eq!(specs.len(), d);
-    let raw = columns(values, n, &specs);
+    let raw = columns(values, &specs);
     let scaled = scale(&raw, &scaler);
     let fm = FeatureMatrix { customer_ids, specs, raw, scaled, scaler, revenue, skipped, skipped_groups };
     Ok((fm, attributes))

@@ -21,17 +21,20 @@ pub struct Raw {
 }
 
 impl Raw {
-    /// From `d` columns of `n` values laid one after the other (feature j's at `j * n ..`), freeing
-    /// `values` as it goes. Columns flagged in `coded` are kept as codes when they hold at most 256
-    /// distinct values (by bits), else as f64.
-    pub fn from_columns(values: Vec<f64>, n: usize, coded: &[bool]) -> Raw {
-        let d = coded.len();
-        assert_eq!(values.len(), n * d, "n × d values");
-        let mut columns = Vec::with_capacity(d);
-        for (j, &code) in coded.iter().enumerate() {
-            let column = &values[j * n..(j + 1) * n];
-            columns.push(code.then(|| encode(column)).flatten().unwrap_or_else(|| Column::Values(column.to_vec())));
-        }
+    /// From `d` columns of `n` values each (moved in, not copied). Columns flagged in `coded` are kept
+    /// as codes when they hold at most 256 distinct values (by bits), else as f64.
+    pub fn from_columns(values: Vec<Vec<f64>>, coded: &[bool]) -> Raw {
+        assert_eq!(values.len(), coded.len(), "a flag per column");
+        let n = values.first().map_or(0, Vec::len);
+        assert!(values.iter().all(|c| c.len() == n), "columns of one length");
+        let columns = values
+            .into_iter()
+            .zip(coded)
+            .map(|(column, &code)| match code.then(|| encode(&column)).flatten() {
+                Some(c) => c,
+                None => Column::Values(column),
+            })
+            .collect();
         Raw { n, columns }
     }
 
@@ -112,8 +115,7 @@ mod tests {
         let indicator: Vec<f64> = (0..n).map(|i| [0.0, 1.0, 0.37][i % 3]).collect();
         let amounts: Vec<f64> = (0..n).map(|i| i as f64 * 1.5).collect();
         let many: Vec<f64> = (0..n).map(|i| (i % 300) as f64).collect();
-        let values: Vec<f64> = indicator.iter().chain(&amounts).chain(&many).copied().collect();
-        let raw = Raw::from_columns(values, n, &[true, false, true]);
+        let raw = Raw::from_columns(vec![indicator.clone(), amounts.clone(), many.clone()], &[true, false, true]);
         assert_eq!((raw.nrows(), raw.ncols()), (n, 3));
         for i in 0..n {
             assert_eq!(raw.get(i, 0).to_bits(), indicator[i].to_bits());

@@ -386,10 +386,9 @@ fn stream(dir: &Path, specs: &[FeatureSpec]) -> (NaiveDate, BTreeMap<String, Vec
     let ingested = ingest::read_all(&opened, &settings, None, 12, &mut folds, &|_| {}).unwrap();
     let window = ingested.window().unwrap();
     let agg = aggregated(&used, &mut folds, &ingested, window).unwrap();
-    let n = agg.customers.len();
     let mut out = BTreeMap::new();
-    for (j, s) in used.iter().enumerate() {
-        out.insert(s.name.clone(), agg.values[j * n..(j + 1) * n].iter().map(|v| (!v.is_nan()).then_some(*v)).collect());
+    for (s, column) in used.iter().zip(&agg.values) {
+        out.insert(s.name.clone(), column.iter().map(|v| (!v.is_nan()).then_some(*v)).collect());
     }
     (window.as_of, out, ingested.exports)
 }

@@ -246,7 +246,9 @@ impl Ingested {
     /// Billed customers (customer codes seen in billing), sorted by id.
     pub fn billed(&self) -> Vec<u32> {
         let mut billed: Vec<u32> = (0..self.customers.len() as u32).filter(|&c| self.customers.seen(c, Source::Billing)).collect();
-        billed.sort_unstable_by(|&a, &b| self.customers.key(a).cmp(self.customers.key(b)));
+        // Keys are distinct, so the order does not depend on the sort's (or the threads') order.
+        use rayon::slice::ParallelSliceMut;
+        billed.par_sort_unstable_by(|&a, &b| self.customers.key(a).cmp(self.customers.key(b)));
         billed
     }
 }

@@ -225,13 +225,11 @@ pub fn unclipped_d2(fm: &crate::features::FeatureMatrix, centroids: ArrayView2<f
 
 /// Per-segment 99th percentile and maximum of the distances (not squared) of members to their centroid.
 pub fn distance_profile(labels: &[u32], d2: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut per: Vec<Vec<f64>> = vec![Vec::new(); k];
-    for (&l, &d) in labels.iter().zip(d2) {
-        per[l as usize].push(d.sqrt());
-    }
     let mut p99 = Vec::with_capacity(k);
     let mut max = Vec::with_capacity(k);
-    for mut v in per {
+    // One segment's distances at a time: a copy of every customer's would cost 8 bytes each.
+    for s in 0..k as u32 {
+        let mut v: Vec<f64> = labels.iter().zip(d2).filter(|(&l, _)| l == s).map(|(_, &d)| d.sqrt()).collect();
         if v.is_empty() {
             p99.push(0.0);
             max.push(0.0);

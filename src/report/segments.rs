@@ -217,8 +217,9 @@ pub fn reasons(fm: &FeatureMatrix, segment_of: &[usize], segments: &[SegmentProf
             fm.scaled[[i, j]] / fm.scaler[j].scale
         }
     };
-    // Each customer's choice: segment index and up to MAX_REASONS trait positions, packed.
-    let codes: Vec<(usize, u32)> = (0..n)
+    // Each customer's choice: segment index (high 16 bits) and up to MAX_REASONS trait positions (3
+    // bits each), packed in 4 bytes; replaced below, in place, by its wording's index.
+    let mut codes: Vec<u32> = (0..n)
         .into_par_iter()
         .map(|i| {
             let s = index_of(segment_of[i]);
@@ -230,31 +231,29 @@ pub fn reasons(fm: &FeatureMatrix, segment_of: &[usize], segments: &[SegmentProf
                 .collect();
             scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             let code = scored.iter().take(MAX_REASONS).fold(0u32, |acc, &(p, _)| acc * 8 + p as u32 + 1);
-            (s, code)
+            ((s as u32) << 16) | code
         })
         .collect();
     let mut texts = Vec::new();
-    let mut known: std::collections::HashMap<(usize, u32), u32> = std::collections::HashMap::new();
-    let of_customer = codes
-        .into_iter()
-        .map(|(s, code)| {
-            *known.entry((s, code)).or_insert_with(|| {
-                let mut picks = Vec::new();
-                let mut c = code;
-                while c > 0 {
-                    picks.push((c % 8 - 1) as usize);
-                    c /= 8;
-                }
-                picks.reverse();
-                let text = if picks.is_empty() {
-                    i18n::t(lang, "Close to the segment's typical customer").to_string()
-                } else {
-                    picks.iter().map(|&p| segments[s].traits[p].text.get(lang).to_string()).collect::<Vec<_>>().join(i18n::t(lang, "; "))
-                };
-                texts.push(text);
-                texts.len() as u32 - 1
-            })
-        })
-        .collect();
-    Reasons { texts, of_customer }
+    let mut known: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    for packed in codes.iter_mut() {
+        let (s, code) = ((*packed >> 16) as usize, *packed & 0xFFFF);
+        *packed = *known.entry(*packed).or_insert_with(|| {
+            let mut picks = Vec::new();
+            let mut c = code;
+            while c > 0 {
+                picks.push((c % 8 - 1) as usize);
+                c /= 8;
+            }
+            picks.reverse();
+            let text = if picks.is_empty() {
+                i18n::t(lang, "Close to the segment's typical customer").to_string()
+            } else {
+                picks.iter().map(|&p| segments[s].traits[p].text.get(lang).to_string()).collect::<Vec<_>>().join(i18n::t(lang, "; "))
+            };
+            texts.push(text);
+            texts.len() as u32 - 1
+        });
+    }
+    Reasons { texts, of_customer: codes }
 }
