@@ -259,7 +259,7 @@ impl<'a> RunFolder<'a> {
         if let Some(s) = &segmented {
             let name_of = |id: usize| summary.segments.iter().find(|seg| seg.id == id).map(|seg| seg.name.clone()).unwrap_or_default();
             let reasons = report::segments::reasons(fm, &segment_of, &summary.segments, lang);
-            let names: Vec<&str> = segment_of_ids(&summary.segments, lang);
+            let names: Vec<&str> = names_by_segment_id(&summary.segments, lang);
             let rows = AssignmentRows { ids: &fm.customer_ids, segment_of: &segment_of, names: &names, d2: &s.d2, reasons: &reasons };
             // features.parquet, the widest output, is written beside the others (no output depends on
             // the order in which files are written).
@@ -393,7 +393,7 @@ fn untranslated_values(summary: &RunSummary) -> Vec<(String, Vec<String>)> {
 }
 
 /// Segment names by segment id (an id no segment has: empty).
-fn segment_of_ids(segments: &[report::SegmentProfile], lang: crate::i18n::Lang) -> Vec<&str> {
+fn names_by_segment_id(segments: &[report::SegmentProfile], lang: crate::i18n::Lang) -> Vec<&str> {
     let top = segments.iter().map(|s| s.id + 1).max().unwrap_or(0);
     (0..top).map(|id| segments.iter().find(|x| x.id == id).map_or("", |x| x.name.get(lang))).collect()
 }

@@ -61,17 +61,6 @@ impl Codes {
         }
     }
 
-    pub fn len(&self) -> usize {
-        match self {
-            Codes::Byte(c) => c.len(),
-            Codes::Wide(c) => c.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     pub fn get(&self, i: usize) -> u32 {
         match self {
             Codes::Byte(c) => c[i] as u32,

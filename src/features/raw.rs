@@ -74,8 +74,9 @@ impl Raw {
         (0..self.ncols()).map(|j| ndarray::ArrayView1::from(&*self.column(j)).sum() / n).collect()
     }
 
-    /// Bytes the values take.
-    pub fn bytes(&self) -> usize {
+    /// Bytes the values take (what the tests check the coding by).
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
         self.columns
             .iter()
             .map(|c| match c {

@@ -26,23 +26,13 @@ pub trait Rows: Sync {
     fn row(&self, i: usize) -> Assignment<'_>;
 }
 
-impl Rows for [Assignment<'_>] {
-    fn len(&self) -> usize {
-        <[Assignment<'_>]>::len(self)
-    }
-    fn row(&self, i: usize) -> Assignment<'_> {
-        let r = &self[i];
-        Assignment { customer_id: r.customer_id, segment: r.segment, segment_name: r.segment_name, distance: r.distance, reasons: r.reasons }
-    }
-}
-
 /// `assignments.csv` (text cells spreadsheet-safe, distances with 6 decimals).
-pub struct Csv<'a, R: Rows + ?Sized>(pub &'a R);
+pub struct Csv<'a, R: Rows>(pub &'a R);
 
 /// `assignments.parquet` (values as they are).
-pub struct Parquet<'a, R: Rows + ?Sized>(pub &'a R);
+pub struct Parquet<'a, R: Rows>(pub &'a R);
 
-impl<R: Rows + ?Sized> Output for Csv<'_, R> {
+impl<R: Rows> Output for Csv<'_, R> {
     fn write(&self, dir: &RunDir) -> Result<()> {
         let (path, file) = dir.create_file("assignments.csv")?;
         let map = csv_error(&path);
@@ -63,7 +53,7 @@ impl<R: Rows + ?Sized> Output for Csv<'_, R> {
     }
 }
 
-impl<R: Rows + ?Sized> Output for Parquet<'_, R> {
+impl<R: Rows> Output for Parquet<'_, R> {
     fn write(&self, dir: &RunDir) -> Result<()> {
         let all = self.0;
         super::write_parquet(dir, "assignments.parquet", all.len(), super::ParquetLayout::NARROW, |start, end| {
