@@ -376,7 +376,7 @@ const ZH: &[(&str, &str)] = &[
         // Selection.
         ("Rule: {0}.", "规则：{0}。"),
         ("k fixed by the profile at {0}; accepted if balanced", "配置文件把 k 固定为 {0}；规模均衡即接受"),
-        ("largest k in {0}..={1} whose segments are balanced (each at least {2} of customers, the largest at most {3} times the smallest), stable (every segment reproduced on resamples with a median Jaccard of at least {4}) and no less separated than fewer segments (Calinski–Harabasz within {5} of the best smaller k)", "在 {0} 到 {1} 之间取最大的 k，要求客户群规模均衡（每个至少占客户的 {2}，最大的不超过最小的 {3} 倍）、稳定（每个客户群在重抽样上重现的 Jaccard 指数中位数至少为 {4}），且区分程度不低于更少的客户群（Calinski–Harabasz 指数与更小的最佳 k 相差不超过 {5}）"),
+        ("largest k in {0}..={1} whose segments are balanced (each at least {2} of customers, the largest at most {3} times the smallest), stable (every segment reproduced on resamples with a median Jaccard of at least {4}) and no less separated than fewer segments (silhouette at most {5} below the best smaller k's)", "在 {0} 到 {1} 之间取最大的 k，要求客户群规模均衡（每个至少占客户的 {2}，最大的不超过最小的 {3} 倍）、稳定（每个客户群在重抽样上重现的 Jaccard 指数中位数至少为 {4}），且区分程度不低于更少的客户群（轮廓系数比更小的最佳 k 低不超过 {5}）"),
         ("scored with the saved model {0} (no refit)", "用已保存的模型 {0} 评分（未重新拟合）"),
         (", segment sizes enforced", "，客户群规模经过强制约束"),
         ("; segment sizes enforced between {0} and {1} of customers", "；客户群规模强制保持在客户的 {0} 至 {1} 之间"),

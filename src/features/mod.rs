@@ -516,18 +516,14 @@ pub fn build(
     let values = kept_values;
     let d = kept.len();
 
-    // A category's indicators share one spread: sqrt(1 − Σ p²), the root of their summed variances,
-    // so the category adds one feature's variance however many values it has, and two customers
-    // with different values are the same distance apart whichever values they are.
-    let mut block_p2: BTreeMap<String, f64> = BTreeMap::new();
-    for (spec, sf) in &kept {
-        if let Some(b) = &spec.block {
-            *block_p2.entry(b.clone()).or_default() += sf.mean * sf.mean;
-        }
-    }
+    // A category's indicators are centred and share one fixed spread, sqrt(1/2): two customers with
+    // different values are the same distance apart in every category, whichever values they are,
+    // and a category adds 2 (1 − Σ p²) of variance, twice the chance that two customers differ in
+    // it: a two-value column split half and half adds one feature's variance, one most customers
+    // share adds little, and no column adds more than two (however many values it has).
     for (spec, sf) in kept.iter_mut() {
-        if let Some(b) = &spec.block {
-            sf.std = (1.0 - block_p2[b]).max(0.0).sqrt().max(1e-9);
+        if spec.block.is_some() {
+            sf.std = std::f64::consts::FRAC_1_SQRT_2;
         }
     }
 

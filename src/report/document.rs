@@ -314,8 +314,8 @@ pub fn rule_text(rule: &crate::cluster::Rule, lang: Lang) -> String {
         Rule::Largest { k_min, k_max, min_share, max_size_ratio, min_stability, enforced_shares } => {
             f(
                 lang,
-                "largest k in {0}..={1} whose segments are balanced (each at least {2} of customers, the largest at most {3} times the smallest), stable (every segment reproduced on resamples with a median Jaccard of at least {4}) and no less separated than fewer segments (Calinski–Harabasz within {5} of the best smaller k)",
-                &[k_min, k_max, &percent(*min_share), &number(*max_size_ratio, 1), &number(*min_stability, 2), &percent(crate::cluster::SEPARATION_MARGIN)],
+                "largest k in {0}..={1} whose segments are balanced (each at least {2} of customers, the largest at most {3} times the smallest), stable (every segment reproduced on resamples with a median Jaccard of at least {4}) and no less separated than fewer segments (silhouette at most {5} below the best smaller k's)",
+                &[k_min, k_max, &percent(*min_share), &number(*max_size_ratio, 1), &number(*min_stability, 2), &number(crate::cluster::SEPARATION_MARGIN, 3)],
             ) + &enforced(enforced_shares)
         }
     }

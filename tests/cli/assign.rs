@@ -58,7 +58,9 @@ fn drift_beyond_max_drift_share_exits_5_when_scoring_changed_customers() {
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("max_drift_share"), "{err}");
     let drift = read_json(&scored.join("summary.json"))["drift"]["beyond_max_share"].as_f64().unwrap();
-    assert!(drift > 0.2, "drift {drift}");
+    // Consumption and bills are clipped to the range the model was fitted on, so a tenfold bill moves
+    // a customer by at most that range: about one customer in seven ends up beyond the farthest.
+    assert!(drift > 0.1, "drift {drift}");
 }
 
 #[test]

@@ -62,23 +62,33 @@ fn a_category_becomes_one_indicator_per_value_sharing_one_features_weight() {
         assert_eq!(features[j]["filter"]["equals"], *level);
         assert_eq!((scaler[j]["clip_low"].as_f64(), scaler[j]["clip_high"].as_f64()), (Some(0.0), Some(1.0)));
     }
-    // One spread for the category: sqrt(1 − Σ p²) over the billed customers' shares.
+    // One fixed spread for every indicator of a category, sqrt(1/2), around its value's share among
+    // the billed customers, so the category adds 2 (1 − Σ p²) of variance (before its scale).
     let df = features_parquet(&run);
     let shares: Vec<f64> = heating.iter().map(|&j| {
         let v = column_f64(&df, features[j]["name"].as_str().unwrap());
         v.iter().sum::<f64>() / v.len() as f64
     }).collect();
-    let spread = (1.0 - shares.iter().map(|p| p * p).sum::<f64>()).sqrt();
-    for &j in &heating {
-        assert!((scaler[j]["std"].as_f64().unwrap() - spread).abs() < 1e-12, "{}", scaler[j]);
+    for (&j, p) in heating.iter().zip(&shares) {
+        assert!((scaler[j]["std"].as_f64().unwrap() - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-15, "{}", scaler[j]);
+        assert!((scaler[j]["mean"].as_f64().unwrap() - p).abs() < 1e-12, "{}", scaler[j]);
     }
+    let variance: f64 = heating.iter().map(|&j| {
+        let name = features[j]["name"].as_str().unwrap();
+        let z = column_f64(&df, &format!("{name}_scaled"));
+        let scale = scaler[j]["scale"].as_f64().unwrap();
+        z.iter().map(|v| (v / scale).powi(2)).sum::<f64>() / z.len() as f64
+    }).sum();
+    let expected = 2.0 * (1.0 - shares.iter().map(|p| p * p).sum::<f64>());
+    assert!((variance - expected).abs() < 1e-9, "heating adds {variance}, expected {expected}");
+    assert!(expected > 0.5 && expected < 2.0, "{expected}");
     // The household group's five categories weigh as five features: each indicator has the scale
-    // of one feature in a group of five, 1/sqrt(5).
+    // of one feature in a group of five weighing 3 (the default profile's), sqrt(3/5).
     let household: Vec<usize> = (0..features.len()).filter(|&j| features[j]["group"] == "household").collect();
     let blocks: std::collections::BTreeSet<&str> = household.iter().map(|&j| features[j]["block"].as_str().unwrap()).collect();
     assert_eq!(blocks.into_iter().collect::<Vec<_>>(), ["dwelling", "ev_owner", "heating", "homeowner", "region"]);
     for &j in &household {
-        assert!((scaler[j]["scale"].as_f64().unwrap() - 1.0 / 5f64.sqrt()).abs() < 1e-12, "{}", scaler[j]);
+        assert!((scaler[j]["scale"].as_f64().unwrap() - (3.0f64 / 5.0).sqrt()).abs() < 1e-12, "{}", scaler[j]);
     }
     // Values are 0 and 1, as the customers export says.
     let ids = column_str(&df, "customer_id");

@@ -57,7 +57,7 @@ fn default_run_on_committed_sample_is_balanced_and_accounts_for_every_row() {
         assert!(!seg["description"]["en"].as_str().unwrap().is_empty());
         assert!(!seg["description"]["zh"].as_str().unwrap().is_empty());
     }
-    // Group weighting: each group's scales, squared, add up to the group weight (1 by default); a
+    // Group weighting: each group's scales, squared, add up to the group weight; a
     // category's indicators count once.
     let model = read_json(&out.join("model.json"));
     let mut per_group: BTreeMap<String, f64> = BTreeMap::new();
@@ -70,7 +70,9 @@ fn default_run_on_committed_sample_is_balanced_and_accounts_for_every_row() {
     }
     assert_eq!(per_group.len(), 5);
     for (g, v) in per_group {
-        assert!((v - 1.0).abs() < 1e-9, "group {g} carries {v}");
+        // The default profile weighs the household 3, every behaviour group 1.
+        let weight = if g == "household" { 3.0 } else { 1.0 };
+        assert!((v - weight).abs() < 1e-9, "group {g} carries {v}");
     }
     assert_eq!(model["centroids"].as_array().unwrap().len(), k);
     assert!(leftovers(t.path()).is_empty());
