@@ -160,13 +160,12 @@ impl<'a> RunFolder<'a> {
     /// one failed (the folder is written either way), else the report's path on stdout.
     pub fn finish(mut self, run: Finished<'_>, quiet: bool) -> Result<()> {
         let log = self.log;
-        let Finished { profile: source, prep, selection, segmented, previous, model, mut gate } = run;
+        let Finished { profile: source, mut prep, selection, segmented, previous, model, mut gate } = run;
         let profile = &source.profile;
         let lang = profile.report.language;
-        let fm = &prep.fm;
         let segments = match &segmented {
             Some(s) => report::segments::profile(SegmentsInput {
-                features: fm,
+                features: &prep.fm,
                 labels: &s.labels,
                 k: s.centroids.nrows(),
                 attributes: &prep.attributes,
@@ -176,11 +175,16 @@ impl<'a> RunFolder<'a> {
             }),
             None => Vec::new(),
         };
+        // The revenue and the household attributes served the segment profiles only: freed before
+        // the outputs are written, at the report stage's peak (130 MB at 10M customers).
+        prep.fm.revenue = Vec::new();
+        prep.attributes = Attributes::default();
+        let fm = &prep.fm;
         // Each customer's segment id.
-        let segment_of: Vec<usize> = segmented.as_ref().map_or_else(Vec::new, |s| s.labels.iter().map(|&l| s.identity.ids[l as usize]).collect());
+        let segment_of = segmented.as_ref().map_or_else(report::SegmentOf::default, |s| report::SegmentOf { labels: &s.labels, ids: &s.identity.ids });
         let migration = match (previous, &segmented) {
             (Some(p), Some(_)) => {
-                let current: Vec<(&str, usize)> = fm.customer_ids.iter().zip(segment_of.iter().copied()).collect();
+                let current: Vec<(&str, usize)> = fm.customer_ids.iter().enumerate().map(|(i, id)| (id, segment_of.get(i))).collect();
                 Some(p.migration(&current, segments.iter().map(|s| SegmentRef { id: s.id, name: s.name.clone() }).collect()))
             }
             _ => None,
@@ -214,7 +218,7 @@ impl<'a> RunFolder<'a> {
         }
         let projection = segmented
             .as_ref()
-            .map(|s| report::projection::map_of_segments(fm.scaled.view(), &s.labels, s.centroids.nrows(), &segment_of, profile.run.seed));
+            .map(|s| report::projection::map_of_segments(fm.scaled.view(), &s.labels, s.centroids.nrows(), segment_of, profile.run.seed));
         // The report names every input with its checksum: wait for the hashing thread here.
         let input_files = self.record.inputs.resolve()?;
         if let Some(p) = previous {
@@ -258,9 +262,9 @@ impl<'a> RunFolder<'a> {
         }
         if let Some(s) = &segmented {
             let name_of = |id: usize| summary.segments.iter().find(|seg| seg.id == id).map(|seg| seg.name.clone()).unwrap_or_default();
-            let reasons = report::segments::reasons(fm, &segment_of, &summary.segments, lang);
+            let reasons = report::segments::reasons(fm, segment_of, &summary.segments, lang);
             let names: Vec<&str> = names_by_segment_id(&summary.segments, lang);
-            let rows = AssignmentRows { ids: &fm.customer_ids, segment_of: &segment_of, names: &names, d2: &s.d2, reasons: &reasons };
+            let rows = AssignmentRows { ids: &fm.customer_ids, segment_of, names: &names, d2: &s.d2, reasons: &reasons };
             // features.parquet, the widest output, is written beside the others (no output depends on
             // the order in which files are written).
             let dir = &self.dir;
@@ -401,7 +405,7 @@ fn names_by_segment_id(segments: &[report::SegmentProfile], lang: crate::i18n::L
 /// The assignment files' rows, made one at a time from the run result.
 struct AssignmentRows<'a> {
     ids: &'a features::Ids,
-    segment_of: &'a [usize],
+    segment_of: report::SegmentOf<'a>,
     names: &'a [&'a str],
     d2: &'a [f64],
     reasons: &'a report::segments::Reasons,
@@ -413,7 +417,7 @@ impl assignments::Rows for AssignmentRows<'_> {
     }
 
     fn row(&self, i: usize) -> Assignment<'_> {
-        let seg = self.segment_of[i];
+        let seg = self.segment_of.get(i);
         Assignment {
             customer_id: self.ids.get(i),
             segment: seg as u32,

@@ -197,8 +197,8 @@ impl Reasons {
     }
 }
 
-/// The reasons of every customer of `fm`, in segment `segment_of[i]` (an id of `segments`).
-pub fn reasons(fm: &FeatureMatrix, segment_of: &[usize], segments: &[SegmentProfile], lang: Lang) -> Reasons {
+/// The reasons of every customer of `fm`, in segment `segment_of.get(i)` (an id of `segments`).
+pub fn reasons(fm: &FeatureMatrix, segment_of: super::SegmentOf<'_>, segments: &[SegmentProfile], lang: Lang) -> Reasons {
     use rayon::prelude::*;
     let n = fm.customer_ids.len();
     let pop: Vec<f64> = fm.raw.means();
@@ -222,7 +222,7 @@ pub fn reasons(fm: &FeatureMatrix, segment_of: &[usize], segments: &[SegmentProf
     let mut codes: Vec<u32> = (0..n)
         .into_par_iter()
         .map(|i| {
-            let s = index_of(segment_of[i]);
+            let s = index_of(segment_of.get(i));
             let mut scored: Vec<(usize, f64)> = traits[s]
                 .iter()
                 .enumerate()
