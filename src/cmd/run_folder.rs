@@ -218,7 +218,7 @@ impl<'a> RunFolder<'a> {
         }
         let projection = segmented
             .as_ref()
-            .map(|s| report::projection::map_of_segments(fm.scaled.view(), &s.labels, s.centroids.nrows(), segment_of, profile.run.seed));
+            .map(|s| report::projection::map_of_segments(fm.scaled.view(), segment_of, s.centroids.nrows(), profile.run.seed));
         // The report names every input with its checksum: wait for the hashing thread here.
         let input_files = self.record.inputs.resolve()?;
         if let Some(p) = previous {

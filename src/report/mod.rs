@@ -23,6 +23,7 @@ use crate::features::{Agg, FeatureMatrix, GroupSettings, SkippedFeature, Transfo
 use crate::ingest::{InputStats, Source, Window};
 use crate::i18n::{Lang, Text};
 pub use segments::TRAIT_MIN_Z;
+pub use settings::{ReportSettings, SegmentSettings, MAX_OVERVIEW};
 
 /// Each customer's segment id, read through its fit label: `ids[labels[i]]`. A copy per customer
 /// would cost 8 bytes a customer (80 MB at 10M) at the report stage's peak.
@@ -40,7 +41,6 @@ impl SegmentOf<'_> {
         self.ids[self.labels[i] as usize]
     }
 }
-pub use settings::{ReportSettings, SegmentSettings, MAX_OVERVIEW};
 
 /// The whole result of a run; every output format is rendered from it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

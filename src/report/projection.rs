@@ -37,11 +37,10 @@ fn leading(c: &Array2<f64>) -> (Array1<f64>, f64) {
     (v, lambda)
 }
 
-/// The report's map: up to 2,000 customers of `x`, sampled in proportion to the segments (`labels`,
-/// in fit order, `k` of them), on the first two principal components; `segment_of.get(i)` is
-/// customer i's segment id.
-pub fn map_of_segments(x: ArrayView2<f64>, labels: &[u32], k: usize, segment_of: super::SegmentOf<'_>, seed: u64) -> Projection {
-    let rows = crate::cluster::stratified_rows(labels, k, 2000, seed, 9);
+/// The report's map: up to 2,000 customers of `x`, sampled in proportion to the segments (the `k`
+/// fit labels of `segment_of`), on the first two principal components, each with its segment id.
+pub fn map_of_segments(x: ArrayView2<f64>, segment_of: super::SegmentOf<'_>, k: usize, seed: u64) -> Projection {
+    let rows = crate::cluster::stratified_rows(segment_of.labels, k, 2000, seed, 9);
     let ids: Vec<usize> = rows.iter().map(|&i| segment_of.get(i)).collect();
     pca_2d(x, &rows, &ids)
 }
