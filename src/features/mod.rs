@@ -355,10 +355,10 @@ fn scale(raw: &Raw, scaler: &[ScaledFeature]) -> Array2<f64> {
     scaled
 }
 
-/// The raw values of `specs` (feature j's values in `values[j]`), indicators coded.
+/// The raw values of `specs` (feature j's values in `values[j]`), each column coded in a byte per
+/// customer when it has at most 256 distinct values.
 fn columns(values: Vec<Vec<f64>>, specs: &[FeatureSpec]) -> Raw {
-    let coded: Vec<bool> = specs.iter().map(|s| s.agg.is_indicator()).collect();
-    Raw::from_columns(values, &coded)
+    Raw::from_columns(values, &vec![true; specs.len()])
 }
 
 /// Builds the feature matrix of new data with a saved scaler (`custseg assign`): the same features,

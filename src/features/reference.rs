@@ -449,18 +449,14 @@ fn streaming_agrees_with_the_reference_on_every_aggregation_kind_whatever_the_ch
     }
 }
 
-#[test]
-fn streaming_parquet_agrees_with_the_reference_in_batches_of_any_size() {
+/// The CSV exports of `csv_dir` as Parquet files in `dir`, read by the csv crate; the rows only CSV
+/// can hold (blank, ragged, stray quote) are left out. Every column is text, or with `typed` the
+/// contract's numbers, dates and date-times are typed (a value that does not convert is missing).
+fn write_parquet(csv_dir: &Path, dir: &Path, typed: bool) {
     use polars::prelude::*;
-    let data = generate(11, false);
-    let csv_dir = tempfile::tempdir().unwrap();
-    let injected = write_csv(&data, csv_dir.path());
-    let (_, want) = reference(&data);
-    // The same exports as Parquet with text columns, read from the CSV files by the csv crate; the
-    // rows only CSV can hold (blank, ragged, stray quote) are left out.
-    let pq = tempfile::tempdir().unwrap();
     for name in ["billing", "outages", "tickets", "customers"] {
-        let mut r = ::csv::ReaderBuilder::new().flexible(true).from_path(csv_dir.path().join(format!("{name}.csv"))).unwrap();
+        let source = Source::ALL.into_iter().find(|s| s.as_str() == name).unwrap();
+        let mut r = ::csv::ReaderBuilder::new().flexible(true).from_path(csv_dir.join(format!("{name}.csv"))).unwrap();
         let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
         let mut columns: Vec<Vec<String>> = vec![Vec::new(); header.len()];
         for rec in r.records() {
@@ -472,9 +468,80 @@ fn streaming_parquet_agrees_with_the_reference_in_batches_of_any_size() {
                 c.push(v.to_string());
             }
         }
-        let mut df = DataFrame::new_infer_height(header.iter().zip(columns).map(|(h, v)| Column::new(h.as_str().into(), v)).collect()).unwrap();
-        ParquetWriter::new(std::fs::File::create(pq.path().join(format!("{name}.parquet"))).unwrap()).finish(&mut df).unwrap();
+        let columns = header.iter().zip(columns).map(|(h, v)| {
+            let text = Column::new(h.as_str().into(), v);
+            let kind = ingest::contract(source).iter().find(|c| c.name == h.as_str()).map(|c| c.kind);
+            let empty_is_null = |c: Column| c.as_materialized_series().str().unwrap().apply(|v| v.filter(|t| !t.is_empty()).map(std::borrow::Cow::Borrowed)).into_column();
+            match kind.filter(|_| typed) {
+                Some(ingest::Kind::Number) => empty_is_null(text).cast(&DataType::Float64).unwrap(),
+                Some(ingest::Kind::Date) => empty_is_null(text).cast(&DataType::Date).unwrap(),
+                Some(ingest::Kind::DateTime) => {
+                    let ms: Vec<Option<i64>> = text
+                        .as_materialized_series()
+                        .str()
+                        .unwrap()
+                        .iter()
+                        .map(|t| chrono::NaiveDateTime::parse_from_str(t?, "%Y-%m-%d %H:%M:%S").ok().map(|d| d.and_utc().timestamp_millis()))
+                        .collect();
+                    Column::new(h.as_str().into(), ms).cast(&DataType::Datetime(TimeUnit::Milliseconds, None)).unwrap()
+                }
+                _ => text,
+            }
+        });
+        let mut df = DataFrame::new_infer_height(columns.collect()).unwrap();
+        ParquetWriter::new(std::fs::File::create(dir.join(format!("{name}.parquet"))).unwrap()).finish(&mut df).unwrap();
     }
+}
+
+#[test]
+fn typed_parquet_values_read_in_place_agree_with_reading_them_cell_by_cell() {
+    use polars::prelude::*;
+    let data = generate(13, false);
+    let csv_dir = tempfile::tempdir().unwrap();
+    write_csv(&data, csv_dir.path());
+    let pq = tempfile::tempdir().unwrap();
+    write_parquet(csv_dir.path(), pq.path(), true);
+    let billing = ParquetReader::new(std::fs::File::open(pq.path().join("billing.parquet")).unwrap()).finish().unwrap();
+    assert_eq!(billing.column("consumption").unwrap().dtype(), &DataType::Float64);
+    assert_eq!(billing.column("bill_date").unwrap().dtype(), &DataType::Date);
+    let bits = |m: &BTreeMap<String, Vec<Option<f64>>>| m.iter().map(|(k, v)| (k.clone(), v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>())).collect::<Vec<_>>();
+    for rows in [1, 1000, 1 << 19] {
+        let before = ingest::scan::rows_read_in_place();
+        let (as_of, fast, fast_exports) = ingest::scan::with_parquet_rows(rows, || stream(pq.path(), &specs()));
+        let in_place = ingest::scan::rows_read_in_place() - before;
+        let (slow_as_of, slow, slow_exports) = ingest::scan::with_parquet_rows(rows, || ingest::scan::cell_by_cell(|| stream(pq.path(), &specs())));
+        let what = format!("batches of {rows} rows");
+        assert_eq!(as_of, slow_as_of, "{what}");
+        assert_eq!(bits(&fast), bits(&slow), "{what}");
+        for (source, e) in &fast_exports {
+            assert_eq!(e.stats, slow_exports[source].stats, "{what}: {source}");
+            assert_eq!(e.rejects, slow_exports[source].rejects, "{what}: {source}");
+        }
+        // The injected bad rows are still rejected (a null, a number that is not finite, a date in the
+        // future, a negative consumption, an outage that ends before it starts), and every accepted
+        // row (duplicates and rows outside the window included) was read in place.
+        let stats = |s: Source| &fast_exports[&s].stats;
+        assert!(stats(Source::Billing).rows_rejected >= 5 && stats(Source::Outages).rows_rejected > 0, "{what}: {:?}", stats(Source::Billing).reject_reasons);
+        let reasons = &stats(Source::Billing).reject_reasons;
+        for reason in ["date in the future", "negative consumption", "missing customer_id", "not a finite number"] {
+            assert!(reasons.keys().any(|r| r.starts_with(reason)), "{what}: {reason} not among {reasons:?}");
+        }
+        for source in Source::ALL {
+            assert!(stats(source).rows_accepted > 0, "{what}: {source}: {:?}", stats(source));
+        }
+        let accepted: usize = fast_exports.values().map(|e| e.stats.rows_accepted + e.stats.rows_duplicate + e.stats.rows_outside_window).sum();
+        assert!(in_place >= accepted as u64, "{what}: {in_place} rows read in place of {accepted}");
+    }
+}
+
+#[test]
+fn streaming_parquet_agrees_with_the_reference_in_batches_of_any_size() {
+    let data = generate(11, false);
+    let csv_dir = tempfile::tempdir().unwrap();
+    let injected = write_csv(&data, csv_dir.path());
+    let (_, want) = reference(&data);
+    let pq = tempfile::tempdir().unwrap();
+    write_parquet(csv_dir.path(), pq.path(), false);
     for rows in [1, 7, 1000, 1 << 19] {
         let what = format!("Parquet, batches of {rows} rows");
         let (_, got, exports) = ingest::scan::with_parquet_rows(rows, || stream(pq.path(), &specs()));

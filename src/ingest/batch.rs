@@ -182,7 +182,8 @@ pub struct Batch {
     pub columns: Vec<Option<Values>>,
     /// Per layout attribute (customers export), its values.
     pub attributes: Vec<Texts>,
-    /// Per row, the hash of its bytes (duplicates) and of its key (customer or feeder id).
+    /// Per row, the hash of its bytes (duplicates; 0 when no row of the file can be one) and of its key
+    /// (customer or feeder id).
     pub row_hash: Vec<u64>,
     pub key_hash: Vec<u64>,
     /// The bytes of the rows whose hash is a duplicate suspect: (row, bytes).
@@ -232,7 +233,7 @@ pub enum Cell<'a> {
 
 /// A parsed value, before the row is accepted (text stays in its cell).
 #[derive(Clone, Copy)]
-enum Typed {
+pub enum Typed {
     Missing,
     Number(f64),
     Day(i32),
@@ -241,7 +242,7 @@ enum Typed {
 }
 
 /// The most contract columns an export has.
-const MAX_COLUMNS: usize = 8;
+pub const MAX_COLUMNS: usize = 8;
 
 /// Why a row is rejected: reason, column, value.
 pub type RowReject = (String, String, String);
@@ -318,8 +319,7 @@ impl<'l> RowBuilder<'l> {
     /// Parses one row's contract cells (`cell(spec)`, for each spec the file has) and, if the row
     /// passes every check, appends it (with its attributes) to `batch`. The checks, the first failing
     /// one deciding: a missing required value or a value that does not parse (column by column, in
-    /// contract order), a date after today, a negative consumption, an outage that ends before it
-    /// starts.
+    /// contract order), then the row's own checks ([`RowBuilder::check_row`]).
     pub fn push<'c>(
         &self,
         batch: &mut Batch,
@@ -343,6 +343,40 @@ impl<'l> RowBuilder<'l> {
                 Parsed::Value(v) => typed[si] = v,
             }
         }
+        self.check_row(&typed, |si| shown(&cells[si]))?;
+        let text = |si: usize| match &cells[si] {
+            Cell::Text(t) => Cow::Borrowed(t.as_ref()),
+            other => Cow::Owned(shown(other)),
+        };
+        self.append(batch, &typed, text, attribute, row_hash, suspect);
+        Ok(())
+    }
+
+    /// Appends a row whose values are typed already (a typed Parquet column's, read in place):
+    /// `typed[spec]` as [`RowBuilder::push`] would have parsed it, `text(spec)` the text of a
+    /// [`Typed::Text`] value. False when the row fails one of its own checks and was not appended:
+    /// the caller then pushes it cell by cell (with [`RowBuilder::push`]), which says why.
+    pub fn push_typed<'c>(
+        &self,
+        batch: &mut Batch,
+        typed: &[Typed; MAX_COLUMNS],
+        text: impl Fn(usize) -> &'c str,
+        attribute: impl Fn(usize) -> Cow<'c, str>,
+        row_hash: u64,
+        suspect: impl FnOnce() -> Option<Vec<u8>>,
+    ) -> bool {
+        if self.check_row(typed, |_| String::new()).is_err() {
+            return false;
+        }
+        self.append(batch, typed, |si| Cow::Borrowed(text(si)), attribute, row_hash, suspect);
+        true
+    }
+
+    /// The checks on a row's parsed values, the first failing one deciding: a date after today, a
+    /// negative consumption, an outage that ends before it starts. `shown(spec)` is the value as the
+    /// reject shows it.
+    fn check_row(&self, typed: &[Typed; MAX_COLUMNS], shown: impl Fn(usize) -> String) -> std::result::Result<(), RowReject> {
+        let layout = self.layout;
         if let Some(si) = self.date_spec {
             let day = match typed[si] {
                 Typed::Day(d) => Some(d),
@@ -350,22 +384,34 @@ impl<'l> RowBuilder<'l> {
                 _ => None,
             };
             if day.is_some_and(|d| d >= self.tomorrow) {
-                return Err(("date in the future".into(), layout.specs[si].name.to_string(), shown(&cells[si])));
+                return Err(("date in the future".into(), layout.specs[si].name.to_string(), shown(si)));
             }
         }
         if let Some(si) = self.consumption {
             if matches!(typed[si], Typed::Number(v) if v < 0.0) {
-                return Err(("negative consumption".into(), "consumption".into(), shown(&cells[si])));
+                return Err(("negative consumption".into(), "consumption".into(), shown(si)));
             }
         }
         if let Some((a, b)) = self.outage {
             if let (Typed::Ms(start), Typed::Ms(end)) = (typed[a], typed[b]) {
                 if end < start {
-                    return Err(("outage ends before it starts".into(), "outage_end".into(), shown(&cells[b])));
+                    return Err(("outage ends before it starts".into(), "outage_end".into(), shown(b)));
                 }
             }
         }
-        // Accepted.
+        Ok(())
+    }
+
+    /// Appends an accepted row.
+    fn append<'t, 'c>(
+        &self,
+        batch: &mut Batch,
+        typed: &[Typed; MAX_COLUMNS],
+        text: impl Fn(usize) -> Cow<'t, str>,
+        attribute: impl Fn(usize) -> Cow<'c, str>,
+        row_hash: u64,
+        suspect: impl FnOnce() -> Option<Vec<u8>>,
+    ) {
         for (si, column) in batch.columns.iter_mut().enumerate() {
             match (column, typed[si]) {
                 (None, _) => {}
@@ -375,17 +421,14 @@ impl<'l> RowBuilder<'l> {
                 (Some(Values::Day(v)), _) => v.push(NO_DAY),
                 (Some(Values::Ms(v)), Typed::Ms(x)) => v.push(x),
                 (Some(Values::Ms(v)), _) => v.push(NO_MS),
-                (Some(Values::Text(v)), Typed::Text) => match &cells[si] {
-                    Cell::Text(t) => v.push(t),
-                    other => v.push(&shown(other)),
-                },
+                (Some(Values::Text(v)), Typed::Text) => v.push(&text(si)),
                 (Some(Values::Text(v)), _) => v.push(""),
             }
         }
         for (ai, texts) in batch.attributes.iter_mut().enumerate() {
             texts.push(&attribute(ai));
         }
-        let key = match batch.column(layout.key()) {
+        let key = match batch.column(self.layout.key()) {
             Some(Values::Text(t)) => super::keys::hash_bytes(t.get(batch.len).as_bytes()),
             _ => 0,
         };
@@ -395,16 +438,15 @@ impl<'l> RowBuilder<'l> {
             batch.suspect_bytes.push((batch.len as u32, bytes));
         }
         batch.len += 1;
-        Ok(())
     }
 }
 
-fn in_range_day(d: i32) -> bool {
+pub fn in_range_day(d: i32) -> bool {
     // 1000-01-01 ..= 9999-12-31.
     (-354_285..=2_932_896).contains(&d)
 }
 
-fn in_range_ms(m: i64) -> bool {
+pub fn in_range_ms(m: i64) -> bool {
     in_range_day(m.div_euclid(86_400_000).clamp(i32::MIN as i64, i32::MAX as i64) as i32)
 }
 

@@ -137,6 +137,12 @@ impl Suspects {
     pub fn contains(&self, hash: u64) -> bool {
         self.0.contains(&hash)
     }
+
+    /// No row's hash repeated in the first pass: no row can be a duplicate, and the second pass need
+    /// not hash rows at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// The second pass: decides, in file order, which suspect rows are duplicates.

@@ -103,6 +103,17 @@ impl Keys {
         code
     }
 
+    /// [`Keys::code`] for a key that likely follows key `previous` (an export sorted as the one that
+    /// numbered the keys): that one is compared first, and the table searched only if it differs.
+    pub fn code_after(&mut self, previous: u32, key: &str, hash: u64, source: Source) -> u32 {
+        let next = previous.wrapping_add(1);
+        if (next as usize) < self.ends.len() && self.bytes(next) == key.as_bytes() {
+            self.seen_in[next as usize] |= bit(source);
+            return next;
+        }
+        self.code(key, hash, source)
+    }
+
     /// Whether key `code` appears in `source`.
     pub fn seen(&self, code: u32, source: Source) -> bool {
         self.seen_in[code as usize] & bit(source) != 0
@@ -148,6 +159,13 @@ mod tests {
             assert_eq!(code(&mut k, &s, Source::Billing), 3 + i);
         }
         assert_eq!(k.find("C00012345", hash_bytes(b"C00012345")), Some(3 + 12345));
-        assert_eq!(k.len(), 100_003);
+        // The key after a given one is found without the table; any other key through it.
+        let after = |k: &mut Keys, prev: u32, s: &str, src| k.code_after(prev, s, hash_bytes(s.as_bytes()), src);
+        assert_eq!(after(&mut k, 3 + 5, "C00000006", Source::Outages), 3 + 6);
+        assert!(k.seen(3 + 6, Source::Outages) && !k.seen(3 + 7, Source::Outages));
+        assert_eq!(after(&mut k, 3 + 5, "C00000009", Source::Outages), 3 + 9);
+        assert_eq!(after(&mut k, 100_002, "new", Source::Outages), 100_003);
+        assert_eq!(after(&mut k, 100_003, "b", Source::Outages), 0);
+        assert_eq!(k.len(), 100_004);
     }
 }

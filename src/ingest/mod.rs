@@ -393,6 +393,8 @@ fn read_export(
                     // Consecutive rows of one customer need one lookup.
                     let code = match last {
                         Some((h, c)) if source != Source::Customers && h == hash && state.customers.is(c, key) => c,
+                        // Exports sorted by customer, as the customers export is: the next one.
+                        Some((_, c)) if source != Source::Customers => state.customers.code_after(c, key, hash, source),
                         _ => {
                             let first = source == Source::Customers && state.customers.find(key, hash).is_none_or(|c| !state.customers.seen(c, Source::Customers));
                             let c = state.customers.code(key, hash, source);

@@ -29,6 +29,26 @@ thread_local! {
     static PARQUET_ROWS: std::cell::Cell<usize> = const { std::cell::Cell::new(PARQUET_BATCH_ROWS) };
 }
 
+thread_local! {
+    static CELL_BY_CELL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with Parquet files read on this thread cell by cell, typed columns included (tests: what
+/// reading typed values in place must agree with).
+pub fn cell_by_cell<T>(f: impl FnOnce() -> T) -> T {
+    let before = CELL_BY_CELL.with(|c| c.replace(true));
+    let out = f();
+    CELL_BY_CELL.with(|c| c.set(before));
+    out
+}
+
+/// Parquet rows read in place so far, by every reader of the process (tests: that a typed file is).
+static IN_PLACE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn rows_read_in_place() -> u64 {
+    IN_PLACE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs `f` with Parquet files read on this thread in batches of `rows` (tests).
 pub fn with_parquet_rows<T>(rows: usize, f: impl FnOnce() -> T) -> T {
     let before = PARQUET_ROWS.with(|c| c.replace(rows.max(1)));
@@ -169,20 +189,20 @@ pub fn first_pass(path: &Path, layout: &Layout, settings: &ExportSettings, newes
         let mut filter = RowFilter::new(parquet_rows(path)?);
         for_each_parquet_batch(path, |df| {
             let columns = parquet_columns(df, layout);
-            let hashes: Vec<u64> = (0..df.height()).into_par_iter().map_init(Vec::new, |buf, i| hash_bytes(row_bytes(&columns, i, buf))).collect();
-            filter.add(&[hashes]);
+            let views: Vec<View<'_>> = columns.iter().map(ParquetColumn::view).collect();
+            filter.add(&[all_row_hashes(&views, df.height())]);
             if let Some(fi) = date_field {
-                let column = &columns[fi];
-                for i in 0..df.height() {
-                    let d = match column.cell(i) {
-                        Cell::Day(d) => Some(d),
-                        Cell::Ms(ms) => Some(ms.div_euclid(86_400_000) as i32),
-                        Cell::Text(t) => day_of(&t),
-                        _ => None,
-                    };
-                    if let Some(d) = d.filter(|&d| d <= today && d > i32::MIN) {
+                let mut see = |d: i32| {
+                    if d <= today && d > i32::MIN {
                         newest = widen(newest, d);
                     }
+                };
+                match views[fi] {
+                    // Typed dates: the values in place (a missing value's slot is skipped).
+                    View::Day(a) => a.iter().flatten().copied().for_each(&mut see),
+                    View::Ms(a) => a.iter().flatten().copied().for_each(|ms| see(ms.div_euclid(86_400_000) as i32)),
+                    View::Text(a) => a.iter().flatten().filter_map(&day_of).for_each(&mut see),
+                    _ => {}
                 }
             }
             Ok(())
@@ -308,7 +328,7 @@ fn parse_chunk(chunk: &Chunk, reader: (super::csv::Terminator, u8), builder: &Ro
             rejects.push(reject(file, line, ("stray quote (\")".into(), layout.names[fi].clone(), value)));
             return;
         }
-        let hash = hash_bytes(record.as_bytes());
+        let hash = if dups.is_empty() { 0 } else { hash_bytes(record.as_bytes()) };
         let pushed = builder.push(
             &mut batch,
             |si| Cell::Text(fields[layout.column_of[si].unwrap_or(0)].text(record)),
@@ -338,10 +358,11 @@ pub fn for_each_batch(
         let mut first_row: u64 = 1;
         // Each batch is parsed while the previous one is handed over (folding runs beside parsing).
         let mut pending: Option<Vec<Parsed2>> = None;
+        let in_place = !CELL_BY_CELL.with(|c| c.get());
         for_each_parquet_batch(path, |df| {
             let (builder, file) = (&builder, &file);
             let (parsed, handed) = std::thread::scope(|scope| {
-                let parsing = scope.spawn(move || parse_parquet_batch(df, builder, dups, file, first_row, path));
+                let parsing = scope.spawn(move || parse_parquet_batch(df, builder, dups, file, first_row, path, in_place));
                 let handed = pending.take().map_or(Ok(()), |p| p.into_iter().try_for_each(&mut each));
                 (parsing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), handed)
             });
@@ -460,55 +481,15 @@ impl ParquetColumn {
         }
     }
 
-    fn cell(&self, i: usize) -> Cell<'_> {
+    /// The column's one chunk, to read rows in place.
+    fn view(&self) -> View<'_> {
         match self {
-            ParquetColumn::Text(c) => c.get(i).map_or(Cell::Null, |t| Cell::Text(Cow::Borrowed(t))),
-            ParquetColumn::Number(c) => c.get(i).map_or(Cell::Null, Cell::Number),
-            ParquetColumn::Day(c) => c.get(i).map_or(Cell::Null, Cell::Day),
-            ParquetColumn::Ms(c) => c.get(i).map_or(Cell::Null, Cell::Ms),
-            ParquetColumn::Bool(c) => c.get(i).map_or(Cell::Null, |b| Cell::Text(Cow::Borrowed(if b { "true" } else { "false" }))),
-            ParquetColumn::Unusable(_) => Cell::Null,
-        }
-    }
-
-    /// Appends row `i`'s value to `buf` (tagged, so that different values never give equal bytes).
-    fn write(&self, i: usize, buf: &mut Vec<u8>) {
-        match self {
-            ParquetColumn::Text(c) => match c.get(i) {
-                Some(t) => {
-                    buf.push(1);
-                    buf.extend_from_slice(&(t.len() as u32).to_le_bytes());
-                    buf.extend_from_slice(t.as_bytes());
-                }
-                None => buf.push(0),
-            },
-            ParquetColumn::Number(c) => match c.get(i) {
-                Some(v) => {
-                    buf.push(2);
-                    buf.extend_from_slice(&v.to_bits().to_le_bytes());
-                }
-                None => buf.push(0),
-            },
-            ParquetColumn::Day(c) => match c.get(i) {
-                Some(v) => {
-                    buf.push(3);
-                    buf.extend_from_slice(&v.to_le_bytes());
-                }
-                None => buf.push(0),
-            },
-            ParquetColumn::Ms(c) => match c.get(i) {
-                Some(v) => {
-                    buf.push(4);
-                    buf.extend_from_slice(&v.to_le_bytes());
-                }
-                None => buf.push(0),
-            },
-            ParquetColumn::Bool(c) => buf.push(match c.get(i) {
-                Some(true) => 5,
-                Some(false) => 6,
-                None => 0,
-            }),
-            ParquetColumn::Unusable(_) => buf.push(7),
+            ParquetColumn::Text(c) => View::Text(c.downcast_as_array()),
+            ParquetColumn::Number(c) => View::Number(c.downcast_as_array()),
+            ParquetColumn::Day(c) => View::Day(c.downcast_as_array()),
+            ParquetColumn::Ms(c) => View::Ms(c.downcast_as_array()),
+            ParquetColumn::Bool(c) => View::Bool(c.downcast_as_array()),
+            ParquetColumn::Unusable(_) => View::Unusable,
         }
     }
 
@@ -519,6 +500,119 @@ impl ParquetColumn {
             None
         }
     }
+}
+
+// The arrays of one chunk of each kind of column.
+type TextArray = <StringType as PolarsDataType>::Array;
+type NumberArray = <Float64Type as PolarsDataType>::Array;
+type DayArray = <Int32Type as PolarsDataType>::Array;
+type MsArray = <Int64Type as PolarsDataType>::Array;
+type BoolArray = <BooleanType as PolarsDataType>::Array;
+
+/// A Parquet column's one chunk (columns are rechunked once per batch): row `i` is read in place,
+/// without finding its chunk first (`ChunkedArray::get` does, for every value).
+#[derive(Clone, Copy)]
+enum View<'a> {
+    Text(&'a TextArray),
+    Number(&'a NumberArray),
+    Day(&'a DayArray),
+    Ms(&'a MsArray),
+    Bool(&'a BoolArray),
+    Unusable,
+}
+
+/// Mixes a value's hash into a row's ([`row_hashes`]).
+fn mix(h: u64, x: u64) -> u64 {
+    (h.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+}
+
+impl View<'_> {
+    fn cell(&self, i: usize) -> Cell<'_> {
+        match self {
+            View::Text(a) => a.get(i).map_or(Cell::Null, |t| Cell::Text(Cow::Borrowed(t))),
+            View::Number(a) => a.get(i).map_or(Cell::Null, Cell::Number),
+            View::Day(a) => a.get(i).map_or(Cell::Null, Cell::Day),
+            View::Ms(a) => a.get(i).map_or(Cell::Null, Cell::Ms),
+            View::Bool(a) => a.get(i).map_or(Cell::Null, |b| Cell::Text(Cow::Borrowed(if b { "true" } else { "false" }))),
+            View::Unusable => Cell::Null,
+        }
+    }
+
+    /// Appends row `i`'s value to `buf` (tagged, so that different values never give equal bytes).
+    fn write(&self, i: usize, buf: &mut Vec<u8>) {
+        match self {
+            View::Text(a) => match a.get(i) {
+                Some(t) => {
+                    buf.push(1);
+                    buf.extend_from_slice(&(t.len() as u32).to_le_bytes());
+                    buf.extend_from_slice(t.as_bytes());
+                }
+                None => buf.push(0),
+            },
+            View::Number(a) => match a.get(i) {
+                Some(v) => {
+                    buf.push(2);
+                    buf.extend_from_slice(&v.to_bits().to_le_bytes());
+                }
+                None => buf.push(0),
+            },
+            View::Day(a) => match a.get(i) {
+                Some(v) => {
+                    buf.push(3);
+                    buf.extend_from_slice(&v.to_le_bytes());
+                }
+                None => buf.push(0),
+            },
+            View::Ms(a) => match a.get(i) {
+                Some(v) => {
+                    buf.push(4);
+                    buf.extend_from_slice(&v.to_le_bytes());
+                }
+                None => buf.push(0),
+            },
+            View::Bool(a) => buf.push(match a.get(i) {
+                Some(true) => 5,
+                Some(false) => 6,
+                None => 0,
+            }),
+            View::Unusable => buf.push(7),
+        }
+    }
+
+    /// Mixes each row's value of `rows` into `h` (one hash per row): equal values, equal hashes.
+    fn mix_into(&self, rows: std::ops::Range<usize>, h: &mut [u64]) {
+        // Tags keep a value of one type from hashing as another's (and a missing value as any).
+        const NULL: u64 = 0x2545_F491_4F6C_DD1D;
+        match self {
+            View::Text(a) => rows.zip(h).for_each(|(i, h)| *h = mix(*h, a.get(i).map_or(NULL, |t| hash_bytes(t.as_bytes())))),
+            View::Number(a) => rows.zip(h).for_each(|(i, h)| *h = mix(*h, a.get(i).map_or(NULL, |v| v.to_bits() ^ 2))),
+            View::Day(a) => rows.zip(h).for_each(|(i, h)| *h = mix(*h, a.get(i).map_or(NULL, |v| ((v as u32 as u64) << 8) | 3))),
+            View::Ms(a) => rows.zip(h).for_each(|(i, h)| *h = mix(*h, a.get(i).map_or(NULL, |v| (v as u64) ^ (4 << 60)))),
+            View::Bool(a) => rows.zip(h).for_each(|(i, h)| *h = mix(*h, a.get(i).map_or(NULL, |b| 5 + b as u64))),
+            View::Unusable => h.iter_mut().for_each(|h| *h = mix(*h, 7)),
+        }
+    }
+}
+
+/// The hash of each row of `rows`, column by column (what the duplicate filter keeps of a Parquet
+/// row; the row's bytes, [`row_bytes`], are compared only where hashes repeat).
+fn row_hashes(views: &[View<'_>], rows: std::ops::Range<usize>) -> Vec<u64> {
+    let mut h = vec![0x9E37_79B9_7F4A_7C15u64; rows.len()];
+    for v in views {
+        v.mix_into(rows.clone(), &mut h);
+    }
+    for x in &mut h {
+        *x ^= *x >> 29;
+        *x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        *x ^= *x >> 32;
+    }
+    h
+}
+
+/// [`row_hashes`] of every row, in pieces on the pool's threads.
+fn all_row_hashes(views: &[View<'_>], rows: usize) -> Vec<u64> {
+    let pieces: Vec<Vec<u64>> = (0..rows).step_by(PARQUET_PIECE_ROWS).collect::<Vec<_>>().into_par_iter().map(|a| row_hashes(views, a..(a + PARQUET_PIECE_ROWS).min(rows))).collect();
+    pieces.concat()
 }
 
 /// The columns of a Parquet batch as rows are read: text for the layout's text and id columns and
@@ -536,7 +630,7 @@ fn parquet_columns(df: &DataFrame, layout: &Layout) -> Vec<ParquetColumn> {
 }
 
 /// Every column's value of row `i`, as bytes: equal bytes, equal rows (duplicates).
-fn row_bytes<'b>(columns: &[ParquetColumn], i: usize, buf: &'b mut Vec<u8>) -> &'b [u8] {
+fn row_bytes<'b>(columns: &[View<'_>], i: usize, buf: &'b mut Vec<u8>) -> &'b [u8] {
     buf.clear();
     for c in columns {
         c.write(i, buf);
@@ -545,7 +639,8 @@ fn row_bytes<'b>(columns: &[ParquetColumn], i: usize, buf: &'b mut Vec<u8>) -> &
 }
 
 /// Parses one Parquet batch; rows are numbered from `first_row` (1 is the file's first row).
-fn parse_parquet_batch(df: &DataFrame, builder: &RowBuilder<'_>, dups: &Suspects, file: &str, first_row: u64, path: &Path) -> Result<Vec<Parsed2>> {
+/// `in_place`: typed values are read in place where they can be (see [`parse_parquet_rows`]).
+fn parse_parquet_batch(df: &DataFrame, builder: &RowBuilder<'_>, dups: &Suspects, file: &str, first_row: u64, path: &Path, in_place: bool) -> Result<Vec<Parsed2>> {
     let layout = builder.layout;
     let columns = parquet_columns(df, layout);
     // A contract column of a type that cannot hold its kind of value refuses the file (as a typed
@@ -567,42 +662,131 @@ fn parse_parquet_batch(df: &DataFrame, builder: &RowBuilder<'_>, dups: &Suspects
     }
     // Pieces of the batch parsed in parallel, handed over in file order (as CSV chunks are).
     let pieces: Vec<(usize, usize)> = (0..df.height()).step_by(PARQUET_PIECE_ROWS).map(|a| (a, (a + PARQUET_PIECE_ROWS).min(df.height()))).collect();
-    Ok(pieces.into_par_iter().map(|(a, b)| parse_parquet_rows(&columns, a..b, builder, dups, file, first_row)).collect())
+    Ok(pieces.into_par_iter().map(|(a, b)| parse_parquet_rows(&columns, a..b, builder, dups, file, first_row, in_place)).collect())
 }
 
 /// Rows parsed together, per thread, within a Parquet batch.
 const PARQUET_PIECE_ROWS: usize = 1 << 15;
 
+/// How a contract column's typed values are taken as they are (see [`parse_parquet_rows`]).
+#[derive(Clone, Copy)]
+enum Direct<'a> {
+    Text(&'a TextArray),
+    Number(&'a NumberArray),
+    /// A date column of dates, or of date-times (their day).
+    Day(&'a DayArray),
+    DayOfMs(&'a MsArray),
+    /// A date-time column of date-times, or of dates (their midnight).
+    Ms(&'a MsArray),
+    MsOfDay(&'a DayArray),
+}
+
+impl Direct<'_> {
+    /// The column's contract kind read from a view, when its values need no parsing.
+    fn of<'a>(kind: super::Kind, view: View<'a>) -> Option<Direct<'a>> {
+        use super::Kind;
+        Some(match (kind, view) {
+            (Kind::Id | Kind::Text, View::Text(a)) => Direct::Text(a),
+            (Kind::Number, View::Number(a)) => Direct::Number(a),
+            (Kind::Date, View::Day(a)) => Direct::Day(a),
+            (Kind::Date, View::Ms(a)) => Direct::DayOfMs(a),
+            (Kind::DateTime, View::Ms(a)) => Direct::Ms(a),
+            (Kind::DateTime, View::Day(a)) => Direct::MsOfDay(a),
+            _ => return None,
+        })
+    }
+}
+
 /// Parses rows `rows` of a Parquet batch's columns.
-fn parse_parquet_rows(columns: &[ParquetColumn], rows: std::ops::Range<usize>, builder: &RowBuilder<'_>, dups: &Suspects, file: &str, first_row: u64) -> Parsed2 {
+///
+/// Typed columns (numbers, dates, date-times, and text for text columns) are read in place: a row
+/// whose values all hold what [`RowBuilder::push`] would accept as they are (present where required,
+/// finite, in range) goes through [`RowBuilder::push_typed`], which runs the row's own checks. Any
+/// other row (and every row of a batch with a text column where a number or a date is expected) is
+/// pushed cell by cell, which parses each value and says why a row is rejected.
+fn parse_parquet_rows(
+    columns: &[ParquetColumn],
+    rows: std::ops::Range<usize>,
+    builder: &RowBuilder<'_>,
+    dups: &Suspects,
+    file: &str,
+    first_row: u64,
+    in_place: bool,
+) -> Parsed2 {
+    use super::batch::{in_range_day, in_range_ms, Typed, MAX_COLUMNS};
     let layout = builder.layout;
-    let mut batch = Batch::new(layout);
+    let views: Vec<View<'_>> = columns.iter().map(ParquetColumn::view).collect();
+    let mut batch = Batch::with_capacity(layout, rows.len());
     let mut rejects = Vec::new();
     let mut buf = Vec::new();
-    let mut text_buf: Vec<String> = Vec::new();
     let rows_read = rows.len();
-    for i in rows {
-        let hash = hash_bytes(row_bytes(columns, i, &mut buf));
-        text_buf.clear();
-        for (_, fi) in &layout.attributes {
-            text_buf.push(match columns[*fi].cell(i) {
-                Cell::Text(t) => t.into_owned(),
-                Cell::Number(v) => v.to_string(),
-                Cell::Day(d) => d.to_string(),
-                Cell::Ms(m) => m.to_string(),
-                Cell::Null => String::new(),
-            });
+    // Without suspects no row can be a duplicate: rows need no hash.
+    let hashes = if dups.is_empty() { vec![0; rows.len()] } else { row_hashes(&views, rows.clone()) };
+    // Per spec, how its values are taken in place (None: the file lacks the column); None for the
+    // whole batch when one column's values need parsing, or an attribute is not text.
+    let direct: Option<Vec<Option<Direct<'_>>>> = layout
+        .specs
+        .iter()
+        .zip(&layout.column_of)
+        .map(|(spec, c)| match c {
+            Some(fi) => Direct::of(spec.kind, views[*fi]).map(Some),
+            None => Some(None),
+        })
+        .collect();
+    let text_attributes: Option<Vec<&TextArray>> =
+        layout.attributes.iter().map(|(_, fi)| if let View::Text(a) = views[*fi] { Some(a) } else { None }).collect();
+    let direct = direct.zip(text_attributes).filter(|_| in_place);
+    let mut taken_in_place = 0u64;
+    let ms_per_day = 86_400_000i64;
+    for (i, hash) in rows.zip(hashes) {
+        let suspect = |buf: &mut Vec<u8>| dups.contains(hash).then(|| row_bytes(&views, i, buf).to_vec());
+        if let Some((specs, attributes)) = &direct {
+            let mut typed = [Typed::Missing; MAX_COLUMNS];
+            let mut texts: [&str; MAX_COLUMNS] = [""; MAX_COLUMNS];
+            let mut taken = true;
+            for (si, d) in specs.iter().enumerate() {
+                let Some(d) = *d else { continue };
+                let value = match d {
+                    Direct::Text(a) => a.get(i).filter(|t| !t.is_empty()).map(|t| {
+                        texts[si] = t;
+                        Some(Typed::Text)
+                    }),
+                    Direct::Number(a) => a.get(i).map(|x| x.is_finite().then_some(Typed::Number(x))),
+                    Direct::Day(a) => a.get(i).map(|d| in_range_day(d).then_some(Typed::Day(d))),
+                    Direct::DayOfMs(a) => a.get(i).map(|m| in_range_ms(m).then(|| Typed::Day(m.div_euclid(ms_per_day) as i32))),
+                    Direct::Ms(a) => a.get(i).map(|m| in_range_ms(m).then_some(Typed::Ms(m))),
+                    Direct::MsOfDay(a) => a.get(i).map(|d| in_range_day(d).then(|| Typed::Ms(d as i64 * ms_per_day))),
+                };
+                match value {
+                    Some(Some(v)) => typed[si] = v,
+                    // Missing where allowed.
+                    None if !layout.specs[si].required => {}
+                    // Missing where required, or a value out of range: pushed cell by cell (rejected).
+                    _ => {
+                        taken = false;
+                        break;
+                    }
+                }
+            }
+            if taken
+                && builder.push_typed(&mut batch, &typed, |si| texts[si], |ai| Cow::Borrowed(attributes[ai].get(i).unwrap_or("")), hash, || suspect(&mut buf))
+            {
+                taken_in_place += 1;
+                continue;
+            }
         }
-        let pushed = builder.push(
-            &mut batch,
-            |si| columns[layout.column_of[si].unwrap_or(0)].cell(i),
-            |ai| Cow::Borrowed(text_buf[ai].as_str()),
-            hash,
-            || dups.contains(hash).then(|| buf.clone()),
-        );
+        let attribute = |ai: usize| match views[layout.attributes[ai].1].cell(i) {
+            Cell::Text(t) => t,
+            Cell::Number(v) => Cow::Owned(v.to_string()),
+            Cell::Day(d) => Cow::Owned(d.to_string()),
+            Cell::Ms(m) => Cow::Owned(m.to_string()),
+            Cell::Null => Cow::Borrowed(""),
+        };
+        let pushed = builder.push(&mut batch, |si| views[layout.column_of[si].unwrap_or(0)].cell(i), attribute, hash, || suspect(&mut buf));
         if let Err(why) = pushed {
             rejects.push(reject(file, first_row + i as u64, why));
         }
     }
+    IN_PLACE.fetch_add(taken_in_place, std::sync::atomic::Ordering::Relaxed);
     Parsed2 { batch, rejects, rows_read }
 }

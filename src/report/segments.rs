@@ -58,7 +58,7 @@ pub fn profile(input: SegmentsInput<'_>) -> Vec<SegmentProfile> {
     }
     let mut raw_sums = vec![0.0f64; k * d];
     for j in 0..d {
-        for (&l, v) in input.labels.iter().zip(fm.raw.column(j).iter()) {
+        for (&l, v) in input.labels.iter().zip(fm.raw.values(j)) {
             raw_sums[l as usize * d + j] += v;
         }
     }
