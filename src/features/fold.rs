@@ -34,7 +34,7 @@ impl Column {
         match *self {
             Column::Spec(si) => match batch.column(si) {
                 Some(Values::Number(v)) if !v[i].is_nan() => Val::Number(v[i]),
-                Some(Values::Text(t)) if !t.get(i).is_empty() => Val::Text(t.get(i)),
+                Some(Values::Text(t)) => Some(t.get(i)).filter(|s| !s.is_empty()).map_or(Val::Null, Val::Text),
                 Some(c @ (Values::Day(_) | Values::Ms(_))) => c.day(i).map_or(Val::Null, Val::Day),
                 _ => Val::Null,
             },
