@@ -355,12 +355,6 @@ fn scale(raw: &Raw, scaler: &[ScaledFeature]) -> Array2<f64> {
     scaled
 }
 
-/// The raw values of `specs` (feature j's values in `values[j]`), each column coded in a byte per
-/// customer when it has at most 256 distinct values.
-fn columns(values: Vec<Vec<f64>>, specs: &[FeatureSpec]) -> Raw {
-    Raw::from_columns(values, &vec![true; specs.len()])
-}
-
 /// Builds the feature matrix of new data with a saved scaler (`custseg assign`): the same features,
 /// the same fill values, clipping bounds, means, standard deviations and weights, so that a customer
 /// with the same bills gets exactly the same coordinates as in the fitted run.
@@ -390,7 +384,7 @@ pub fn build_with_scaler(
             *v = sf.fill;
         }
     }
-    let raw = columns(values, specs);
+    let raw = Raw::from_columns(values);
     let scaled = scale(&raw, scaler);
     let fm = FeatureMatrix {
         customer_ids,
@@ -546,7 +540,7 @@ pub fn build(
     }
     let (specs, scaler): (Vec<FeatureSpec>, Vec<ScaledFeature>) = kept.into_iter().unzip();
     debug_assert_eq!(specs.len(), d);
-    let raw = columns(values, &specs);
+    let raw = Raw::from_columns(values);
     let scaled = scale(&raw, &scaler);
     let fm = FeatureMatrix { customer_ids, specs, raw, scaled, scaler, revenue, skipped, skipped_groups };
     Ok((fm, attributes))

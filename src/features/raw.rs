@@ -22,20 +22,12 @@ pub struct Raw {
 }
 
 impl Raw {
-    /// From `d` columns of `n` values each (moved in, not copied). Columns flagged in `coded` are kept
-    /// as codes when they hold at most 256 distinct values (by bits), else as f64.
-    pub fn from_columns(values: Vec<Vec<f64>>, coded: &[bool]) -> Raw {
-        assert_eq!(values.len(), coded.len(), "a flag per column");
+    /// From `d` columns of `n` values each (moved in, not copied). A column of at most 256 distinct
+    /// values (by bits) is kept as codes, any other as f64.
+    pub fn from_columns(values: Vec<Vec<f64>>) -> Raw {
         let n = values.first().map_or(0, Vec::len);
         assert!(values.iter().all(|c| c.len() == n), "columns of one length");
-        let columns = values
-            .into_iter()
-            .zip(coded)
-            .map(|(column, &code)| match code.then(|| encode(&column)).flatten() {
-                Some(c) => c,
-                None => Column::Values(column),
-            })
-            .collect();
+        let columns = values.into_iter().map(|column| encode(&column).unwrap_or(Column::Values(column))).collect();
         Raw { n, columns }
     }
 
@@ -146,7 +138,7 @@ mod tests {
         let indicator: Vec<f64> = (0..n).map(|i| [0.0, 1.0, 0.37][i % 3]).collect();
         let amounts: Vec<f64> = (0..n).map(|i| i as f64 * 1.5).collect();
         let many: Vec<f64> = (0..n).map(|i| (i % 300) as f64).collect();
-        let raw = Raw::from_columns(vec![indicator.clone(), amounts.clone(), many.clone()], &[true, false, true]);
+        let raw = Raw::from_columns(vec![indicator.clone(), amounts.clone(), many.clone()]);
         assert_eq!((raw.nrows(), raw.ncols()), (n, 3));
         for i in 0..n {
             assert_eq!(raw.get(i, 0).to_bits(), indicator[i].to_bits());
@@ -159,10 +151,10 @@ mod tests {
         assert_eq!(raw.values(1).collect::<Vec<_>>(), amounts);
         // Exactly 256 distinct values (by bits: 0.0 and -0.0 are two) still fit a byte.
         let full: Vec<f64> = (0..n).map(|i| if i % 256 == 255 { -0.0 } else { (i % 256) as f64 }).collect();
-        let coded = Raw::from_columns(vec![full.clone()], &[true]);
+        let coded = Raw::from_columns(vec![full.clone()]);
         assert_eq!(coded.bytes(), n + 256 * 8);
         assert!((0..n).all(|i| coded.get(i, 0).to_bits() == full[i].to_bits()));
-        // The indicator in bytes; 300 distinct values do not fit a byte and stay f64.
+        // The indicator in bytes; 1,000 and 300 distinct values do not fit a byte and stay f64.
         assert_eq!(raw.bytes(), (n + 3 * 8) + n * 8 + n * 8);
         // Means as ndarray sums a column, to the bit.
         let expect: Vec<f64> = [&indicator, &amounts, &many].iter().map(|c| ndarray::ArrayView1::from(&c[..]).sum() / n as f64).collect();
