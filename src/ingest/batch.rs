@@ -116,6 +116,11 @@ impl Texts {
         self.ends.len()
     }
 
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -207,6 +212,23 @@ impl Batch {
         }
     }
 
+    /// Empties the batch, keeping its memory.
+    fn clear(&mut self) {
+        self.len = 0;
+        for c in self.columns.iter_mut().flatten() {
+            match c {
+                Values::Number(v) => v.clear(),
+                Values::Day(v) => v.clear(),
+                Values::Ms(v) => v.clear(),
+                Values::Text(t) => t.clear(),
+            }
+        }
+        self.attributes.iter_mut().for_each(Texts::clear);
+        self.row_hash.clear();
+        self.key_hash.clear();
+        self.suspect_bytes.clear();
+    }
+
     /// The column of a contract column (by its index in the layout's specs).
     pub fn column(&self, spec: usize) -> Option<&Values> {
         self.columns.get(spec).and_then(Option::as_ref)
@@ -217,6 +239,40 @@ impl Batch {
         match self.column(layout.key()) {
             Some(Values::Text(t)) => t.get(i),
             _ => "",
+        }
+    }
+}
+
+/// Batches of one file handed back once folded, which the next batches are parsed into: the same
+/// memory is written again instead of new pages that the system has to clear first (freed memory
+/// goes back to the system within milliseconds: see main.rs). Keeps at most as many as are in
+/// memory at once anyway.
+pub struct SpareBatches {
+    spare: std::sync::Mutex<Vec<Batch>>,
+    most: usize,
+}
+
+impl SpareBatches {
+    /// A pool keeping at most `most` batches.
+    pub fn new(most: usize) -> SpareBatches {
+        SpareBatches { spare: std::sync::Mutex::new(Vec::new()), most }
+    }
+
+    /// An empty batch for `layout`'s rows, with room for about `rows` rows.
+    pub fn take(&self, layout: &Layout, rows: usize) -> Batch {
+        match self.spare.lock().ok().and_then(|mut s| s.pop()) {
+            Some(b) => b,
+            None => Batch::with_capacity(layout, rows),
+        }
+    }
+
+    /// Hands a batch back (emptied).
+    pub fn put(&self, mut batch: Batch) {
+        batch.clear();
+        if let Ok(mut spare) = self.spare.lock() {
+            if spare.len() < self.most {
+                spare.push(batch);
+            }
         }
     }
 }
@@ -282,30 +338,33 @@ impl<'l> RowBuilder<'l> {
         RowBuilder { layout, formats, tomorrow, date_spec, consumption, outage }
     }
 
+    /// A text value parsed by its column's kind.
+    #[inline]
+    fn parse_text(&self, kind: Kind, t: &str) -> Parsed<Typed> {
+        fn typed<T>(p: Parsed<T>, f: impl FnOnce(T) -> Typed) -> Parsed<Typed> {
+            match p {
+                Parsed::Value(v) => Parsed::Value(f(v)),
+                Parsed::Missing => Parsed::Missing,
+                Parsed::Bad(r) => Parsed::Bad(r),
+            }
+        }
+        match kind {
+            Kind::Id | Kind::Text => if t.is_empty() { Parsed::Missing } else { Parsed::Value(Typed::Text) },
+            Kind::Number => typed(self.formats.number(t), Typed::Number),
+            Kind::Date => typed(self.formats.date(t), Typed::Day),
+            Kind::DateTime => typed(self.formats.datetime(t), Typed::Ms),
+        }
+    }
+
     fn parse(&self, kind: Kind, c: &Cell<'_>) -> Parsed<Typed> {
         use super::values::{NOT_A_DATE, NOT_A_DATETIME, NOT_A_NUMBER, NOT_FINITE, OUT_OF_RANGE};
         match (kind, c) {
             (_, Cell::Null) => Parsed::Missing,
-            (Kind::Id | Kind::Text, Cell::Text(t)) => if t.is_empty() { Parsed::Missing } else { Parsed::Value(Typed::Text) },
+            (_, Cell::Text(t)) => self.parse_text(kind, t),
             (Kind::Id | Kind::Text, _) => Parsed::Value(Typed::Text),
-            (Kind::Number, Cell::Text(t)) => match self.formats.number(t) {
-                Parsed::Value(v) => Parsed::Value(Typed::Number(v)),
-                Parsed::Missing => Parsed::Missing,
-                Parsed::Bad(r) => Parsed::Bad(r),
-            },
             (Kind::Number, Cell::Number(v)) if v.is_finite() => Parsed::Value(Typed::Number(*v)),
             (Kind::Number, Cell::Number(_)) => Parsed::Bad(NOT_FINITE),
             (Kind::Number, _) => Parsed::Bad(NOT_A_NUMBER),
-            (Kind::Date, Cell::Text(t)) => match self.formats.date(t) {
-                Parsed::Value(v) => Parsed::Value(Typed::Day(v)),
-                Parsed::Missing => Parsed::Missing,
-                Parsed::Bad(r) => Parsed::Bad(r),
-            },
-            (Kind::DateTime, Cell::Text(t)) => match self.formats.datetime(t) {
-                Parsed::Value(v) => Parsed::Value(Typed::Ms(v)),
-                Parsed::Missing => Parsed::Missing,
-                Parsed::Bad(r) => Parsed::Bad(r),
-            },
             (Kind::Date, Cell::Day(d)) if in_range_day(*d) => Parsed::Value(Typed::Day(*d)),
             (Kind::DateTime, Cell::Day(d)) if in_range_day(*d) => Parsed::Value(Typed::Ms(*d as i64 * 86_400_000)),
             (Kind::Date, Cell::Ms(m)) if in_range_ms(*m) => Parsed::Value(Typed::Day(m.div_euclid(86_400_000) as i32)),
@@ -349,6 +408,36 @@ impl<'l> RowBuilder<'l> {
             other => Cow::Owned(shown(other)),
         };
         self.append(batch, &typed, text, attribute, row_hash, suspect);
+        Ok(())
+    }
+
+    /// [`RowBuilder::push`] for a row whose values are all text as they stand (a CSV record without
+    /// quoted fields): `field(spec)` and `attribute(i)` borrow the record. The same parsing, checks
+    /// and rejects, without a cell per value.
+    pub fn push_text<'c>(
+        &self,
+        batch: &mut Batch,
+        field: impl Fn(usize) -> &'c str,
+        attribute: impl Fn(usize) -> &'c str,
+        row_hash: u64,
+        suspect: impl FnOnce() -> Option<Vec<u8>>,
+    ) -> std::result::Result<(), RowReject> {
+        let layout = self.layout;
+        let mut typed = [Typed::Missing; MAX_COLUMNS];
+        for (si, spec) in layout.specs.iter().enumerate() {
+            if layout.column_of[si].is_none() {
+                continue;
+            }
+            let t = field(si);
+            match self.parse_text(spec.kind, t) {
+                Parsed::Missing if spec.required => return Err((format!("missing {}", spec.name), spec.name.to_string(), t.to_string())),
+                Parsed::Missing => {}
+                Parsed::Bad(reason) => return Err((reason.to_string(), spec.name.to_string(), t.to_string())),
+                Parsed::Value(v) => typed[si] = v,
+            }
+        }
+        self.check_row(&typed, |si| field(si).to_string())?;
+        self.append(batch, &typed, |si| Cow::Borrowed(field(si)), |ai| Cow::Borrowed(attribute(ai)), row_hash, suspect);
         Ok(())
     }
 

@@ -138,7 +138,7 @@ fn plain_state(start: Scan, region: &[u8], delim: u8, term: u8) -> Scan {
 }
 
 /// A piece of the file holding whole records, as read (decoded by [`Chunk::text`], on the thread
-/// that parses it).
+/// that parses it). Its buffer goes back to its reader when it is dropped.
 pub struct Chunk {
     pub raw: Vec<u8>,
     /// The physical line its first record starts on.
@@ -146,6 +146,45 @@ pub struct Chunk {
     encoding: Encoding,
     path: std::sync::Arc<PathBuf>,
     source: &'static str,
+    spare: Spare,
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        self.spare.put(std::mem::take(&mut self.raw));
+    }
+}
+
+/// The buffers of a reader's dropped chunks, which its next chunks read into: reading a file then
+/// writes the same memory over and over, instead of new pages that the system has to clear first (a
+/// freed buffer of several MiB goes back to the system within milliseconds: see main.rs). Holds at
+/// most as many buffers as chunks are in memory at once anyway ([`spare_buffers`]).
+#[derive(Clone, Default)]
+struct Spare(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+/// The most buffers a reader keeps for its next chunks: the chunks in memory at once, which are
+/// three groups of two per thread (one being parsed, one waiting in the channel, one read ahead;
+/// see `scan::csv_groups`), and the one being filled.
+fn spare_buffers() -> usize {
+    rayon::current_num_threads() * 6 + 1
+}
+
+impl Spare {
+    fn put(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() == 0 {
+            return;
+        }
+        buffer.clear();
+        if let Ok(mut spare) = self.0.lock() {
+            if spare.len() < spare_buffers() {
+                spare.push(buffer);
+            }
+        }
+    }
+
+    fn take(&self) -> Vec<u8> {
+        self.0.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default()
+    }
 }
 
 impl Chunk {
@@ -186,6 +225,7 @@ pub struct CsvReader {
     next_line: u64,
     eof: bool,
     chunk_bytes: usize,
+    spare: Spare,
 }
 
 /// Decodes bytes of the export's encoding; `line` is where they start, for the message.
@@ -257,6 +297,7 @@ impl CsvReader {
             next_line: 1,
             eof: false,
             chunk_bytes,
+            spare: Spare::default(),
         };
         // The header is the first record.
         reader.fill()?;
@@ -377,14 +418,15 @@ impl CsvReader {
             if cut == 0 {
                 return Ok(None);
             }
-            let rest = self.carry[cut..].to_vec();
+            let mut rest = self.spare.take();
+            rest.extend_from_slice(&self.carry[cut..]);
             let mut raw = std::mem::replace(&mut self.carry, rest);
             raw.truncate(cut);
             // The rest starts at a record's start and was scanned to its end (the state there kept).
             self.scanned = self.carry.len();
             let first_line = self.next_line;
             self.next_line += memchr::memchr_iter(self.terminator.byte(), &raw).count() as u64;
-            return Ok(Some(Chunk { raw, first_line, encoding: self.encoding, path: self.path.clone(), source: self.source }));
+            return Ok(Some(Chunk { raw, first_line, encoding: self.encoding, path: self.path.clone(), source: self.source, spare: self.spare.clone() }));
         }
     }
 }

@@ -351,8 +351,8 @@ fn read_export(
             for r in &parsed.rejects {
                 *stats.reject_reasons.entry(r.reason.clone()).or_default() += 1;
             }
-            rejects.extend(parsed.rejects);
-            let batch = parsed.batch;
+            rejects.append(&mut parsed.rejects);
+            let batch = &parsed.batch;
             let mut suspect_bytes = batch.suspect_bytes.iter().peekable();
             let mut rows: Vec<u32> = Vec::with_capacity(batch.len);
             let mut codes: Vec<u32> = Vec::with_capacity(batch.len);

@@ -10,7 +10,7 @@ use std::path::Path;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::batch::{reject, Batch, Cell, Layout, RowBuilder};
+use super::batch::{reject, Batch, Cell, Layout, RowBuilder, SpareBatches};
 use super::csv::{for_each_record, for_each_record_fields, Chunk, CsvReader};
 use super::dedupe::{Duplicates, RowFilter, Suspects};
 use super::keys::hash_bytes;
@@ -298,12 +298,12 @@ pub struct Parsed2 {
 }
 
 /// Parses the records of one CSV chunk.
-fn parse_chunk(chunk: &Chunk, reader: (super::csv::Terminator, u8), builder: &RowBuilder<'_>, dups: &Suspects, file: &str) -> Result<Parsed2> {
+fn parse_chunk(chunk: &Chunk, reader: (super::csv::Terminator, u8), builder: &RowBuilder<'_>, dups: &Suspects, file: &str, spare: &SpareBatches) -> Result<Parsed2> {
     let text = chunk.text()?;
     let layout = builder.layout;
     let width = layout.names.len();
     let (terminator, delimiter) = reader;
-    let mut batch = Batch::with_capacity(layout, chunk.raw.len() / 64);
+    let mut batch = spare.take(layout, chunk.raw.len() / 64);
     let mut rejects = Vec::new();
     let mut rows_read = 0;
     let quotes = memchr::memchr(b'"', text.as_bytes()).is_some();
@@ -329,13 +329,20 @@ fn parse_chunk(chunk: &Chunk, reader: (super::csv::Terminator, u8), builder: &Ro
             return;
         }
         let hash = if dups.is_empty() { 0 } else { hash_bytes(record.as_bytes()) };
-        let pushed = builder.push(
-            &mut batch,
-            |si| Cell::Text(fields[layout.column_of[si].unwrap_or(0)].text(record)),
-            |ai| fields[layout.attributes[ai].1].text(record),
-            hash,
-            || dups.contains(hash).then(|| record.as_bytes().to_vec()),
-        );
+        let suspect = || dups.contains(hash).then(|| record.as_bytes().to_vec());
+        let pushed = if !quotes || !fields.iter().any(|f| f.quoted) {
+            // Every value is the record's text as it stands.
+            let text = |fi: usize| &record[fields[fi].start..fields[fi].end];
+            builder.push_text(&mut batch, |si| text(layout.column_of[si].unwrap_or(0)), |ai| text(layout.attributes[ai].1), hash, suspect)
+        } else {
+            builder.push(
+                &mut batch,
+                |si| Cell::Text(fields[layout.column_of[si].unwrap_or(0)].text(record)),
+                |ai| fields[layout.attributes[ai].1].text(record),
+                hash,
+                suspect,
+            )
+        };
         if let Err(why) = pushed {
             rejects.push(reject(file, line, why));
         }
@@ -343,17 +350,27 @@ fn parse_chunk(chunk: &Chunk, reader: (super::csv::Terminator, u8), builder: &Ro
     Ok(Parsed2 { batch, rejects, rows_read })
 }
 
-/// Reads a file's accepted rows in batches, in file order, calling `each` with every batch.
-/// `dups` marks which rows' bytes to keep for the caller's duplicate check.
+/// Reads a file's accepted rows in batches, in file order, calling `each` with every batch (which
+/// may take its rejects; the batch itself is reused once `each` returns). `dups` marks which rows'
+/// bytes to keep for the caller's duplicate check.
 pub fn for_each_batch(
     path: &Path,
     layout: &Layout,
     settings: &ExportSettings,
     dups: &Suspects,
-    mut each: impl FnMut(Parsed2) -> Result<()>,
+    mut each: impl FnMut(&mut Parsed2) -> Result<()>,
 ) -> Result<()> {
     let builder = RowBuilder::new(layout, ValueFormats::new(settings));
     let file = path.display().to_string();
+    // Batches in memory at once: a group of chunks (or a Parquet batch's pieces) being parsed and
+    // the one handed over.
+    let spare = SpareBatches::new(2 * group_size().max(PARQUET_BATCH_ROWS / PARQUET_PIECE_ROWS));
+    let spare = &spare;
+    let mut each = |mut p: Parsed2| -> Result<()> {
+        each(&mut p)?;
+        spare.put(p.batch);
+        Ok(())
+    };
     if format_of(path, settings) == "parquet" {
         let mut first_row: u64 = 1;
         // Each batch is parsed while the previous one is handed over (folding runs beside parsing).
@@ -362,7 +379,7 @@ pub fn for_each_batch(
         for_each_parquet_batch(path, |df| {
             let (builder, file) = (&builder, &file);
             let (parsed, handed) = std::thread::scope(|scope| {
-                let parsing = scope.spawn(move || parse_parquet_batch(df, builder, dups, file, first_row, path, in_place));
+                let parsing = scope.spawn(move || parse_parquet_batch(df, builder, dups, file, first_row, path, in_place, spare));
                 let handed = pending.take().map_or(Ok(()), |p| p.into_iter().try_for_each(&mut each));
                 (parsing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), handed)
             });
@@ -380,7 +397,7 @@ pub fn for_each_batch(
     csv_groups(reader, |group| {
         let (builder, file) = (&builder, &file);
         let (parsed, handed) = std::thread::scope(|scope| {
-            let parsing = scope.spawn(move || group.par_iter().map(|c| parse_chunk(c, shape, builder, dups, file)).collect::<Result<Vec<Parsed2>>>());
+            let parsing = scope.spawn(move || group.par_iter().map(|c| parse_chunk(c, shape, builder, dups, file, spare)).collect::<Result<Vec<Parsed2>>>());
             let handed = pending.take().map_or(Ok(()), |p| p.into_iter().try_for_each(&mut each));
             (parsing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), handed)
         });
@@ -640,7 +657,17 @@ fn row_bytes<'b>(columns: &[View<'_>], i: usize, buf: &'b mut Vec<u8>) -> &'b [u
 
 /// Parses one Parquet batch; rows are numbered from `first_row` (1 is the file's first row).
 /// `in_place`: typed values are read in place where they can be (see [`parse_parquet_rows`]).
-fn parse_parquet_batch(df: &DataFrame, builder: &RowBuilder<'_>, dups: &Suspects, file: &str, first_row: u64, path: &Path, in_place: bool) -> Result<Vec<Parsed2>> {
+#[allow(clippy::too_many_arguments)]
+fn parse_parquet_batch(
+    df: &DataFrame,
+    builder: &RowBuilder<'_>,
+    dups: &Suspects,
+    file: &str,
+    first_row: u64,
+    path: &Path,
+    in_place: bool,
+    spare: &SpareBatches,
+) -> Result<Vec<Parsed2>> {
     let layout = builder.layout;
     let columns = parquet_columns(df, layout);
     // A contract column of a type that cannot hold its kind of value refuses the file (as a typed
@@ -662,7 +689,7 @@ fn parse_parquet_batch(df: &DataFrame, builder: &RowBuilder<'_>, dups: &Suspects
     }
     // Pieces of the batch parsed in parallel, handed over in file order (as CSV chunks are).
     let pieces: Vec<(usize, usize)> = (0..df.height()).step_by(PARQUET_PIECE_ROWS).map(|a| (a, (a + PARQUET_PIECE_ROWS).min(df.height()))).collect();
-    Ok(pieces.into_par_iter().map(|(a, b)| parse_parquet_rows(&columns, a..b, builder, dups, file, first_row, in_place)).collect())
+    Ok(pieces.into_par_iter().map(|(a, b)| parse_parquet_rows(&columns, a..b, builder, dups, file, first_row, in_place, spare)).collect())
 }
 
 /// Rows parsed together, per thread, within a Parquet batch.
@@ -704,6 +731,7 @@ impl Direct<'_> {
 /// finite, in range) goes through [`RowBuilder::push_typed`], which runs the row's own checks. Any
 /// other row (and every row of a batch with a text column where a number or a date is expected) is
 /// pushed cell by cell, which parses each value and says why a row is rejected.
+#[allow(clippy::too_many_arguments)]
 fn parse_parquet_rows(
     columns: &[ParquetColumn],
     rows: std::ops::Range<usize>,
@@ -712,11 +740,12 @@ fn parse_parquet_rows(
     file: &str,
     first_row: u64,
     in_place: bool,
+    spare: &SpareBatches,
 ) -> Parsed2 {
     use super::batch::{in_range_day, in_range_ms, Typed, MAX_COLUMNS};
     let layout = builder.layout;
     let views: Vec<View<'_>> = columns.iter().map(ParquetColumn::view).collect();
-    let mut batch = Batch::with_capacity(layout, rows.len());
+    let mut batch = spare.take(layout, rows.len());
     let mut rejects = Vec::new();
     let mut buf = Vec::new();
     let rows_read = rows.len();
