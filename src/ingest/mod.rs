@@ -448,7 +448,7 @@ fn read_export(
                     codes.push(code);
                 }
             }
-            sink.fold(source, layout, &batch, &rows, &codes, window);
+            sink.fold(source, layout, batch, &rows, &codes, window);
             Ok(())
         })?;
     }
