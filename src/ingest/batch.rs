@@ -395,12 +395,7 @@ impl<'l> RowBuilder<'l> {
                 continue;
             }
             cells[si] = cell(si);
-            match self.parse(spec.kind, &cells[si]) {
-                Parsed::Missing if spec.required => return Err((format!("missing {}", spec.name), spec.name.to_string(), shown(&cells[si]))),
-                Parsed::Missing => {}
-                Parsed::Bad(reason) => return Err((reason.to_string(), spec.name.to_string(), shown(&cells[si]))),
-                Parsed::Value(v) => typed[si] = v,
-            }
+            typed[si] = accepted(spec, self.parse(spec.kind, &cells[si]), || shown(&cells[si]))?;
         }
         self.check_row(&typed, |si| shown(&cells[si]))?;
         let text = |si: usize| match &cells[si] {
@@ -429,12 +424,7 @@ impl<'l> RowBuilder<'l> {
                 continue;
             }
             let t = field(si);
-            match self.parse_text(spec.kind, t) {
-                Parsed::Missing if spec.required => return Err((format!("missing {}", spec.name), spec.name.to_string(), t.to_string())),
-                Parsed::Missing => {}
-                Parsed::Bad(reason) => return Err((reason.to_string(), spec.name.to_string(), t.to_string())),
-                Parsed::Value(v) => typed[si] = v,
-            }
+            typed[si] = accepted(spec, self.parse_text(spec.kind, t), || t.to_string())?;
         }
         self.check_row(&typed, |si| field(si).to_string())?;
         self.append(batch, &typed, |si| Cow::Borrowed(field(si)), |ai| Cow::Borrowed(attribute(ai)), row_hash, suspect);
@@ -530,6 +520,18 @@ impl<'l> RowBuilder<'l> {
     }
 }
 
+/// A parsed value as the row keeps it ([`Typed::Missing`] where a value may be missing), or why the
+/// row is rejected: a missing required value, or one that does not parse. `shown` is the value as
+/// the reject shows it.
+fn accepted(spec: &ColumnSpec, parsed: Parsed<Typed>, shown: impl FnOnce() -> String) -> std::result::Result<Typed, RowReject> {
+    match parsed {
+        Parsed::Missing if spec.required => Err((format!("missing {}", spec.name), spec.name.to_string(), shown())),
+        Parsed::Missing => Ok(Typed::Missing),
+        Parsed::Bad(reason) => Err((reason.to_string(), spec.name.to_string(), shown())),
+        Parsed::Value(v) => Ok(v),
+    }
+}
+
 pub fn in_range_day(d: i32) -> bool {
     // 1000-01-01 ..= 9999-12-31.
     (-354_285..=2_932_896).contains(&d)
@@ -542,4 +544,57 @@ pub fn in_range_ms(m: i64) -> bool {
 /// A reject of row `line` of `file`.
 pub fn reject(file: &str, line: u64, (reason, column, value): RowReject) -> Reject {
     Reject { file: file.to_string(), line, column, value, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The billing rows pushed cell by cell and as text, as `(accepted or why not, batch)`.
+    fn both_ways(rows: &[[&str; 8]]) -> Vec<(std::result::Result<(), RowReject>, std::result::Result<(), RowReject>)> {
+        let names: Vec<String> = contract(Source::Billing).iter().map(|c| c.name.to_string()).collect();
+        assert_eq!(names.len(), 8);
+        let layout = Layout::new(Source::Billing, std::path::Path::new("billing.csv"), names).unwrap();
+        let builder = RowBuilder::new(&layout, ValueFormats::new(&super::super::ExportSettings::default()));
+        let (mut by_cell, mut by_text) = (Batch::new(&layout), Batch::new(&layout));
+        let out = rows
+            .iter()
+            .map(|row| {
+                let field = |si: usize| row[layout.column_of[si].unwrap()];
+                let a = builder.push(&mut by_cell, |si| Cell::Text(Cow::Borrowed(field(si))), |_| Cow::Borrowed(""), 0, || None);
+                let b = builder.push_text(&mut by_text, field, |_| "", 0, || None);
+                (a, b)
+            })
+            .collect();
+        assert_eq!(by_cell.len, by_text.len);
+        for si in 0..layout.specs.len() {
+            for i in 0..by_cell.len {
+                let (a, b) = (by_cell.column(si).unwrap(), by_text.column(si).unwrap());
+                assert_eq!((a.number(i), a.day(i), a.ms(i), a.text(i)), (b.number(i), b.day(i), b.ms(i), b.text(i)), "column {si}, row {i}");
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn rows_pushed_as_text_are_parsed_checked_and_rejected_as_cell_by_cell() {
+        let rows = [
+            ["C1", "2025-11-05", "187", "41.92", "2025-11-25", "2025-11-28", "41.92", "bank_debit"],
+            ["C1", "2025-12-05", " 186 ", "41.76", "2025-12-25", "", "", ""],
+            ["", "2025-12-05", "1", "1", "2025-12-25", "", "", "cash"],
+            ["C2", "2025/12/05", "1", "1", "2025-12-25", "", "", "cash"],
+            ["C2", "2025-12-05", "abc", "1", "2025-12-25", "", "", "cash"],
+            ["C2", "2025-12-05", "-3", "1", "2025-12-25", "", "", "cash"],
+            ["C2", "2999-12-05", "3", "1", "2025-12-25", "", "", "cash"],
+            ["C2", "2025-12-05", "inf", "1", "2025-12-25", "", "", "cash"],
+        ];
+        let results = both_ways(&rows);
+        for (row, (a, b)) in rows.iter().zip(&results) {
+            assert_eq!(a, b, "{row:?}");
+        }
+        // The cases are what they say: two rows accepted, the others rejected for different reasons.
+        let reasons: Vec<String> = results.iter().filter_map(|(a, _)| a.as_ref().err().map(|r| r.0.clone())).collect();
+        assert_eq!(results.iter().filter(|(a, _)| a.is_ok()).count(), 2);
+        assert_eq!(reasons, ["missing customer_id", "not a date", "not a number", "negative consumption", "date in the future", "not a finite number"]);
+    }
 }
