@@ -11,7 +11,7 @@ use crate::ingest::{self, Batch, Derived, Layout, Sink, Source, Val, ValueFormat
 use super::{Agg, FeatureSpec, FilterValue};
 
 /// Where a feature's value comes from in a row.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Column {
     Spec(usize),
     Derived(Derived),
@@ -44,6 +44,22 @@ impl Column {
     }
 }
 
+impl Column {
+    /// The column's values as numbers ([`as_number`]) over a batch's rows `rows`, appended to `out`;
+    /// NaN for no value (a number never is NaN: non-finite values are rejected, and the derived
+    /// columns are made of finite ones).
+    fn numbers(&self, batch: &Batch, rows: &[u32], as_of: i32, formats: &ValueFormats, out: &mut Vec<f64>) {
+        if let Column::Spec(si) = *self {
+            if let Some(Values::Number(v)) = batch.column(si) {
+                // A number column as it stands: NaN where missing.
+                out.extend(rows.iter().map(|&i| v[i as usize]));
+                return;
+            }
+        }
+        out.extend(rows.iter().map(|&i| as_number(self.value(batch, i as usize, as_of), formats).unwrap_or(f64::NAN)));
+    }
+}
+
 /// A value as a number: booleans are 0 and 1, text is parsed as the export writes numbers.
 fn as_number(v: Val<'_>, formats: &ValueFormats) -> Option<f64> {
     match v {
@@ -69,6 +85,8 @@ struct Pred {
     /// filter that matches nothing can say what the column holds.
     matched: bool,
     seen: Vec<String>,
+    /// Whether each of a batch's rows holds (reused from batch to batch).
+    mask: Vec<bool>,
 }
 
 /// How many distinct values a filter that matches nothing reports.
@@ -76,7 +94,19 @@ pub(super) const SEEN_VALUES: usize = 12;
 
 impl Pred {
     fn new(column: Column, values: Vec<FilterValue>) -> Pred {
-        Pred { column, values: values.into_iter().map(|v| { let t = v.to_string(); (v, t) }).collect(), matched: false, seen: Vec::new() }
+        Pred { column, values: values.into_iter().map(|v| { let t = v.to_string(); (v, t) }).collect(), matched: false, seen: Vec::new(), mask: Vec::new() }
+    }
+
+    /// Fills `mask` with whether the filter holds on each of the batch's rows `rows`; with `only`, only
+    /// rows whose value there is a number are looked at (the others do not hold), as a ratio reads them.
+    fn eval(&mut self, batch: &Batch, rows: &[u32], as_of: i32, only: Option<&[f64]>) {
+        let mut mask = std::mem::take(&mut self.mask);
+        mask.clear();
+        match only {
+            None => mask.extend(rows.iter().map(|&i| self.holds(batch, i as usize, as_of))),
+            Some(x) => mask.extend(rows.iter().zip(x).map(|(&i, x)| !x.is_nan() && self.holds(batch, i as usize, as_of))),
+        }
+        self.mask = mask;
     }
 
     fn holds(&mut self, batch: &Batch, i: usize, as_of: i32) -> bool {
@@ -160,21 +190,36 @@ enum Acc {
     /// Rows (matching the filter).
     Count { when: Option<Pred>, n: Vec<u32> },
     /// Sum of the values (of rows matching the filter).
-    Sum { value: Column, when: Option<Pred>, s: Vec<f64> },
-    Mean { value: Column, when: Option<Pred>, m: Mean },
+    Sum { value: Num, when: Option<Pred>, s: Vec<f64> },
+    Mean { value: Num, when: Option<Pred>, m: Mean },
     /// Welford's running mean and sum of squared deviations, and the exact sum.
-    Cv { value: Column, when: Option<Pred>, m: Mean, mean: Vec<f64>, m2: Vec<f64> },
+    Cv { value: Num, when: Option<Pred>, m: Mean, mean: Vec<f64>, m2: Vec<f64> },
     /// Rows matching the filter, over all rows.
     Share { when: Pred, n: Vec<u32> },
     /// Mean over rows matching the filter ÷ mean over the others.
-    Ratio { value: Column, when: Pred, on: Mean, off: Mean },
+    Ratio { value: Num, when: Pred, on: Mean, off: Mean },
     /// The customers export's value of the customer's (one) row.
-    Value { value: Column, v: Vec<f64> },
+    Value { value: Num, v: Vec<f64> },
     /// The customers export's date of the customer's row (days), for tenure at the window's end.
     Tenure { value: Column, day: Vec<i32> },
     /// The customers export's text value of the customer's row, each value interned once: what an
     /// indicator or the indicators of a category read (4 bytes per customer).
     Levels { value: Column, levels: Levels },
+}
+
+/// A column an export's features read as numbers: its index in [`ExportFold::numeric`].
+#[derive(Debug, Clone, Copy)]
+struct Num(usize);
+
+impl Acc {
+    /// The feature's filter, if it has one.
+    fn pred_mut(&mut self) -> Option<&mut Pred> {
+        match self {
+            Acc::Count { when, .. } | Acc::Sum { when, .. } | Acc::Mean { when, .. } | Acc::Cv { when, .. } => when.as_mut(),
+            Acc::Share { when, .. } | Acc::Ratio { when, .. } => Some(when),
+            Acc::Value { .. } | Acc::Tenure { .. } | Acc::Levels { .. } => None,
+        }
+    }
 }
 
 /// The values of one text column, each once, and each key's (`u32::MAX`: none): what categories and
@@ -236,8 +281,26 @@ struct FeatureFold {
 struct ExportFold {
     features: Vec<FeatureFold>,
     rows: Vec<u32>,
-    revenue: Option<(Column, Vec<f64>)>,
+    revenue: Option<(Num, Vec<f64>)>,
     formats: ValueFormats,
+    /// The columns features read as numbers, each once: a batch's values of each are computed once
+    /// for all the features that read it.
+    numeric: Vec<Column>,
+    /// Per numeric column, its values over the batch being folded (reused from batch to batch).
+    numbers: Vec<Vec<f64>>,
+}
+
+impl ExportFold {
+    /// The numeric column `column` (added when new).
+    fn num(numeric: &mut Vec<Column>, column: Column) -> Num {
+        match numeric.iter().position(|c| *c == column) {
+            Some(i) => Num(i),
+            None => {
+                numeric.push(column);
+                Num(numeric.len() - 1)
+            }
+        }
+    }
 }
 
 /// The features stage's side of reading: every usable feature's accumulators, per export, and the
@@ -258,18 +321,23 @@ impl Folds {
         let mut exports = Vec::new();
         for (&source, (layout, formats)) in layouts {
             let mut features = Vec::new();
+            let mut numeric = Vec::new();
             for spec in used.iter().filter(|s| s.source == source) {
                 // The indicators of one category read one fold, named after the category.
                 let name = spec.block.clone().unwrap_or_else(|| spec.name.clone());
                 if features.iter().any(|f: &FeatureFold| f.name == name) {
                     continue;
                 }
-                if let Some(acc) = compile(spec, layout) {
+                if let Some(acc) = compile(spec, layout, &mut numeric) {
                     features.push(FeatureFold { name, acc });
                 }
             }
-            let revenue = (source == Source::Billing).then(|| Column::resolve(layout, "amount_due")).flatten().map(|c| (c, Vec::new()));
-            exports.push((source, ExportFold { features, rows: Vec::new(), revenue, formats: formats.clone() }));
+            let revenue = (source == Source::Billing)
+                .then(|| Column::resolve(layout, "amount_due"))
+                .flatten()
+                .map(|c| (ExportFold::num(&mut numeric, c), Vec::new()));
+            let numbers = vec![Vec::new(); numeric.len()];
+            exports.push((source, ExportFold { features, rows: Vec::new(), revenue, formats: formats.clone(), numeric, numbers }));
         }
         let customers = layouts.get(&Source::Customers).map(|(l, _)| *l);
         Folds { exports, attributes: super::attributes::AttributeFold::new(customers, attributes) }
@@ -402,7 +470,7 @@ impl Folds {
 }
 
 /// The accumulator of a feature over an export with this layout, when its columns are there.
-fn compile(spec: &FeatureSpec, layout: &Layout) -> Option<Acc> {
+fn compile(spec: &FeatureSpec, layout: &Layout, numeric: &mut Vec<Column>) -> Option<Acc> {
     let column = |name: &Option<String>| name.as_deref().map(|c| Column::resolve(layout, c));
     let value = column(&spec.column);
     let when = match &spec.filter {
@@ -410,18 +478,19 @@ fn compile(spec: &FeatureSpec, layout: &Layout) -> Option<Acc> {
         None => None,
     };
     let value = || value.flatten();
+    let mut num = || value().map(|c| ExportFold::num(numeric, c));
     Some(match spec.agg {
         Agg::Count => Acc::Count { when, n: Vec::new() },
-        Agg::Sum => Acc::Sum { value: value()?, when, s: Vec::new() },
-        Agg::Mean => Acc::Mean { value: value()?, when, m: Mean::default() },
-        Agg::Cv => Acc::Cv { value: value()?, when, m: Mean::default(), mean: Vec::new(), m2: Vec::new() },
+        Agg::Sum => Acc::Sum { value: num()?, when, s: Vec::new() },
+        Agg::Mean => Acc::Mean { value: num()?, when, m: Mean::default() },
+        Agg::Cv => Acc::Cv { value: num()?, when, m: Mean::default(), mean: Vec::new(), m2: Vec::new() },
         Agg::Share => match when {
             Some(when) => Acc::Share { when, n: Vec::new() },
             // A true/false column: the mean of its values.
-            None => Acc::Mean { value: value()?, when: None, m: Mean::default() },
+            None => Acc::Mean { value: num()?, when: None, m: Mean::default() },
         },
-        Agg::Ratio => Acc::Ratio { value: value()?, when: when?, on: Mean::default(), off: Mean::default() },
-        Agg::Value => Acc::Value { value: value()?, v: Vec::new() },
+        Agg::Ratio => Acc::Ratio { value: num()?, when: when?, on: Mean::default(), off: Mean::default() },
+        Agg::Value => Acc::Value { value: num()?, v: Vec::new() },
         Agg::TenureYears => Acc::Tenure { value: value()?, day: Vec::new() },
         Agg::Category => Acc::Levels { value: value()?, levels: Levels::default() },
         Agg::Indicator => Acc::Levels { value: when?.column, levels: Levels::default() },
@@ -439,9 +508,16 @@ impl Sink for Folds {
         for &code in codes {
             *slot(&mut e.rows, code as usize, 0) += 1;
         }
-        if let Some((column, s)) = &mut e.revenue {
-            for (&i, &code) in rows.iter().zip(codes) {
-                if let Some(x) = as_number(column.value(batch, i as usize, as_of), formats) {
+        // Each numeric column's values over the batch once, for every feature that reads it.
+        use rayon::prelude::*;
+        e.numbers.par_iter_mut().zip(&e.numeric).for_each(|(out, column)| {
+            out.clear();
+            column.numbers(batch, rows, as_of, formats, out);
+        });
+        let numbers = &e.numbers;
+        if let Some((value, s)) = &mut e.revenue {
+            for (&x, &code) in numbers[value.0].iter().zip(codes) {
+                if !x.is_nan() {
                     *slot(s, code as usize, 0.0) += x;
                 }
             }
@@ -449,66 +525,76 @@ impl Sink for Folds {
         // One feature at a time over the batch's rows (each accumulator's memory stays in cache while
         // rows of one customer follow each other), features in parallel: each is added to by one
         // thread, in row order, so results do not depend on the thread count.
-        use rayon::prelude::*;
         e.features.par_iter_mut().for_each(|f| {
-            for (&i, &code) in rows.iter().zip(codes) {
-                let (i, k) = (i as usize, code as usize);
-                let on = |p: &mut Option<Pred>| p.as_mut().is_none_or(|p| p.holds(batch, i, as_of));
-                let num = |c: &Column| as_number(c.value(batch, i, as_of), formats);
-                match &mut f.acc {
-                    Acc::Count { when, n } => {
-                        if on(when) {
-                            *slot(n, k, 0) += 1;
+            // The filter's verdict on every row (a ratio asks it of rows with a value only), then the
+            // values it lets through.
+            let only = match &f.acc {
+                Acc::Ratio { value, .. } => Some(numbers[value.0].as_slice()),
+                _ => None,
+            };
+            let mask = f.acc.pred_mut().map(|p| {
+                p.eval(batch, rows, as_of, only);
+                std::mem::take(&mut p.mask)
+            });
+            let on = |j: usize| mask.as_ref().is_none_or(|m| m[j]);
+            let numbers_of = |n: &Num| numbers[n.0].as_slice();
+            match &mut f.acc {
+                Acc::Count { n, .. } | Acc::Share { n, .. } => {
+                    for (j, &code) in codes.iter().enumerate() {
+                        if on(j) {
+                            *slot(n, code as usize, 0) += 1;
                         }
                     }
-                    Acc::Sum { value, when, s } => {
-                        if on(when) {
-                            if let Some(x) = num(value) {
-                                *slot(s, k, 0.0) += x;
-                            }
+                }
+                Acc::Sum { value, s, .. } => {
+                    for (j, (&x, &code)) in numbers_of(value).iter().zip(codes).enumerate() {
+                        if on(j) && !x.is_nan() {
+                            *slot(s, code as usize, 0.0) += x;
                         }
                     }
-                    Acc::Mean { value, when, m } => {
-                        if on(when) {
-                            if let Some(x) = num(value) {
-                                m.add(k, x);
-                            }
+                }
+                Acc::Mean { value, m, .. } => {
+                    for (j, (&x, &code)) in numbers_of(value).iter().zip(codes).enumerate() {
+                        if on(j) && !x.is_nan() {
+                            m.add(code as usize, x);
                         }
                     }
-                    Acc::Cv { value, when, m, mean, m2 } => {
-                        if on(when) {
-                            if let Some(x) = num(value) {
-                                m.add(k, x);
-                                let n = m.n[k] as f64;
-                                let mu = slot(mean, k, 0.0);
-                                let d = x - *mu;
-                                *mu += d / n;
-                                let d2 = x - *mu;
-                                *slot(m2, k, 0.0) += d * d2;
-                            }
+                }
+                Acc::Cv { value, m, mean, m2, .. } => {
+                    for (j, (&x, &code)) in numbers_of(value).iter().zip(codes).enumerate() {
+                        if on(j) && !x.is_nan() {
+                            let k = code as usize;
+                            m.add(k, x);
+                            let n = m.n[k] as f64;
+                            let mu = slot(mean, k, 0.0);
+                            let d = x - *mu;
+                            *mu += d / n;
+                            let d2 = x - *mu;
+                            *slot(m2, k, 0.0) += d * d2;
                         }
                     }
-                    Acc::Share { when, n } => {
-                        if when.holds(batch, i, as_of) {
-                            *slot(n, k, 0) += 1;
-                        }
-                    }
-                    Acc::Ratio { value, when, on: a, off: b } => {
-                        if let Some(x) = num(value) {
-                            if when.holds(batch, i, as_of) {
-                                a.add(k, x);
+                }
+                Acc::Ratio { value, on: a, off: b, .. } => {
+                    for (j, (&x, &code)) in numbers_of(value).iter().zip(codes).enumerate() {
+                        if !x.is_nan() {
+                            if on(j) {
+                                a.add(code as usize, x);
                             } else {
-                                b.add(k, x);
+                                b.add(code as usize, x);
                             }
                         }
                     }
-                    Acc::Value { value, v } => {
-                        if let Some(x) = num(value) {
-                            *slot(v, k, f64::NAN) = x;
+                }
+                Acc::Value { value, v } => {
+                    for (&x, &code) in numbers_of(value).iter().zip(codes) {
+                        if !x.is_nan() {
+                            *slot(v, code as usize, f64::NAN) = x;
                         }
                     }
-                    Acc::Tenure { value, day } => {
-                        let d = match value.value(batch, i, as_of) {
+                }
+                Acc::Tenure { value, day } => {
+                    for (&i, &code) in rows.iter().zip(codes) {
+                        let d = match value.value(batch, i as usize, as_of) {
                             Val::Day(d) => Some(d),
                             Val::Text(t) => match formats.date(t) {
                                 ingest::values::Parsed::Value(d) => Some(d),
@@ -517,15 +603,21 @@ impl Sink for Folds {
                             _ => None,
                         };
                         if let Some(d) = d {
-                            *slot(day, k, ingest::NO_DAY) = d;
-                        }
-                    }
-                    Acc::Levels { value, levels } => {
-                        if let Some(t) = as_text(value.value(batch, i, as_of)).filter(|t| !t.is_empty()) {
-                            levels.set(k, &t);
+                            *slot(day, code as usize, ingest::NO_DAY) = d;
                         }
                     }
                 }
+                Acc::Levels { value, levels } => {
+                    for (&i, &code) in rows.iter().zip(codes) {
+                        if let Some(t) = as_text(value.value(batch, i as usize, as_of)).filter(|t| !t.is_empty()) {
+                            levels.set(code as usize, &t);
+                        }
+                    }
+                }
+            }
+            // The mask's memory, for the next batch.
+            if let (Some(p), Some(mask)) = (f.acc.pred_mut(), mask) {
+                p.mask = mask;
             }
         });
     }

@@ -146,21 +146,33 @@ pub struct Chunk {
     encoding: Encoding,
     path: std::sync::Arc<PathBuf>,
     source: &'static str,
-    spare: Spare,
 }
 
 impl Drop for Chunk {
     fn drop(&mut self) {
-        self.spare.put(std::mem::take(&mut self.raw));
+        SPARE.put(std::mem::take(&mut self.raw));
     }
 }
 
-/// The buffers of a reader's dropped chunks, which its next chunks read into: reading a file then
-/// writes the same memory over and over, instead of new pages that the system has to clear first (a
-/// freed buffer of several MiB goes back to the system within milliseconds: see main.rs). Holds at
-/// most as many buffers as chunks are in memory at once anyway ([`spare_buffers`]).
-#[derive(Clone, Default)]
-struct Spare(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+/// The buffers of dropped chunks, which the next chunks read into, of this file and of the next files
+/// and passes: reading writes the same memory over and over, instead of new pages that the system has
+/// to clear first (a freed buffer of several MiB goes back to the system within milliseconds: see
+/// main.rs). Holds at most as many buffers as chunks are in memory at once anyway
+/// ([`spare_buffers`]); [`release_buffers`] frees them once reading is done.
+struct Spare(std::sync::Mutex<Vec<Vec<u8>>>);
+
+static SPARE: Spare = Spare(std::sync::Mutex::new(Vec::new()));
+
+/// Room a chunk's buffer has beyond the chunk size, for the part record carried over from the last
+/// chunk: with it, a buffer is never grown (moved to new memory) to read the next chunk into.
+const CARRY_ROOM: usize = 1 << 16;
+
+/// Frees the buffers kept for the next chunks (reading is done).
+pub fn release_buffers() {
+    if let Ok(mut spare) = SPARE.0.lock() {
+        *spare = Vec::new();
+    }
+}
 
 /// The most buffers a reader keeps for its next chunks: the chunks in memory at once, which are
 /// three groups of two per thread (one being parsed, one waiting in the channel, one read ahead;
@@ -182,8 +194,11 @@ impl Spare {
         }
     }
 
-    fn take(&self) -> Vec<u8> {
-        self.0.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default()
+    /// A buffer with room for `bytes` bytes.
+    fn take(&self, bytes: usize) -> Vec<u8> {
+        let mut buffer = self.0.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
+        buffer.reserve_exact(bytes);
+        buffer
     }
 }
 
@@ -225,7 +240,6 @@ pub struct CsvReader {
     next_line: u64,
     eof: bool,
     chunk_bytes: usize,
-    spare: Spare,
 }
 
 /// Decodes bytes of the export's encoding; `line` is where they start, for the message.
@@ -297,7 +311,6 @@ impl CsvReader {
             next_line: 1,
             eof: false,
             chunk_bytes,
-            spare: Spare::default(),
         };
         // The header is the first record.
         reader.fill()?;
@@ -418,7 +431,7 @@ impl CsvReader {
             if cut == 0 {
                 return Ok(None);
             }
-            let mut rest = self.spare.take();
+            let mut rest = SPARE.take(self.chunk_bytes + CARRY_ROOM);
             rest.extend_from_slice(&self.carry[cut..]);
             let mut raw = std::mem::replace(&mut self.carry, rest);
             raw.truncate(cut);
@@ -426,7 +439,7 @@ impl CsvReader {
             self.scanned = self.carry.len();
             let first_line = self.next_line;
             self.next_line += memchr::memchr_iter(self.terminator.byte(), &raw).count() as u64;
-            return Ok(Some(Chunk { raw, first_line, encoding: self.encoding, path: self.path.clone(), source: self.source, spare: self.spare.clone() }));
+            return Ok(Some(Chunk { raw, first_line, encoding: self.encoding, path: self.path.clone(), source: self.source }));
         }
     }
 }
@@ -578,6 +591,26 @@ pub fn for_each_record_fields(text: &str, first_line: u64, terminator: Terminato
     }
 }
 
+/// Field `n` of a record (None when the record has fewer fields), splitting no more of it than it must
+/// when it has no quote: what a pass that reads one column needs.
+pub fn nth_field<'a>(record: &'a str, delimiter: u8, n: usize, scratch: &mut Vec<Field>) -> Option<Cow<'a, str>> {
+    let b = record.as_bytes();
+    if memchr::memchr(b'"', b).is_some() {
+        split_fields_known(record, delimiter, true, scratch);
+        return scratch.get(n).map(|f| f.text(record));
+    }
+    let mut start = 0;
+    let mut seen = 0;
+    for at in memchr::memchr_iter(delimiter, b) {
+        if seen == n {
+            return Some(Cow::Borrowed(&record[start..at]));
+        }
+        seen += 1;
+        start = at + 1;
+    }
+    (seen == n).then(|| Cow::Borrowed(&record[start..]))
+}
+
 /// Calls `each(line, record)` for every record of a chunk, `record` without its terminator, `line`
 /// the physical line it starts on. A final empty piece after the last terminator is no record.
 pub fn for_each_record(text: &str, first_line: u64, terminator: Terminator, delimiter: u8, mut each: impl FnMut(u64, &str)) {
@@ -612,6 +645,20 @@ mod tests {
         let mut out = Vec::new();
         split_fields(record, b',', &mut out);
         out.iter().map(|f| (f.text(record).into_owned(), f.quoted, f.stray_quote)).collect()
+    }
+
+    #[test]
+    fn nth_field_is_the_field_splitting_finds() {
+        let records = ["a,b,,c", "", ",", "x", "a,b,c,", "\"a,b\",\"say \"\"hi\"\"\",x", "\"two\nlines\",y", "ab\"c,d,e"];
+        let mut scratch = Vec::new();
+        for record in records {
+            let mut all = Vec::new();
+            split_fields(record, b',', &mut all);
+            for n in 0..6 {
+                let want = all.get(n).map(|f| f.text(record).into_owned());
+                assert_eq!(nth_field(record, b',', n, &mut scratch).map(|t| t.into_owned()), want, "{record:?} field {n}");
+            }
+        }
     }
 
     #[test]

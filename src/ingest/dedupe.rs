@@ -67,6 +67,8 @@ pub struct RowFilter {
     parts: Vec<Vec<u64>>,
     blocks_per_part: usize,
     suspects: HashSet<u64, BuildPrehashed>,
+    /// Per partition, the hashes of the pieces being added (reused from call to call).
+    by_part: Vec<Vec<u64>>,
 }
 
 impl RowFilter {
@@ -74,12 +76,13 @@ impl RowFilter {
     pub fn new(rows: usize) -> RowFilter {
         let bits = (rows.max(1 << 12) * BITS_PER_ROW).next_power_of_two();
         let blocks_per_part = (bits / 64 / BLOCK_WORDS / PARTITIONS).max(1);
-        RowFilter { parts: vec![vec![0u64; blocks_per_part * BLOCK_WORDS]; PARTITIONS], blocks_per_part, suspects: HashSet::default() }
+        RowFilter { parts: vec![vec![0u64; blocks_per_part * BLOCK_WORDS]; PARTITIONS], blocks_per_part, suspects: HashSet::default(), by_part: vec![Vec::new(); PARTITIONS] }
     }
 
     /// Adds the row hashes of consecutive pieces of the file (in file order).
     pub fn add(&mut self, pieces: &[Vec<u64>]) {
-        let mut by_part: Vec<Vec<u64>> = vec![Vec::new(); PARTITIONS];
+        let mut by_part = std::mem::take(&mut self.by_part);
+        by_part.iter_mut().for_each(Vec::clear);
         for piece in pieces {
             for &h in piece {
                 by_part[(h as usize) % PARTITIONS].push(h);
@@ -120,6 +123,7 @@ impl RowFilter {
         for f in found {
             self.suspects.extend(f);
         }
+        self.by_part = by_part;
     }
 
     /// The suspect hashes (rows that may repeat an earlier one).

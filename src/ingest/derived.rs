@@ -27,7 +27,7 @@ pub enum Val<'a> {
 }
 
 /// A derived column, resolved against a file's layout (the specs it reads).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Derived {
     Month(usize),
     DaysLate { due: usize, paid: usize },

@@ -264,6 +264,20 @@ pub fn read_all(
     sink: &mut dyn Sink,
     progress: &dyn Fn(&Export),
 ) -> Result<Ingested> {
+    let read = read_exports(opened, settings, as_of, months, sink, progress);
+    // The chunk buffers kept for the next chunks are no longer needed.
+    csv::release_buffers();
+    read
+}
+
+fn read_exports(
+    opened: &BTreeMap<Source, Opened>,
+    settings: &ExportsSettings,
+    as_of: Option<NaiveDate>,
+    months: u32,
+    sink: &mut dyn Sink,
+    progress: &dyn Fn(&Export),
+) -> Result<Ingested> {
     let mut state = Ingested { exports: BTreeMap::new(), customers: Keys::default(), feeders: Keys::default(), feeder_of: Vec::new(), window: None };
     if let Some(o) = opened.get(&Source::Customers) {
         let e = read_export(o, settings.get(Source::Customers), None, None, &mut state, sink)?;
@@ -337,6 +351,8 @@ fn read_export(
     let feeder_spec = layout.spec("feeder_id");
     let mut dups = dups.map(|d| d.into_iter());
     sink.reserve(source, if layout.feeder_keyed { state.feeders.len() } else { state.customers.len() });
+    // Each batch's folded rows and their keys (reused from batch to batch).
+    let (mut rows, mut codes): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
     for file in &o.files {
         // The customers export needs no duplicate filter: a later row of a customer id is a duplicate
         // whatever else it holds.
@@ -354,8 +370,8 @@ fn read_export(
             rejects.append(&mut parsed.rejects);
             let batch = &parsed.batch;
             let mut suspect_bytes = batch.suspect_bytes.iter().peekable();
-            let mut rows: Vec<u32> = Vec::with_capacity(batch.len);
-            let mut codes: Vec<u32> = Vec::with_capacity(batch.len);
+            rows.clear();
+            codes.clear();
             let mut last: Option<(u64, u32)> = None;
             for i in 0..batch.len {
                 let bytes = match suspect_bytes.peek() {

@@ -11,7 +11,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::batch::{reject, Batch, Cell, Layout, RowBuilder, SpareBatches};
-use super::csv::{for_each_record, for_each_record_fields, Chunk, CsvReader};
+use super::csv::{for_each_record, for_each_record_fields, nth_field, Chunk, CsvReader};
 use super::dedupe::{Duplicates, RowFilter, Suspects};
 use super::keys::hash_bytes;
 use super::values::{Parsed, ValueFormats};
@@ -213,6 +213,8 @@ pub fn first_pass(path: &Path, layout: &Layout, settings: &ExportSettings, newes
     let size = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
     let mut filter: Option<RowFilter> = None;
     let (terminator, delimiter) = (reader.terminator, reader.delimiter);
+    // The chunks' hash buffers, once added to the filter, for the next chunks.
+    let spare_hashes = std::sync::Mutex::new(Vec::<Vec<u64>>::new());
     csv_groups(reader, |group| {
         // Per chunk: its rows' hashes, its dates' range, its bytes.
         type ChunkPass = (Vec<u64>, Option<(i32, i32)>, usize);
@@ -220,15 +222,19 @@ pub fn first_pass(path: &Path, layout: &Layout, settings: &ExportSettings, newes
             .par_iter()
             .map(|chunk| {
                 let text = chunk.text()?;
-                let mut hashes = Vec::with_capacity(chunk.raw.len() / 64);
+                let mut hashes = spare_hashes.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
+                hashes.reserve(chunk.raw.len() / 64);
                 let mut newest: Option<(i32, i32)> = None;
                 match date_field {
-                    Some(fi) => for_each_record_fields(&text, chunk.first_line, terminator, delimiter, |_, record, fields| {
-                        hashes.push(hash_bytes(record.as_bytes()));
-                        if let Some(d) = fields.get(fi).and_then(|f| day_of(&f.text(record))) {
-                            newest = widen(newest, d);
-                        }
-                    }),
+                    Some(fi) => {
+                        let mut scratch = Vec::new();
+                        for_each_record(&text, chunk.first_line, terminator, delimiter, |_, record| {
+                            hashes.push(hash_bytes(record.as_bytes()));
+                            if let Some(d) = nth_field(record, delimiter, fi, &mut scratch).and_then(|f| day_of(&f)) {
+                                newest = widen(newest, d);
+                            }
+                        })
+                    }
                     None => for_each_record(&text, chunk.first_line, terminator, delimiter, |_, record| hashes.push(hash_bytes(record.as_bytes()))),
                 }
                 Ok((hashes, newest, chunk.raw.len()))
@@ -248,6 +254,12 @@ pub fn first_pass(path: &Path, layout: &Layout, settings: &ExportSettings, newes
             }
         }
         filter.add(&hashes);
+        if let Ok(mut spare) = spare_hashes.lock() {
+            spare.extend(hashes.into_iter().map(|mut h| {
+                h.clear();
+                h
+            }));
+        }
         Ok(())
     })?;
     let duplicates = filter.map_or_else(Duplicates::none, |f| Duplicates::new(f.into_suspects()));

@@ -38,19 +38,51 @@ pub const OUT_OF_RANGE: &str = "date out of range (years 1000 to 9999)";
 
 const MS_PER_DAY: i64 = 86_400_000;
 
-/// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm), or None for an impossible date.
+/// Days from 1970-01-01 to a civil date, or None for an impossible date: from a table of month starts
+/// for the years of [`MONTH_STARTS`] (every billing date is one of those), else by the formula.
 pub fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&m) || d < 1 || d > days_in_month[(m - 1) as usize] {
-        return None;
+    if (TABLE_FIRST_YEAR..TABLE_FIRST_YEAR + TABLE_YEARS).contains(&y) && (1..=12).contains(&m) {
+        let i = ((y - TABLE_FIRST_YEAR) * 12 + m - 1) as usize;
+        let (start, next) = (MONTH_STARTS[i], MONTH_STARTS[i + 1]);
+        return (d >= 1 && d <= (next - start) as i64).then(|| start as i64 + d - 1);
     }
+    civil_formula(y, m, d)
+}
+
+const TABLE_FIRST_YEAR: i64 = 1900;
+const TABLE_YEARS: i64 = 256;
+
+/// Days from 1970-01-01 to the first of each month of the years 1900 to 2155, and to 2156-01-01 (a
+/// month's length is the difference of neighbours). Computed at compile time by the formula.
+static MONTH_STARTS: [i32; TABLE_YEARS as usize * 12 + 1] = {
+    let mut t = [0i32; TABLE_YEARS as usize * 12 + 1];
+    let mut i = 0;
+    while i < t.len() {
+        let (y, m) = (TABLE_FIRST_YEAR + (i / 12) as i64, (i % 12) as i64 + 1);
+        t[i] = civil_days(y, m, 1) as i32;
+        i += 1;
+    }
+    t
+};
+
+/// Howard Hinnant's days_from_civil, for a date known to exist.
+const fn civil_days(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    era * 146_097 + doe - 719_468
+}
+
+/// Days from 1970-01-01 to a civil date by Howard Hinnant's algorithm, or None for an impossible date.
+fn civil_formula(y: i64, m: i64, d: i64) -> Option<i64> {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month[(m - 1) as usize] {
+        return None;
+    }
+    Some(civil_days(y, m, d))
 }
 
 fn digits(b: &[u8]) -> Option<i64> {
@@ -409,6 +441,20 @@ mod tests {
         let mut s = ExportSettings::default();
         edit(&mut s);
         ValueFormats::new(&s)
+    }
+
+    #[test]
+    fn days_from_the_table_agree_with_chrono_inside_and_outside_its_years() {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        // Across both ends of the table (1900, 2156), and far outside it.
+        for y in (1890..2170).chain([1000, 1600, 2400, 9999]) {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    let want = NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32).map(|date| (date - epoch).num_days());
+                    assert_eq!(days_from_civil(y, m, d), want, "{y}-{m}-{d}");
+                }
+            }
+        }
     }
 
     #[test]
