@@ -91,6 +91,13 @@ enum AttributeColumn {
 }
 
 impl AttributeFold {
+    /// Room for `keys` customers' values.
+    pub(super) fn reserve(&mut self, keys: usize) {
+        for c in &mut self.columns {
+            c.values.of_key.reserve_exact(keys);
+        }
+    }
+
     /// The attributes to profile: the profile's list (those the export has), or every text column but
     /// the id and the service start.
     pub fn new(customers: Option<&crate::ingest::Layout>, settings: &AttributeSettings) -> AttributeFold {

@@ -623,6 +623,9 @@ impl Sink for Folds {
     }
 
     fn reserve(&mut self, source: Source, keys: usize) {
+        if source == Source::Customers {
+            self.attributes.reserve(keys);
+        }
         let Some((_, e)) = self.exports.iter_mut().find(|(s, _)| *s == source) else { return };
         e.rows.reserve_exact(keys);
         if let Some((_, s)) = &mut e.revenue {

@@ -76,6 +76,20 @@ impl Keys {
         self.table.find(hash, |&c| self.bytes(c) == key.as_bytes()).copied()
     }
 
+    /// Room for about `keys` more keys of `bytes` bytes in all: the table then grows once, not by
+    /// doubling (each step a rehash into new memory).
+    pub fn reserve(&mut self, keys: usize, bytes: usize) {
+        self.arena.reserve(bytes);
+        self.ends.reserve(keys);
+        self.seen_in.reserve(keys);
+        let (arena, ends) = (&self.arena, &self.ends);
+        self.table.reserve(keys, |&k| {
+            let i = k as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            hash_bytes(&arena[start..ends[i] as usize])
+        });
+    }
+
     /// The code of `key`, numbering it if new, and marks it seen in `source`.
     pub fn code(&mut self, key: &str, hash: u64, source: Source) -> u32 {
         let code = match self.table.find(hash, |&c| {

@@ -350,7 +350,17 @@ fn read_export(
     let window_ms = window.map(|w| w.ms());
     let feeder_spec = layout.spec("feeder_id");
     let mut dups = dups.map(|d| d.into_iter());
-    sink.reserve(source, if layout.feeder_keyed { state.feeders.len() } else { state.customers.len() });
+    let keys = if layout.feeder_keyed {
+        state.feeders.len()
+    } else if source == Source::Customers {
+        // A row per customer: the customer table and every accumulator sized once, not grown.
+        let rows: usize = o.files.iter().map(|f| scan::estimated_rows(f, settings)).sum();
+        state.customers.reserve(rows, rows * 10);
+        rows
+    } else {
+        state.customers.len()
+    };
+    sink.reserve(source, keys);
     // Each batch's folded rows and their keys (reused from batch to batch).
     let (mut rows, mut codes): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
     for file in &o.files {
