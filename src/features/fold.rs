@@ -45,6 +45,18 @@ impl Column {
 }
 
 impl Column {
+    /// The column's values when they are text.
+    fn texts<'a>(&self, batch: &'a Batch) -> Option<&'a ingest::Texts> {
+        match *self {
+            Column::Spec(si) => match batch.column(si) {
+                Some(Values::Text(t)) => Some(t),
+                _ => None,
+            },
+            Column::Attribute(ai) => Some(&batch.attributes[ai]),
+            Column::Derived(_) => None,
+        }
+    }
+
     /// The column's values as numbers ([`as_number`]) over a batch's rows `rows`, appended to `out`;
     /// NaN for no value (a number never is NaN: non-finite values are rejected, and the derived
     /// columns are made of finite ones).
@@ -102,9 +114,23 @@ impl Pred {
     fn eval(&mut self, batch: &Batch, rows: &[u32], as_of: i32, only: Option<&[f64]>) {
         let mut mask = std::mem::take(&mut self.mask);
         mask.clear();
-        match only {
-            None => mask.extend(rows.iter().map(|&i| self.holds(batch, i as usize, as_of))),
-            Some(x) => mask.extend(rows.iter().zip(x).map(|(&i, x)| !x.is_nan() && self.holds(batch, i as usize, as_of))),
+        // Once a row has matched no value is kept any more, and a text column's verdict is its text
+        // against the filter's texts (what `matches` compares for text): straight from the batch.
+        match self.column.texts(batch).filter(|_| self.matched) {
+            Some(t) => {
+                let holds = |i: u32| {
+                    let s = t.get(i as usize);
+                    !s.is_empty() && self.values.iter().any(|(_, text)| text == s)
+                };
+                match only {
+                    None => mask.extend(rows.iter().map(|&i| holds(i))),
+                    Some(x) => mask.extend(rows.iter().zip(x).map(|(&i, x)| !x.is_nan() && holds(i))),
+                }
+            }
+            None => match only {
+                None => mask.extend(rows.iter().map(|&i| self.holds(batch, i as usize, as_of))),
+                Some(x) => mask.extend(rows.iter().zip(x).map(|(&i, x)| !x.is_nan() && self.holds(batch, i as usize, as_of))),
+            },
         }
         self.mask = mask;
     }
