@@ -427,13 +427,15 @@ pub fn build(
     let unmatched = agg.unmatched;
 
     // Missing-value rule, then transform / winsorize / z-score, each feature on its own (in
-    // parallel; the results are taken in profile order).
+    // parallel; the results are taken in profile order). Each thread's two working columns (the
+    // known values, then the transformed ones and a copy to find quantiles in) serve feature after
+    // feature, instead of new memory for every feature.
     let [q_lo, q_hi] = plan.transform.winsorize;
     let scaled: Vec<std::result::Result<ScaledFeature, SkippedFeature>> = values
         .par_iter_mut()
         .zip(used.par_iter())
         .enumerate()
-        .map(|(j, (column, spec))| {
+        .map_init(|| (Vec::<f64>::new(), Vec::<f64>::new()), |(work, t), (j, (column, spec))| {
             let skip = |reason: &str| SkippedFeature { name: spec.name.clone(), group: spec.group.clone(), reason: reason.into() };
             if let Some(reason) = &unmatched[j] {
                 return Err(skip(reason));
@@ -452,11 +454,12 @@ pub fn build(
                 }
                 sum / known as f64
             } else {
-                let mut present: Vec<f64> = column.iter().copied().filter(|v| !v.is_nan()).collect();
-                if present.is_empty() {
+                work.clear();
+                work.extend(column.iter().copied().filter(|v| !v.is_nan()));
+                if work.is_empty() {
                     return Err(skip("no customer has a value for it"));
                 }
-                median(&mut present)
+                median(work)
             };
             for v in column.iter_mut().filter(|v| v.is_nan()) {
                 *v = fill;
@@ -472,15 +475,17 @@ pub fn build(
                 std: 1.0,
                 scale: 1.0,
             };
-            let mut t: Vec<f64> = column.iter().map(|&v| sf.apply(v)).collect();
+            t.clear();
+            t.extend(column.iter().map(|&v| sf.apply(v)));
             if spec.agg.is_indicator() {
                 // 0 and 1 are not clipped: a value a few percent of customers have would be clipped away.
                 sf.clip_low = 0.0;
                 sf.clip_high = 1.0;
             } else {
-                let mut scratch = t.clone();
-                sf.clip_low = quantile(&mut scratch, q_lo);
-                sf.clip_high = quantile(&mut scratch, q_hi);
+                work.clear();
+                work.extend_from_slice(t);
+                sf.clip_low = quantile(work, q_lo);
+                sf.clip_high = quantile(work, q_hi);
             }
             for v in t.iter_mut() {
                 *v = v.clamp(sf.clip_low, sf.clip_high);
