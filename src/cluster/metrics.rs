@@ -26,74 +26,88 @@ pub fn silhouette(x: ArrayView2<f64>, labels: &[u32], k: usize) -> f64 {
     for &l in labels {
         sizes[l as usize] += 1;
     }
-    let scores: Vec<f64> = (0..n)
+    // Rows in groups of ROWS: each block of the other rows' values is read once for the group.
+    let scores: Vec<f64> = (0..n.div_ceil(ROWS))
         .into_par_iter()
-        .map(|i| {
-            let own = labels[i] as usize;
-            if sizes[own] <= 1 {
-                return 0.0;
-            }
-            let sums = distance_sums(&columns, n, &x.row(i).to_vec(), i, labels, k);
-            let a = sums[own] / (sizes[own] - 1) as f64;
-            let b = (0..k)
-                .filter(|&c| c != own && sizes[c] > 0)
-                .map(|c| sums[c] / sizes[c] as f64)
-                .fold(f64::INFINITY, f64::min);
-            if !b.is_finite() {
-                return 0.0;
-            }
-            let m = a.max(b);
-            if m > 0.0 {
-                (b - a) / m
-            } else {
-                0.0
-            }
+        .flat_map_iter(|g| {
+            let rows: Vec<usize> = (g * ROWS..((g + 1) * ROWS).min(n)).collect();
+            let xs: Vec<Vec<f64>> = rows.iter().map(|&i| x.row(i).to_vec()).collect();
+            let sums = distance_sums(&columns, n, &xs, &rows, labels, k);
+            rows.into_iter().zip(sums).map(|(i, sums)| {
+                let own = labels[i] as usize;
+                if sizes[own] <= 1 {
+                    return 0.0;
+                }
+                let a = sums[own] / (sizes[own] - 1) as f64;
+                let b = (0..k)
+                    .filter(|&c| c != own && sizes[c] > 0)
+                    .map(|c| sums[c] / sizes[c] as f64)
+                    .fold(f64::INFINITY, f64::min);
+                if !b.is_finite() {
+                    return 0.0;
+                }
+                let m = a.max(b);
+                if m > 0.0 {
+                    (b - a) / m
+                } else {
+                    0.0
+                }
+            }).collect::<Vec<f64>>()
         })
         .collect();
     scores.iter().sum::<f64>() / n as f64
 }
 
-/// Per segment, the sum of the distances from row `xi` (row `i`) to every other row, in row order:
-/// [`distance_sums_generic`], four lanes wide where the CPU has AVX2 (no FMA: the same roundings).
-fn distance_sums(columns: &[f64], n: usize, xi: &[f64], i: usize, labels: &[u32], k: usize) -> Vec<f64> {
+/// Rows whose distances are summed together (each block of the others' values read once for them).
+const ROWS: usize = 4;
+
+/// Per row `xs[r]` (row `rows[r]`) and segment, the sum of the distances to every other row, in row
+/// order: [`distance_sums_generic`], four lanes wide where the CPU has AVX2 (no FMA: the same roundings).
+fn distance_sums(columns: &[f64], n: usize, xs: &[Vec<f64>], rows: &[usize], labels: &[u32], k: usize) -> Vec<Vec<f64>> {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { distance_sums_avx2(columns, n, xi, i, labels, k) };
+            return unsafe { distance_sums_avx2(columns, n, xs, rows, labels, k) };
         }
     }
-    distance_sums_generic(columns, n, xi, i, labels, k)
+    distance_sums_generic(columns, n, xs, rows, labels, k)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn distance_sums_avx2(columns: &[f64], n: usize, xi: &[f64], i: usize, labels: &[u32], k: usize) -> Vec<f64> {
-    distance_sums_generic(columns, n, xi, i, labels, k)
+unsafe fn distance_sums_avx2(columns: &[f64], n: usize, xs: &[Vec<f64>], rows: &[usize], labels: &[u32], k: usize) -> Vec<Vec<f64>> {
+    distance_sums_generic(columns, n, xs, rows, labels, k)
 }
 
-/// Rows whose distances to one row are summed side by side.
+/// Other rows whose distances to the group are summed side by side.
 const BLOCK: usize = 64;
 
 #[inline(always)]
-fn distance_sums_generic(columns: &[f64], n: usize, xi: &[f64], i: usize, labels: &[u32], k: usize) -> Vec<f64> {
-    let mut sums = vec![0.0; k];
-    let mut acc = [0.0f64; BLOCK];
+fn distance_sums_generic(columns: &[f64], n: usize, xs: &[Vec<f64>], rows: &[usize], labels: &[u32], k: usize) -> Vec<Vec<f64>> {
+    let mut sums = vec![vec![0.0; k]; xs.len()];
+    let mut acc = [[0.0f64; BLOCK]; ROWS];
     for start in (0..n).step_by(BLOCK) {
         let m = BLOCK.min(n - start);
-        let acc = &mut acc[..m];
-        acc.fill(0.0);
+        for a in acc.iter_mut() {
+            a[..m].fill(0.0);
+        }
         // Each pair's squared differences added dimension by dimension, as `dist` adds them.
-        for (t, &v) in xi.iter().enumerate() {
+        for t in 0..xs.first().map_or(0, Vec::len) {
             let column = &columns[t * n + start..t * n + start + m];
-            for (a, &w) in acc.iter_mut().zip(column) {
-                let diff = v - w;
-                *a += diff * diff;
+            for (xi, a) in xs.iter().zip(acc.iter_mut()) {
+                let v = xi[t];
+                for (a, &w) in a[..m].iter_mut().zip(column) {
+                    let diff = v - w;
+                    *a += diff * diff;
+                }
             }
         }
-        for (j, &a) in (start..start + m).zip(acc.iter()) {
-            if j != i {
-                sums[labels[j] as usize] += a.sqrt();
+        for ((&i, a), sums) in rows.iter().zip(&acc).zip(sums.iter_mut()) {
+            for (j, &a) in (start..start + m).zip(a[..m].iter()) {
+                if j != i {
+                    sums[labels[j] as usize] += a.sqrt();
+                }
             }
         }
     }
