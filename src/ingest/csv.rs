@@ -164,7 +164,8 @@ struct Spare(std::sync::Mutex<Vec<Vec<u8>>>);
 static SPARE: Spare = Spare(std::sync::Mutex::new(Vec::new()));
 
 /// Room a chunk's buffer has beyond the chunk size, for the part record carried over from the last
-/// chunk: with it, a buffer is never grown (moved to new memory) to read the next chunk into.
+/// chunk: a buffer is then not grown (moved to new memory) to read the next chunk into, unless that
+/// part record is longer.
 const CARRY_ROOM: usize = 1 << 16;
 
 /// Frees the buffers kept for the next chunks (reading is done).

@@ -264,20 +264,14 @@ pub fn read_all(
     sink: &mut dyn Sink,
     progress: &dyn Fn(&Export),
 ) -> Result<Ingested> {
-    let read = read_exports(opened, settings, as_of, months, sink, progress);
-    // The chunk buffers kept for the next chunks are no longer needed.
-    csv::release_buffers();
-    read
-}
-
-fn read_exports(
-    opened: &BTreeMap<Source, Opened>,
-    settings: &ExportsSettings,
-    as_of: Option<NaiveDate>,
-    months: u32,
-    sink: &mut dyn Sink,
-    progress: &dyn Fn(&Export),
-) -> Result<Ingested> {
+    // The chunk buffers kept for the next chunks are freed once reading is done, however it ends.
+    struct ReleaseBuffers;
+    impl Drop for ReleaseBuffers {
+        fn drop(&mut self) {
+            csv::release_buffers();
+        }
+    }
+    let _release = ReleaseBuffers;
     let mut state = Ingested { exports: BTreeMap::new(), customers: Keys::default(), feeders: Keys::default(), feeder_of: Vec::new(), window: None };
     if let Some(o) = opened.get(&Source::Customers) {
         let e = read_export(o, settings.get(Source::Customers), None, None, &mut state, sink)?;
