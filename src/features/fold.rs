@@ -116,21 +116,13 @@ impl Pred {
         mask.clear();
         // Once a row has matched no value is kept any more, and a text column's verdict is its text
         // against the filter's texts (what `matches` compares for text): straight from the batch.
+        let asked = |j: usize| only.is_none_or(|x| !x[j].is_nan());
         match self.column.texts(batch).filter(|_| self.matched) {
-            Some(t) => {
-                let holds = |i: u32| {
-                    let s = t.get(i as usize);
-                    !s.is_empty() && self.values.iter().any(|(_, text)| text == s)
-                };
-                match only {
-                    None => mask.extend(rows.iter().map(|&i| holds(i))),
-                    Some(x) => mask.extend(rows.iter().zip(x).map(|(&i, x)| !x.is_nan() && holds(i))),
-                }
-            }
-            None => match only {
-                None => mask.extend(rows.iter().map(|&i| self.holds(batch, i as usize, as_of))),
-                Some(x) => mask.extend(rows.iter().zip(x).map(|(&i, x)| !x.is_nan() && self.holds(batch, i as usize, as_of))),
-            },
+            Some(t) => mask.extend(rows.iter().enumerate().map(|(j, &i)| {
+                let s = t.get(i as usize);
+                asked(j) && !s.is_empty() && self.values.iter().any(|(_, text)| text == s)
+            })),
+            None => mask.extend(rows.iter().enumerate().map(|(j, &i)| asked(j) && self.holds(batch, i as usize, as_of))),
         }
         self.mask = mask;
     }

@@ -33,6 +33,14 @@ fn bit(source: Source) -> u8 {
     }
 }
 
+/// Key `code`'s bytes in an arena whose key `i` ends at `ends[i]` (a free function so that the hash
+/// table's closures can borrow the arena while the table is borrowed mutably).
+fn key_bytes<'a>(arena: &'a [u8], ends: &[u64], code: u32) -> &'a [u8] {
+    let i = code as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &arena[start..ends[i] as usize]
+}
+
 /// Interned keys (customer or feeder ids): code `i` is the `i`-th distinct key seen.
 #[derive(Default)]
 pub struct Keys {
@@ -61,9 +69,7 @@ impl Keys {
     }
 
     fn bytes(&self, code: u32) -> &[u8] {
-        let i = code as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.arena[start..self.ends[i] as usize]
+        key_bytes(&self.arena, &self.ends, code)
     }
 
     /// Whether key `code` is `key`.
@@ -83,20 +89,12 @@ impl Keys {
         self.ends.reserve(keys);
         self.seen_in.reserve(keys);
         let (arena, ends) = (&self.arena, &self.ends);
-        self.table.reserve(keys, |&k| {
-            let i = k as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            hash_bytes(&arena[start..ends[i] as usize])
-        });
+        self.table.reserve(keys, |&k| hash_bytes(key_bytes(arena, ends, k)));
     }
 
     /// The code of `key`, numbering it if new, and marks it seen in `source`.
     pub fn code(&mut self, key: &str, hash: u64, source: Source) -> u32 {
-        let code = match self.table.find(hash, |&c| {
-            let i = c as usize;
-            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-            &self.arena[start..self.ends[i] as usize] == key.as_bytes()
-        }) {
+        let code = match self.table.find(hash, |&c| key_bytes(&self.arena, &self.ends, c) == key.as_bytes()) {
             Some(&c) => c,
             None => {
                 let c = self.ends.len() as u32;
@@ -105,11 +103,7 @@ impl Keys {
                 self.seen_in.push(0);
                 // Rehashing needs each key's hash: recomputed from the arena.
                 let (arena, ends) = (&self.arena, &self.ends);
-                self.table.insert_unique(hash, c, |&k| {
-                    let i = k as usize;
-                    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-                    hash_bytes(&arena[start..ends[i] as usize])
-                });
+                self.table.insert_unique(hash, c, |&k| hash_bytes(key_bytes(arena, ends, k)));
                 c
             }
         };
